@@ -1,0 +1,133 @@
+"""The ASGI application: /graphql (HTTP, GraphiQL, WebSocket), /webhooks/{providerId}, /healthz."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from callboard.auth import LOCAL, authenticate, authorization_of
+from callboard.domain.errors import Unauthenticated
+from callboard.resolvers.loaders import Loaders
+from callboard.runtime import Runtime
+from callboard.schema import build_schema
+from callboard.schema.context import Context
+from callboard.settings import Settings
+from callboard.webhooks import receive_webhook
+
+__all__ = ["create_app"]
+
+
+class CallboardGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with Callboard's clients: a key per request or connection."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings.graphql),
+            graphql_ide="graphiql" if settings.graphql.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
+        self.settings = settings
+        self.runtime: Runtime | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _wants_graphiql(Request(scope)):
+            # Refused before the body is read: no key, no work.
+            try:
+                caller = authenticate(self.settings, Request(scope).headers.get("authorization"))
+            except Unauthenticated as exc:
+                response = JSONResponse(
+                    {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="callboard"'},
+                )
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["caller"] = caller
+        await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        assert self.runtime is not None, "the app's lifespan has not started"
+        if isinstance(request, WebSocket):
+            caller = LOCAL if self.settings.open_access else None  # set on connection_init
+        else:
+            caller = request.scope.get("state", {}).get("caller")
+        return Context(
+            runtime=self.runtime,
+            loaders=Loaders(self.runtime.store, cache=not isinstance(request, WebSocket)),
+            caller=caller,
+            request=request,
+            response=response,
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        if self.settings.open_access:
+            return
+        try:
+            context.caller = authenticate(
+                self.settings, authorization_of(context.connection_params)
+            )
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
+
+
+def _wants_graphiql(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings, *, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+) -> Starlette:
+    """The whole API for `settings`; `transports` replace a provider's network (tests)."""
+    graphql = CallboardGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings, transports)
+        app.state.runtime = graphql.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            # GET too: some vendors (While1's PBX) notify with GET requests.
+            Route("/webhooks/{provider_id}", receive_webhook, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.server.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        ],
+        lifespan=lifespan,
+    )

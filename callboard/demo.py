@@ -1,0 +1,124 @@
+"""`callboard demo`: the API with every provider kind backed by its simulator, on loopback.
+
+Each simulator is a real HTTP server on its own loopback port speaking its vendor's wire
+format, and posts its webhooks back to the API the way the vendor would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from callboard.app import create_app
+from callboard.settings import Settings, parse_settings
+from callboard.simulators.lirax import LiraxSimulator
+
+__all__ = ["DemoRig", "build_demo", "run_demo"]
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, bound now so its port is known before the server starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@dataclass
+class DemoRig:
+    """The demo's parts: the settings, the API app, and each simulator with its socket."""
+
+    settings: Settings
+    app: ASGIApp
+    api_socket: socket.socket
+    simulators: list[tuple[str, Any, socket.socket]]
+    lirax: LiraxSimulator
+
+
+def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float = 1.5) -> DemoRig:
+    api_socket = bind(host, port)
+    public = address(api_socket)
+    lirax_socket = bind(host, 0)
+    lirax_token, lirax_hook = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    settings = parse_settings(
+        {
+            "server": {"host": host, "port": api_socket.getsockname()[1], "public_url": public},
+            "storage": {"url": "sqlite://"},
+            "providers": [
+                {
+                    "id": "lirax-demo",
+                    "kind": "lirax",
+                    "base_url": f"{address(lirax_socket)}/general",
+                    "token": lirax_token,
+                    "webhook_token": lirax_hook,
+                },
+            ],
+        },
+        source="<demo>",
+        environ={},
+    )
+    lirax = LiraxSimulator(
+        token=lirax_token,
+        webhook_token=lirax_hook,
+        webhook_url=f"{public}/webhooks/lirax-demo",
+        step_delay=step_delay,
+    )
+    return DemoRig(
+        settings=settings,
+        app=create_app(settings),
+        api_socket=api_socket,
+        simulators=[("LiraX", lirax.app, lirax_socket)],
+        lirax=lirax,
+    )
+
+
+async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = None) -> None:
+    servers = [
+        (uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")), sock)
+        for _, app, sock in rig.simulators
+    ]
+    api = uvicorn.Server(uvicorn.Config(rig.app, log_level="info", lifespan="on"))
+    if announce:
+        announce(_banner(rig))
+    try:
+        await asyncio.gather(
+            api.serve(sockets=[rig.api_socket]),
+            *(server.serve(sockets=[sock]) for server, sock in servers),
+        )
+    finally:
+        await rig.lirax.aclose()
+
+
+def _banner(rig: DemoRig) -> str:
+    public = rig.settings.server.public_url
+    lines = [
+        "Callboard demo: every provider is a simulator on this machine.",
+        f"  GraphiQL:  {public}/graphql",
+        "  No client keys: anyone who can reach this loopback address may use the API.",
+        "  Storage:   SQLite in a temporary directory, removed when the demo stops.",
+        "  Providers:",
+    ]
+    lines += [f"    {p.id:<14} {p.kind:<9} -> {p.options.base_url}" for p in rig.settings.providers]
+    lines.append("  Try the tour in README.md; stop with Ctrl+C.")
+    return "\n".join(lines)
+
+
+def run_demo(host: str, port: int, step_delay: float) -> None:
+    rig = build_demo(host, port, step_delay=step_delay)
+    asyncio.run(serve_rig(rig, announce=lambda text: print(text, file=sys.stderr, flush=True)))

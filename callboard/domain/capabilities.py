@@ -1,0 +1,18 @@
+"""What a provider backend can do, so clients can hide what it can't."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Capability(enum.Enum):
+    PLACE_CALL = "PLACE_CALL"
+    CONNECT_PARTIES = "CONNECT_PARTIES"
+    HANGUP_CALL = "HANGUP_CALL"
+    CALL_EVENTS = "CALL_EVENTS"
+    RECORDINGS = "RECORDINGS"
+    UPSERT_CONTACT = "UPSERT_CONTACT"
+    SEND_SMS = "SEND_SMS"
+    START_ROBOCALL = "START_ROBOCALL"
+    ADD_INCOMING_NUMBERS = "ADD_INCOMING_NUMBERS"
+    CREATE_ORDER = "CREATE_ORDER"

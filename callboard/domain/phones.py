@@ -1,0 +1,71 @@
+"""Phone numbers: anything a person types, into E.164, with Google's libphonenumber."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from callboard.domain.errors import BadInput
+
+_FORMAT = phonenumbers.PhoneNumberFormat.E164
+
+
+def normalize_phone(text: str, default_region: str, *, field: str = "phone") -> str:
+    """E.164 for a number a client typed; a number that cannot exist is `BadInput`.
+
+    Numbers without a country code are read in `default_region` (a "8 912 ..." in RU).
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise BadInput("A phone number is required.", field=field)
+    try:
+        number = phonenumbers.parse(cleaned, default_region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        # Vendors and CRMs often hand out international numbers as bare digits
+        # ("380501234567"); read them as international before giving up.
+        number = _parse_bare_international(cleaned)
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise BadInput(
+            f"'{cleaned}' is not a valid phone number; write it with its country code, "
+            "e.g. +7 912 345-67-89.",
+            field=field,
+        )
+    return phonenumbers.format_number(number, _FORMAT)
+
+
+def parse_vendor_phone(text: str | None, default_region: str) -> str | None:
+    """E.164 for a number a vendor sent, or the vendor's text itself if it does not parse.
+
+    Vendor data is never refused for its shape: an extension, a hidden number or a
+    malformed one is kept as written.
+    """
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    number = _parse_bare_international(cleaned)
+    if number is None or not phonenumbers.is_possible_number(number):
+        try:
+            number = phonenumbers.parse(cleaned, default_region)
+        except phonenumbers.NumberParseException:
+            return cleaned
+    if not phonenumbers.is_possible_number(number):
+        return cleaned
+    return phonenumbers.format_number(number, _FORMAT)
+
+
+def _parse_bare_international(text: str) -> phonenumbers.PhoneNumber | None:
+    digits = text.lstrip("+")
+    if not digits.isdigit() or len(digits) < 8:
+        return None
+    try:
+        return phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def digits_only(e164: str) -> str:
+    """The number as vendors that take bare international digits want it (no '+')."""
+    return e164.lstrip("+")

@@ -1,0 +1,1 @@
+"""Provider backends: one folder per vendor, all behind `providers.base.Provider`."""

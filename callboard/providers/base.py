@@ -1,0 +1,166 @@
+"""The provider interface every vendor backend implements.
+
+Like a Libcloud driver: one base class with one async method per operation, each
+raising `Unsupported` until a vendor overrides it, and `capabilities` declaring which
+ones it does so clients (and the README matrix) can tell without trying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from callboard.domain.calls import Call, CallDirection, CallSignal, CallStatus
+from callboard.domain.capabilities import Capability
+from callboard.domain.errors import Unsupported
+from callboard.providers.options import ProviderOptions
+
+__all__ = [
+    "ConnectPartiesRequest",
+    "PlaceCallRequest",
+    "PlacedCall",
+    "Provider",
+    "ProviderContext",
+    "WebhookDelivery",
+    "WebhookOutcome",
+    "WebhookRejected",
+    "delivery_fingerprint",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderContext:
+    """What Callboard hands a provider: its id, its HTTP client, where its webhooks go."""
+
+    id: str
+    http: httpx.AsyncClient
+    webhook_url: str
+    default_region: str = "RU"
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceCallRequest:
+    """Ring `agent` first, then connect them to `to` (E.164)."""
+
+    agent: str
+    to: str
+    shop_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectPartiesRequest:
+    """Ring `first`, then connect it to `second` (a phone in E.164, or an audio URL)."""
+
+    agent: str
+    first: str
+    second: str
+    retry_minutes: int | None = None
+    success_after_seconds: int | None = None
+    not_before_hour: int | None = None
+    not_after_hour: int | None = None
+    ivr_time: str | None = None
+    ivr_date: str | None = None
+    ivr_amount: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedCall:
+    """What the vendor said when it accepted a call: its id and where the call stands."""
+
+    provider_call_id: str
+    status: CallStatus
+    direction: CallDirection = CallDirection.OUTBOUND
+    from_number: str | None = None
+    to_number: str | None = None
+    agent: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One HTTP request a vendor made to `/webhooks/{providerId}`, as received."""
+
+    method: str
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    body: bytes
+    received_at: datetime
+    client_ip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOutcome:
+    """What a delivery means and how to answer the vendor.
+
+    `dedup_key` names the delivery: the same delivery sent twice has the same key and
+    becomes events once.
+    """
+
+    dedup_key: str
+    payload: Mapping[str, Any] = field(default_factory=dict)  # the fields, secrets removed
+    signals: tuple[CallSignal, ...] = ()
+    status_code: int = 200
+    body: bytes = b""
+    media_type: str | None = None
+
+
+class WebhookRejected(Exception):
+    """The delivery is forged or malformed; answer the vendor this, store nothing."""
+
+    def __init__(self, status_code: int, body: bytes, media_type: str | None = None) -> None:
+        super().__init__(f"webhook rejected with HTTP {status_code}")
+        self.status_code = status_code
+        self.body = body
+        self.media_type = media_type
+
+
+def delivery_fingerprint(fields: Mapping[str, Any], *, ignore: frozenset[str]) -> str:
+    """A stable key for a delivery whose vendor sends no delivery id of its own."""
+    kept = {k: v for k, v in fields.items() if k not in ignore}
+    canonical = json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Provider:
+    """Base of every vendor backend. Subclasses set the class attributes below."""
+
+    kind: ClassVar[str]
+    vendor: ClassVar[str]  # the vendor's name, for messages
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    options_type: ClassVar[type[ProviderOptions]] = ProviderOptions
+
+    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        self.context = context
+        self.options = options
+
+    @property
+    def id(self) -> str:
+        return self.context.id
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id!r}>"
+
+    def _unsupported(self, what: str) -> Unsupported:
+        return Unsupported(f"Provider '{self.id}' ({self.vendor}) cannot {what}.")
+
+    async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
+        raise self._unsupported("place calls")
+
+    async def connect_parties(self, request: ConnectPartiesRequest) -> PlacedCall:
+        raise self._unsupported("connect two parties")
+
+    async def hangup_call(self, call: Call) -> None:
+        raise self._unsupported("hang up calls")
+
+    def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
+        """Verify and parse one delivery; raise `WebhookRejected` for a bad one.
+
+        Runs before the vendor gets its answer, so it must not do I/O.
+        """
+        raise WebhookRejected(404, b"")

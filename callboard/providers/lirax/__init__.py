@@ -1,0 +1,1 @@
+"""LiraX (PBX + CRM integration API): client, mapping, webhooks, and the provider."""

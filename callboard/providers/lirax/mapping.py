@@ -1,0 +1,246 @@
+"""LiraX fields <-> Callboard's model, as pure functions of plain data.
+
+What the page says, and what is assumed where it is vague:
+- `makecall_finished` reports whether the first leg (the agent) picked up; its
+  `Call_id` is the outgoing leg, the same id later `event`s carry as `callid`.
+- `event` carries no timestamp: the time of receipt is used.
+- An `event` COMPLETED/CALL_COMPLETED with a `status` the page does not list ends
+  the call as COMPLETED when it lasted, FAILED when it did not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
+from callboard.domain.errors import BadInput, ProviderUnavailable
+from callboard.domain.phones import digits_only, parse_vendor_phone
+from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
+
+# LiraX documents no reason with its 400; say what the command needed instead.
+_REFUSALS = {
+    "makeCall": "LiraX refused the call (HTTP 400): check that the agent extension exists "
+    "and the number may be dialled.",
+    "make2Calls": "LiraX refused to connect the parties (HTTP 400): check the extension, "
+    "both numbers or the audio URL, and the time options.",
+    "killCall": "LiraX refused to hang up (HTTP 400): the call is unknown to it or has "
+    "already ended.",
+}
+
+_EVENT_KINDS = {
+    "INCOMING": (CallEventKind.RINGING, CallStatus.RINGING),
+    "ACCEPTED": (CallEventKind.ANSWERED, CallStatus.IN_PROGRESS),
+    "COMPLETED": (CallEventKind.ENDED, None),
+    "CALL_COMPLETED": (CallEventKind.COMPLETED, None),
+}
+
+_END_STATUSES = {
+    "success": CallStatus.COMPLETED,
+    "missed": CallStatus.NO_ANSWER,
+    "busy": CallStatus.BUSY,
+    "notavailable": CallStatus.UNREACHABLE,
+    "notallowed": CallStatus.REJECTED,
+}
+
+TOKEN_FIELD = "from_lirax_token"  # noqa: S105 - the field's name, not a secret
+
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_SOUND_URL = re.compile(r"https?://\S+\.(mp3|wav)", re.IGNORECASE)
+
+
+def refusal_message(cmd: str) -> str:
+    return _REFUSALS.get(cmd, f"LiraX refused {cmd} (HTTP 400): a parameter was wrong.")
+
+
+def make_call_params(request: PlaceCallRequest) -> dict[str, str | None]:
+    return {
+        "from": request.agent,
+        "to": digits_only(request.to),
+        "idshop": None if request.shop_id is None else str(request.shop_id),
+    }
+
+
+def make2calls_params(request: ConnectPartiesRequest) -> dict[str, str | None]:
+    def text(value: int | str | None, width: int = 0) -> str | None:
+        if value is None:
+            return None
+        return str(value).zfill(width) if isinstance(value, int) else value
+
+    second = request.second if "://" in request.second else digits_only(request.second)
+    return {
+        "from": request.agent,
+        "to1": digits_only(request.first),
+        "to2": second,
+        "timeout": text(request.retry_minutes),
+        "successtime": text(request.success_after_seconds),
+        "notbefore": text(request.not_before_hour, 2),
+        "notafter": text(request.not_after_hour, 2),
+        "vtime": request.ivr_time,
+        "vdate": request.ivr_date,
+        "vmoney": None if request.ivr_amount is None else f"{request.ivr_amount:.2f}",
+    }
+
+
+def check_connect_request(request: ConnectPartiesRequest) -> None:
+    """The page's formats for make2Calls options, checked before LiraX sees them."""
+    for name, value in (
+        ("notBeforeHour", request.not_before_hour),
+        ("notAfterHour", request.not_after_hour),
+    ):
+        if value is not None and not 0 <= value <= 23:
+            raise BadInput(f"`{name}` is an hour of the day, 0 to 23.", field=name)
+    for name, value in (
+        ("retryMinutes", request.retry_minutes),
+        ("successAfterSeconds", request.success_after_seconds),
+    ):
+        if value is not None and value < 0:
+            raise BadInput(f"`{name}` cannot be negative.", field=name)
+    if request.ivr_time is not None and not _HHMM.fullmatch(request.ivr_time):
+        raise BadInput("`ivrTime` is written hh:mm, e.g. 14:30.", field="ivrTime")
+    if request.ivr_date is not None and not _is_ivr_date(request.ivr_date):
+        raise BadInput(
+            '`ivrDate` is written dd.mm.YYYY, or is "today" or "tomorrow".', field="ivrDate"
+        )
+    if request.ivr_amount is not None and not 0 <= request.ivr_amount < 10**12:
+        raise BadInput("`ivrAmount` must be a non-negative amount.", field="ivrAmount")
+    if "://" in request.second and not _SOUND_URL.fullmatch(request.second):
+        raise BadInput(
+            "`second` is a phone number, or the http(s) URL of an mp3 or wav file to play.",
+            field="second",
+        )
+
+
+def _is_ivr_date(text: str) -> bool:
+    if text in ("today", "tomorrow"):
+        return True
+    try:
+        datetime.strptime(text, "%d.%m.%Y")
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def placed_call(reply: Mapping[str, Any], id_field: str, *, agent: str, to: str) -> PlacedCall:
+    call_id = reply.get(id_field)
+    if call_id in (None, ""):
+        raise ProviderUnavailable(f"LiraX accepted the call but its reply had no `{id_field}`.")
+    return PlacedCall(
+        provider_call_id=str(call_id),
+        status=CallStatus.QUEUED,
+        direction=CallDirection.OUTBOUND,
+        agent=agent,
+        to_number=to,
+        raw=dict(reply),
+    )
+
+
+def without_token(form: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in form.items() if k.lower() != TOKEN_FIELD}
+
+
+def webhook_signals(
+    form: Mapping[str, str], *, received_at: datetime, region: str
+) -> tuple[CallSignal, ...]:
+    """The call signals one LiraX webhook carries (none for the kinds that are not calls)."""
+    raw = without_token(form)
+    cmd = form.get("cmd", "")
+    if cmd == "event":
+        return _event_signals(raw, received_at, region)
+    if cmd == "makecall_finished":
+        leg = raw.get("Call_id") or None
+        answered = raw.get("success") == "1"
+        return (
+            CallSignal(
+                refs=tuple(r for r in (raw["id_makecall"], leg) if r),
+                kind=CallEventKind.STATUS_CHANGED if answered else CallEventKind.FAILED,
+                # the agent picked up and LiraX now dials the customer, or nobody answered
+                status=CallStatus.DIALING if answered else CallStatus.NO_ANSWER,
+                occurred_at=received_at,
+                direction=CallDirection.OUTBOUND,
+                control_id=leg,
+                raw=raw,
+            ),
+        )
+    if cmd == "make2calls_finished":
+        answered = raw.get("success") == "1"
+        return (
+            CallSignal(
+                refs=(raw["id_make2calls"],),
+                kind=CallEventKind.COMPLETED if answered else CallEventKind.FAILED,
+                status=CallStatus.COMPLETED if answered else CallStatus.NO_ANSWER,
+                occurred_at=received_at,
+                direction=CallDirection.OUTBOUND,
+                raw=_with_parsed_keys(raw),
+            ),
+        )
+    if cmd == "record":
+        return (
+            CallSignal(
+                refs=(raw["callid"],),
+                kind=CallEventKind.RECORDING_READY,
+                occurred_at=received_at,
+                recording_url=raw["record_link"],
+                control_id=raw["callid"],
+                raw=raw,
+            ),
+        )
+    return ()
+
+
+def _event_signals(
+    raw: dict[str, str], received_at: datetime, region: str
+) -> tuple[CallSignal, ...]:
+    kind, status = _EVENT_KINDS.get(raw.get("event", "").upper(), (None, None))
+    duration = _int(raw.get("duration"))
+    if kind in (CallEventKind.ENDED, CallEventKind.COMPLETED):
+        status = _END_STATUSES.get(raw.get("status", "").lower())
+        if status is None:
+            status = CallStatus.COMPLETED if duration else CallStatus.FAILED
+    inbound = raw.get("type", "").lower() == "in"
+    customer = parse_vendor_phone(raw.get("phone"), region)
+    line = parse_vendor_phone(raw.get("diversion"), region)
+    base = CallSignal(
+        refs=(raw["callid"],),
+        kind=kind or CallEventKind.STATUS_CHANGED,
+        status=status,
+        occurred_at=received_at,
+        direction=CallDirection.INBOUND if inbound else CallDirection.OUTBOUND,
+        from_number=customer if inbound else line,
+        to_number=line if inbound else customer,
+        agent=raw.get("ext") or None,
+        duration_seconds=duration,
+        control_id=raw["callid"],
+        raw=_with_parsed_keys(raw),
+    )
+    link = raw.get("record_link") or None
+    if link is None:
+        return (base,)
+    recording = CallSignal(
+        refs=base.refs,
+        kind=CallEventKind.RECORDING_READY,
+        occurred_at=received_at,
+        recording_url=link,
+        raw=base.raw,
+    )
+    return (base, recording)
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _with_parsed_keys(raw: dict[str, str]) -> dict[str, Any]:
+    """`keys` arrives as a JSON string; listeners get it as data when it parses."""
+    if "keys" not in raw:
+        return raw
+    try:
+        return {**raw, "keys": json.loads(raw["keys"])}
+    except ValueError:
+        return raw

@@ -1,0 +1,107 @@
+"""The LiraX provider: click-to-call, two-party calls, hangup, and call webhooks.
+
+Configuration keys are those of `LiraxOptions`. `base_url` is the one command URL
+(e.g. `https://host:8482/general`); LiraX posts its webhooks to
+`{public_url}/webhooks/{id}` with `from_LiraX_token` = `webhook_token`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from callboard.domain.calls import Call
+from callboard.domain.capabilities import Capability
+from callboard.domain.errors import BadInput
+from callboard.providers.base import (
+    ConnectPartiesRequest,
+    PlaceCallRequest,
+    PlacedCall,
+    Provider,
+    ProviderContext,
+    WebhookDelivery,
+    WebhookOutcome,
+    delivery_fingerprint,
+)
+from callboard.providers.lirax import mapping, webhooks
+from callboard.providers.lirax.client import LiraxClient
+from callboard.providers.options import ProviderOptions, option
+
+__all__ = ["LiraxOptions", "LiraxProvider"]
+
+
+@dataclass(frozen=True)
+class LiraxOptions(ProviderOptions):
+    token: str = option("the LiraX token from the integration settings", secret=True)
+    webhook_token: str = option(
+        "the key LiraX sends back as from_LiraX_token; set the same in LiraX", secret=True
+    )
+    history_url: str = option("call history root, e.g. https://host (optional)", default="")
+    history_login: str = option("USER_LOGIN for call history (optional)", default="")
+    history_password: str = option("USER_HASH for call history (optional)", secret=True, default="")
+
+
+class LiraxProvider(Provider):
+    kind = "lirax"
+    vendor = "LiraX"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.PLACE_CALL,
+            Capability.CONNECT_PARTIES,
+            Capability.HANGUP_CALL,
+            Capability.CALL_EVENTS,
+            Capability.RECORDINGS,
+        }
+    )
+    options_type = LiraxOptions
+
+    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        assert isinstance(options, LiraxOptions)
+        super().__init__(context, options)
+        self._options = options
+        self._client = LiraxClient(
+            context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
+        )
+
+    async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
+        _check_extension(request.agent)
+        reply = await self._client.command("makeCall", mapping.make_call_params(request))
+        return mapping.placed_call(reply, "id_makecall", agent=request.agent, to=request.to)
+
+    async def connect_parties(self, request: ConnectPartiesRequest) -> PlacedCall:
+        _check_extension(request.agent)
+        mapping.check_connect_request(request)
+        reply = await self._client.command("make2Calls", mapping.make2calls_params(request))
+        return mapping.placed_call(reply, "id_make2calls", agent=request.agent, to=request.second)
+
+    async def hangup_call(self, call: Call) -> None:
+        if not call.control_id:
+            raise BadInput(
+                "LiraX names a call for hangup only once the agent has answered "
+                "(makecall_finished); try again when the call shows DIALING or later.",
+                field="id",
+            )
+        await self._client.command("killCall", {"Call_id": call.control_id})
+
+    def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
+        form = webhooks.read_form(delivery)
+        webhooks.verify(form, self._options.webhook_token)
+        signals = mapping.webhook_signals(
+            form, received_at=delivery.received_at, region=self.context.default_region
+        )
+        payload = mapping.without_token(form)
+        return WebhookOutcome(
+            dedup_key=delivery_fingerprint(payload, ignore=frozenset()),
+            payload=payload,
+            signals=signals,
+            body=webhooks.OK,
+            media_type="application/json",
+        )
+
+
+def _check_extension(agent: str) -> None:
+    if not agent.strip().isdigit():
+        raise BadInput(
+            f"'{agent}' is not a LiraX extension: use the agent's short number, e.g. 101.",
+            field="agent",
+        )

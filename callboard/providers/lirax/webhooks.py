@@ -1,0 +1,62 @@
+"""LiraX -> Callboard: read a delivery, check `from_LiraX_token`, answer as the page says.
+
+The page: wrong token -> 401 `{"error": "Invalid token"}`, malformed -> 400
+`{"error": "Invalid parameters"}`, accepted -> 200. Its examples spell the token field
+both `from_LiraX_token` and `From_LiraX_token`, so the name is matched without case.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from urllib.parse import parse_qsl
+
+from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.providers.lirax.mapping import TOKEN_FIELD
+
+__all__ = ["INVALID_PARAMETERS", "INVALID_TOKEN", "OK", "read_form", "verify"]
+
+INVALID_TOKEN = WebhookRejected(401, b'{"error": "Invalid token"}', "application/json")
+INVALID_PARAMETERS = WebhookRejected(400, b'{"error": "Invalid parameters"}', "application/json")
+# Every answer to LiraX is JSON, the page says; its tables show no body for 200.
+OK = b"{}"
+
+# What each call-related command cannot do without.
+REQUIRED = {
+    "event": ("callid", "event"),
+    "makecall_finished": ("id_makecall",),
+    "make2calls_finished": ("id_make2calls",),
+    "record": ("callid", "record_link"),
+}
+
+
+def read_form(delivery: WebhookDelivery) -> dict[str, str]:
+    """The delivery's fields: the form body, with query parameters for anything it lacks.
+
+    A JSON object body is accepted too; a body that is neither is malformed.
+    """
+    fields = dict(delivery.query)
+    body = delivery.body.decode("utf-8", errors="replace").strip()
+    content_type = delivery.headers.get("content-type", "")
+    if body.startswith("{") or "json" in content_type:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            raise INVALID_PARAMETERS from None
+        if not isinstance(parsed, dict):
+            raise INVALID_PARAMETERS
+        fields.update({str(k): "" if v is None else str(v) for k, v in parsed.items()})
+    elif body:
+        fields.update(parse_qsl(body, keep_blank_values=True))
+    return fields
+
+
+def verify(form: dict[str, str], expected_token: str) -> str:
+    """The delivery's `cmd` once its token is right and its required fields are there."""
+    given = next((v for k, v in form.items() if k.lower() == TOKEN_FIELD), None)
+    if given is None or not hmac.compare_digest(given.encode(), expected_token.encode()):
+        raise INVALID_TOKEN
+    cmd = form.get("cmd", "").strip()
+    if not cmd or any(not form.get(name) for name in REQUIRED.get(cmd, ())):
+        raise INVALID_PARAMETERS
+    return cmd

@@ -1,0 +1,178 @@
+"""Placing, connecting, hanging up and listing calls."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from callboard.auth import Caller
+from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
+from callboard.domain.capabilities import Capability
+from callboard.domain.errors import NotFound, ProviderTimeout
+from callboard.domain.phones import normalize_phone
+from callboard.providers.base import (
+    ConnectPartiesRequest,
+    PlaceCallRequest,
+    PlacedCall,
+    Provider,
+)
+from callboard.resolvers.providers import provider_for
+from callboard.runtime import Runtime
+
+__all__ = ["CallPage", "connect_parties", "hangup_call", "list_calls", "place_call"]
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CallPage:
+    calls: list[Call]
+    has_next: bool
+
+
+async def place_call(
+    runtime: Runtime,
+    caller: Caller,
+    *,
+    provider_id: str,
+    agent: str,
+    to: str,
+    shop_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Call:
+    provider = provider_for(runtime, caller, provider_id, Capability.PLACE_CALL)
+    request = PlaceCallRequest(
+        agent=agent.strip(),
+        to=normalize_phone(to, runtime.settings.server.default_region, field="to"),
+        shop_id=shop_id,
+    )
+    return await _start(
+        runtime,
+        caller,
+        provider,
+        "placeCall",
+        asdict(request),
+        idempotency_key,
+        lambda: provider.place_call(request),
+    )
+
+
+async def connect_parties(
+    runtime: Runtime,
+    caller: Caller,
+    *,
+    provider_id: str,
+    request: ConnectPartiesRequest,
+    idempotency_key: str | None = None,
+) -> Call:
+    provider = provider_for(runtime, caller, provider_id, Capability.CONNECT_PARTIES)
+    region = runtime.settings.server.default_region
+    first = normalize_phone(request.first, region, field="first")
+    second = request.second.strip()
+    if "://" not in second:  # a phone, or the URL of a sound to play (LiraX's to2)
+        second = normalize_phone(second, region, field="second")
+    request = ConnectPartiesRequest(
+        **{**asdict(request), "agent": request.agent.strip(), "first": first, "second": second}
+    )
+    return await _start(
+        runtime,
+        caller,
+        provider,
+        "connectParties",
+        asdict(request),
+        idempotency_key,
+        lambda: provider.connect_parties(request),
+    )
+
+
+async def hangup_call(runtime: Runtime, caller: Caller, call_id: str) -> Call:
+    call = (await runtime.store.calls.get_many([call_id]))[0]
+    if call is None or not caller.may_use(call.provider_id):
+        raise NotFound("No call with this id.", field="id")
+    provider = provider_for(runtime, caller, call.provider_id, Capability.HANGUP_CALL)
+    await provider.hangup_call(call)
+    return call
+
+
+async def list_calls(
+    runtime: Runtime,
+    caller: Caller,
+    *,
+    provider_id: str | None,
+    phone: str | None,
+    status: CallStatus | None,
+    first: int,
+    before_seq: int | None,
+) -> tuple[CallPage, int]:
+    """A page of the call log (newest first) and the total count in the caller's scope."""
+    if provider_id is not None:
+        scope: list[str] | None = [provider_for(runtime, caller, provider_id).id]
+    elif "*" in caller.providers:
+        scope = None
+    else:
+        scope = [p for p in caller.providers if p in runtime.providers]
+    if phone is not None:
+        phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
+    calls, has_next = await runtime.store.calls.page(
+        provider_ids=scope, phone=phone, status=status, first=first, before_seq=before_seq
+    )
+    return CallPage(calls, has_next), await runtime.store.calls.count(scope)
+
+
+async def _start(
+    runtime: Runtime,
+    caller: Caller,
+    provider: Provider,
+    operation: str,
+    request: dict[str, Any],
+    idempotency_key: str | None,
+    send: Callable[[], Awaitable[PlacedCall]],
+) -> Call:
+    """Ask the vendor to start a call once per idempotency key, and log it as PLACED."""
+    keys = runtime.store.idempotency
+    claim = None
+    if idempotency_key is not None:
+        fingerprint = json.dumps([operation, provider.id, request], sort_keys=True, default=str)
+        claim = await keys.claim(
+            caller.name, idempotency_key, hashlib.sha256(fingerprint.encode()).hexdigest()
+        )
+        if claim.call_id is not None:
+            earlier = (await runtime.store.calls.get_many([claim.call_id]))[0]
+            if earlier is not None:
+                return earlier
+    try:
+        placed = await send()
+    except (ProviderTimeout, asyncio.CancelledError):
+        # The vendor may have started the call: the key must not let a retry start another.
+        if claim is not None:
+            await asyncio.shield(keys.mark_unknown(claim))
+        raise
+    except Exception:
+        # Refused or unreachable: nothing started, so the same key may be used again.
+        if claim is not None:
+            await keys.release(claim)
+        raise
+    signal = CallSignal(
+        refs=(placed.provider_call_id,),
+        kind=CallEventKind.PLACED,
+        status=placed.status,
+        occurred_at=datetime.now(UTC),
+        direction=placed.direction,
+        from_number=placed.from_number,
+        to_number=placed.to_number,
+        agent=placed.agent,
+        raw=placed.raw,
+    )
+    call, _ = await runtime.store.calls.record(provider.id, signal, runtime.bus.publish)
+    if claim is not None:
+        await keys.finish(claim, call.id)
+    log.info("%s: %s placed call %s on %s", operation, caller.name, call.id, provider.id)
+    return call

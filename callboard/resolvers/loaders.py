@@ -1,0 +1,38 @@
+"""Per-request DataLoaders: one store query for all the calls, events or contacts a
+document asks for, however many fields ask."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiodataloader import DataLoader
+
+from callboard.domain.calls import Call, CallEvent
+from callboard.domain.directory import Contact
+from callboard.store.engine import Store
+
+__all__ = ["Loaders"]
+
+
+class Loaders:
+    """`cache=False` for a WebSocket connection: it lives for hours, and each event must
+    see the call as it is then, not as it was at the first event."""
+
+    def __init__(self, store: Store, *, cache: bool = True) -> None:
+        self._store = store
+        self.call: DataLoader[str, Call | None] = DataLoader(self._calls, cache=cache)
+        """Call by id."""
+        self.events: DataLoader[str, list[CallEvent]] = DataLoader(self._events, cache=cache)
+        """A call's events, oldest first, by call id."""
+        self.contact: DataLoader[str, Contact | None] = DataLoader(self._contacts, cache=cache)
+        """Contact by E.164 phone."""
+
+    async def _calls(self, ids: Sequence[str]) -> list[Call | None]:
+        return await self._store.calls.get_many(ids)
+
+    async def _events(self, call_ids: Sequence[str]) -> list[list[CallEvent]]:
+        grouped = await self._store.calls.events_of(call_ids)
+        return [grouped[i] for i in call_ids]
+
+    async def _contacts(self, phones: Sequence[str]) -> list[Contact | None]:
+        return await self._store.contacts.get_many(phones)

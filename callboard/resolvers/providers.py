@@ -1,0 +1,39 @@
+"""Providers as a caller sees them: only those in its scope, and no hint of the others."""
+
+from __future__ import annotations
+
+from callboard.auth import Caller
+from callboard.domain.capabilities import Capability
+from callboard.domain.errors import NotFound, Unsupported
+from callboard.providers.base import Provider
+from callboard.runtime import Runtime
+
+__all__ = ["provider_for", "visible_providers"]
+
+
+def visible_providers(runtime: Runtime, caller: Caller) -> list[Provider]:
+    return [p for pid, p in runtime.providers.items() if caller.may_use(pid)]
+
+
+def provider_for(
+    runtime: Runtime,
+    caller: Caller,
+    provider_id: str,
+    needs: Capability | None = None,
+    *,
+    field: str = "provider",
+) -> Provider:
+    """The provider `provider_id` names, if this caller may use it and it can do `needs`.
+
+    An id out of the caller's scope gets the same answer as an id nobody configured.
+    """
+    provider = runtime.providers.get(provider_id)
+    if provider is None or not caller.may_use(provider_id):
+        raise NotFound(f"No provider with id '{provider_id}'.", field=field)
+    if needs is not None and needs not in provider.capabilities:
+        raise Unsupported(
+            f"Provider '{provider_id}' ({provider.vendor}) does not support "
+            f"{needs.name}; see its `capabilities`.",
+            field=field,
+        )
+    return provider

@@ -1,0 +1,32 @@
+"""The Contact type: who a number belongs to in Callboard's directory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from callboard.domain.directory import Contact as DomainContact
+
+__all__ = ["Contact"]
+
+
+@strawberry.type(description="A person in Callboard's contact directory.")
+class Contact:
+    phone: str = strawberry.field(description="E.164.")
+    name: str
+    responsible: str | None = strawberry.field(
+        description="The agent extension answering for them."
+    )
+    provider: strawberry.ID | None = strawberry.field(description="The CRM it was pushed to.")
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, contact: DomainContact) -> Contact:
+        return cls(
+            phone=contact.phone,
+            name=contact.name,
+            responsible=contact.responsible,
+            provider=strawberry.ID(contact.provider_id) if contact.provider_id else None,
+            updated_at=contact.updated_at,
+        )

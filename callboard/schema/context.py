@@ -1,0 +1,35 @@
+"""The per-request context: the running Callboard, the caller, the request's DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from callboard.auth import Caller
+from callboard.domain.errors import Unauthenticated
+from callboard.resolvers.loaders import Loaders
+from callboard.runtime import Runtime
+
+__all__ = ["Context", "Info"]
+
+
+@dataclass(eq=False)
+class Context:
+    runtime: Runtime
+    loaders: Loaders
+    caller: Caller | None = None
+    request: Any = None
+    response: Any = None
+    connection_params: Any = field(default=None, repr=False)  # set by WebSocket handlers
+
+    @property
+    def client(self) -> Caller:
+        """The authenticated caller; every resolver goes through here."""
+        if self.caller is None:
+            raise Unauthenticated("Send your key as `Authorization: Bearer <key>`.")
+        return self.caller
+
+
+Info = StrawberryInfo[Context, None]

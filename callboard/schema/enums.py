@@ -1,0 +1,41 @@
+"""The GraphQL enums: the domain's own enums, exposed under the names API.md fixes."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
+from callboard.domain.capabilities import Capability
+
+__all__ = [
+    "CallDirection",
+    "CallEventKind",
+    "CallStatus",
+    "Capability",
+    "ProviderKind",
+]
+
+# The domain's enums are the GraphQL ones: registering them keeps one list of values.
+strawberry.enum(CallStatus, name="CallStatus")
+strawberry.enum(CallDirection, name="CallDirection")
+strawberry.enum(CallEventKind, name="CallEventKind")
+strawberry.enum(Capability, name="Capability")
+
+
+@strawberry.enum(description="The vendor behind a provider; OTHER for a third-party kind.")
+class ProviderKind(enum.Enum):
+    LIRAX = "lirax"
+    ZVONOBOT = "zvonobot"
+    TWIN24 = "twin24"
+    LINER = "liner"
+    WHILE1 = "while1"
+    OTHER = "other"
+
+    @classmethod
+    def of(cls, kind: str) -> ProviderKind:
+        try:
+            return cls(kind)
+        except ValueError:
+            return cls.OTHER

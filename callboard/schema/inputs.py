@@ -1,0 +1,59 @@
+"""Mutation inputs: the core fields API.md fixes first, then the vendor options."""
+
+from __future__ import annotations
+
+import strawberry
+
+__all__ = ["ConnectPartiesInput", "ContactInput", "PlaceCallInput"]
+
+
+@strawberry.input(description="Ring `agent` first, then connect them to `to`.")
+class PlaceCallInput:
+    provider: strawberry.ID
+    agent: str = strawberry.field(description="LiraX: the agent's extension (`from`).")
+    to: str = strawberry.field(description="The customer's phone, any common notation.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="The same key never starts a second call."
+    )
+    shop_id: int | None = strawberry.field(
+        default=None, description="LiraX: the shop (`idshop`) whose line is used."
+    )
+
+
+@strawberry.input(description="Ring `first`, then connect it to `second` (LiraX make2Calls).")
+class ConnectPartiesInput:
+    provider: strawberry.ID
+    agent: str = strawberry.field(description="The extension the calls are made on behalf of.")
+    first: str = strawberry.field(description="The phone rung first.")
+    second: str = strawberry.field(
+        description="The phone rung second, or the http(s) URL of an mp3/wav to play instead."
+    )
+    idempotency_key: str | None = None
+    retry_minutes: int | None = strawberry.field(
+        default=None,
+        description="Retry every 10 minutes for this long until both answer (default: once).",
+    )
+    success_after_seconds: int | None = strawberry.field(
+        default=None, description="How long the talk must last to count as a success."
+    )
+    not_before_hour: int | None = strawberry.field(
+        default=None, description="Do not call before this hour (vendor default 8)."
+    )
+    not_after_hour: int | None = strawberry.field(
+        default=None, description="Do not call after this hour (vendor default 20)."
+    )
+    ivr_time: str | None = strawberry.field(default=None, description="hh:mm, for the IVR.")
+    ivr_date: str | None = strawberry.field(
+        default=None, description='dd.mm.YYYY, "today" or "tomorrow", for the IVR.'
+    )
+    ivr_amount: float | None = strawberry.field(
+        default=None, description="An amount of money for the IVR (sent with two decimals)."
+    )
+
+
+@strawberry.input(description="A contact for the directory; with `provider`, pushed there too.")
+class ContactInput:
+    phone: str
+    name: str
+    responsible: str | None = None
+    provider: strawberry.ID | None = None

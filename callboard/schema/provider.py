@@ -1,0 +1,27 @@
+"""The Provider type: one configured vendor account, and what it can do."""
+
+from __future__ import annotations
+
+import strawberry
+
+from callboard.providers.base import Provider as DomainProvider
+from callboard.schema.enums import Capability, ProviderKind
+
+__all__ = ["Provider"]
+
+
+@strawberry.type(description="One configured vendor account behind Callboard.")
+class Provider:
+    id: strawberry.ID
+    kind: ProviderKind
+    capabilities: list[Capability] = strawberry.field(
+        description="What this backend can do; clients hide what it can't."
+    )
+
+    @classmethod
+    def of(cls, provider: DomainProvider) -> Provider:
+        return cls(
+            id=strawberry.ID(provider.id),
+            kind=ProviderKind.of(provider.kind),
+            capabilities=sorted(provider.capabilities, key=lambda c: c.name),
+        )

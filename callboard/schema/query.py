@@ -1,0 +1,80 @@
+"""The Query root."""
+
+from __future__ import annotations
+
+import strawberry
+
+from callboard.domain.errors import BadInput
+from callboard.domain.phones import normalize_phone
+from callboard.resolvers import calls as call_resolvers
+from callboard.resolvers.calls import MAX_PAGE
+from callboard.resolvers.providers import visible_providers
+from callboard.schema.calls import Call
+from callboard.schema.connection import CallConnection, CallEdge, PageInfo
+from callboard.schema.contact import Contact
+from callboard.schema.context import Info
+from callboard.schema.enums import CallStatus
+from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.provider import Provider
+
+__all__ = ["Query"]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The providers this client may use.")
+    def providers(self, info: Info) -> list[Provider]:
+        return [
+            Provider.of(p) for p in visible_providers(info.context.runtime, info.context.client)
+        ]
+
+    @strawberry.field(description="One call by its id; null if there is none you may see.")
+    async def call(self, info: Info, id: strawberry.ID) -> Call | None:
+        caller = info.context.client
+        found = await info.context.loaders.call.load(decode_id("Call", id, field="id"))
+        if found is None or not caller.may_use(found.provider_id):
+            return None
+        return Call.of(found)
+
+    @strawberry.field(description="The call log, newest first.")
+    async def calls(
+        self,
+        info: Info,
+        provider: strawberry.ID | None = None,
+        phone: str | None = None,
+        status: CallStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CallConnection:
+        first = 20 if first is None else first
+        if not 1 <= first <= MAX_PAGE:
+            raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
+        before = decode_int_id("cursor", after, field="after") if after else None
+        page, total = await call_resolvers.list_calls(
+            info.context.runtime,
+            info.context.client,
+            provider_id=provider,
+            phone=phone,
+            status=status,
+            first=first,
+            before_seq=before,
+        )
+        edges = [CallEdge(cursor=encode_id("cursor", c.seq), node=Call.of(c)) for c in page.calls]
+        return CallConnection(
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(description="The directory's contact for a phone number, if any.")
+    async def contact(self, info: Info, phone: str) -> Contact | None:
+        info.context.client  # noqa: B018 - authenticates; the directory is shared by clients
+        region = info.context.runtime.settings.server.default_region
+        found = await info.context.loaders.contact.load(normalize_phone(phone, region))
+        return Contact.of(found) if found else None

@@ -1,0 +1,47 @@
+"""The Subscription root: live call events, resumable from an event id."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from callboard.domain.phones import normalize_phone
+from callboard.events.bus import EventFilter
+from callboard.resolvers.providers import provider_for
+from callboard.schema.calls import CallEvent
+from callboard.schema.context import Info
+from callboard.schema.ids import decode_id, decode_int_id
+
+__all__ = ["Subscription"]
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Call events as they happen. With `after` (an event id), the events "
+        "stored since that one come first, then the live ones, none twice."
+    )
+    async def call_events(
+        self,
+        info: Info,
+        provider: strawberry.ID | None = None,
+        phone: str | None = None,
+        call_id: strawberry.ID | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[CallEvent, None]:
+        runtime, caller = info.context.runtime, info.context.client
+        if provider is not None:
+            scope = frozenset({provider_for(runtime, caller, provider).id})
+        elif "*" in caller.providers:
+            scope = None
+        else:
+            scope = frozenset(caller.providers)
+        where = EventFilter(
+            provider_ids=scope,
+            call_id=decode_id("Call", call_id, field="callId") if call_id else None,
+            phone=normalize_phone(phone, runtime.settings.server.default_region) if phone else None,
+        )
+        cursor = decode_int_id("CallEvent", after, field="after") if after else None
+        async for event in runtime.bus.subscribe(where, cursor):
+            yield CallEvent.of(event)

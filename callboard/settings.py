@@ -1,0 +1,314 @@
+"""The TOML configuration (API.md), with `${ENV}` secrets and one clear message per mistake.
+
+A mistake stops start-up with a `ConfigError` whose text names the file, the key and
+the fix; the command line prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from callboard.providers.options import OptionError, ProviderOptions, parse_options
+from callboard.providers.registry import UnknownKind, known_kinds, provider_class
+
+__all__ = [
+    "ClientSettings",
+    "ConfigError",
+    "GraphQLSettings",
+    "ProviderSettings",
+    "ServerSettings",
+    "Settings",
+    "load_settings",
+    "parse_settings",
+]
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SECTIONS = {"server", "storage", "events", "graphql", "clients", "providers"}
+
+
+class ConfigError(Exception):
+    """A configuration mistake, said so that an operator can fix it without the source."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # defaults to http://host:port
+    default_region: str = "RU"
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def is_loopback(self) -> bool:
+        return _is_loopback(self.host)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    url: str = "sqlite:///callboard.db"
+
+
+@dataclass(frozen=True)
+class EventsSettings:
+    url: str = "memory://"
+
+
+@dataclass(frozen=True)
+class GraphQLSettings:
+    """Limits that keep one document from costing the server too much."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    graphiql: bool = True
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    name: str
+    key: str = field(repr=False)
+    providers: tuple[str, ...] = ("*",)
+
+    def may_use(self, provider_id: str) -> bool:
+        return "*" in self.providers or provider_id in self.providers
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    id: str
+    kind: str
+    options: ProviderOptions
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
+    graphql: GraphQLSettings = field(default_factory=GraphQLSettings)
+    clients: tuple[ClientSettings, ...] = ()
+    providers: tuple[ProviderSettings, ...] = ()
+    source: str = "<defaults>"
+
+    @property
+    def open_access(self) -> bool:
+        """No `[[clients]]`: anyone who reaches the server may use it (loopback only)."""
+        return not self.clients
+
+
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file; pass --config with the path of your TOML file "
+            "or set CALLBOARD_CONFIG."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    return parse_settings(
+        data, source=str(path), environ=os.environ if environ is None else environ
+    )
+
+
+def parse_settings(
+    data: Mapping[str, Any], *, source: str = "<config>", environ: Mapping[str, str] | None = None
+) -> Settings:
+    reader = _Reader(source, os.environ if environ is None else environ)
+    return reader.settings(data)
+
+
+class _Reader:
+    def __init__(self, source: str, environ: Mapping[str, str]) -> None:
+        self.source = source
+        self.environ = environ
+
+    def fail(self, where: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {where}: {problem}")
+
+    def expand(self, value: Any, where: str) -> Any:
+        if isinstance(value, str):
+
+            def lookup(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in self.environ:
+                    raise self.fail(
+                        where,
+                        f"environment variable {name} is not set; export {name}=... "
+                        "before starting, or write the value in the file.",
+                    )
+                return self.environ[name]
+
+            return _ENV.sub(lookup, value)
+        if isinstance(value, list):
+            return [self.expand(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: self.expand(v, f"{where}.{k}") for k, v in value.items()}
+        return value
+
+    def table(self, data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"[{name}]", "must be a table")
+        for key in value:
+            if key not in allowed:
+                raise self.fail(
+                    f"[{name}] {key}", f"unknown key; [{name}] takes: {', '.join(sorted(allowed))}"
+                )
+        return self.expand(value, f"[{name}]")  # type: ignore[no-any-return]
+
+    def settings(self, data: Mapping[str, Any]) -> Settings:
+        for key in data:
+            if key not in _SECTIONS:
+                raise self.fail(key, f"unknown section; known: {', '.join(sorted(_SECTIONS))}")
+        server = self.server(self.table(data, "server", set(ServerSettings.__dataclass_fields__)))
+        storage = StorageSettings(**self.table(data, "storage", {"url"}))
+        self.check_storage(storage.url)
+        events = EventsSettings(**self.table(data, "events", {"url"}))
+        if events.url != "memory://":
+            raise self.fail("[events] url", f"'{events.url}' is not supported; use \"memory://\".")
+        graphql = self.graphql(
+            self.table(data, "graphql", set(GraphQLSettings.__dataclass_fields__))
+        )
+        providers = self.providers(data.get("providers", []))
+        clients = self.clients(data.get("clients", []), {p.id for p in providers})
+        if not clients and not server.is_loopback:
+            raise self.fail(
+                "[[clients]]",
+                f"none configured while [server] host is {server.host!r}: the API would be open "
+                "to anyone; add a [[clients]] entry with a key, or listen on 127.0.0.1.",
+            )
+        return Settings(server, storage, events, graphql, clients, providers, self.source)
+
+    def server(self, raw: dict[str, Any]) -> ServerSettings:
+        types = {"host": str, "port": int, "public_url": str, "default_region": str}
+        for key, expected in types.items():
+            if key in raw and not isinstance(raw[key], expected):
+                raise self.fail(f"[server] {key}", f"must be a {expected.__name__}")
+        raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+        server = ServerSettings(**raw)
+        if not 0 <= server.port <= 65535:
+            raise self.fail("[server] port", "must be between 0 and 65535")
+        if server.public_url:
+            parts = urlsplit(server.public_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise self.fail(
+                    "[server] public_url",
+                    f"'{server.public_url}' is not an http(s) URL; write the address vendors "
+                    "reach this server at, e.g. https://callboard.example.com",
+                )
+        return server
+
+    def check_storage(self, url: str) -> None:
+        scheme = urlsplit(url).scheme
+        if scheme not in ("sqlite", "sqlite+aiosqlite"):
+            raise self.fail(
+                "[storage] url",
+                f"'{url}' is not supported; use \"sqlite:///callboard.db\" "
+                '(or "sqlite://" for memory).',
+            )
+
+    def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
+        for key, value in raw.items():
+            expected = bool if key == "graphiql" else int
+            if not isinstance(value, expected) or (expected is int and value < 1):
+                raise self.fail(f"[graphql] {key}", f"must be a positive {expected.__name__}")
+        return GraphQLSettings(**raw)
+
+    def providers(self, raw: Any) -> tuple[ProviderSettings, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("[[providers]]", "must be an array of tables ([[providers]])")
+        seen: set[str] = set()
+        result = []
+        for index, entry in enumerate(raw, start=1):
+            where = f"[[providers]] #{index}"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            entry = dict(entry)
+            pid, kind = entry.pop("id", None), entry.pop("kind", None)
+            if not isinstance(pid, str) or not _PROVIDER_ID.match(pid):
+                raise self.fail(
+                    f"{where} id",
+                    "missing or not a name; use letters, digits, '.', '_' or '-', "
+                    'e.g. id = "lirax-main"',
+                )
+            where = f"[[providers]] #{index} (id {pid!r})"
+            if pid in seen:
+                raise self.fail(f"{where} id", "used twice; every provider needs its own id")
+            seen.add(pid)
+            try:
+                cls = provider_class(str(kind))
+            except UnknownKind:
+                raise self.fail(
+                    f"{where} kind",
+                    f"unknown kind {kind!r}; known kinds: {', '.join(known_kinds())}",
+                ) from None
+            expanded = self.expand(entry, where)
+            try:
+                options = parse_options(cls.options_type, expanded)
+            except OptionError as exc:
+                raise self.fail(f"{where} {exc.key}", exc.message) from None
+            result.append(ProviderSettings(pid, str(kind), options))
+        return tuple(result)
+
+    def clients(self, raw: Any, provider_ids: set[str]) -> tuple[ClientSettings, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("[[clients]]", "must be an array of tables ([[clients]])")
+        result: list[ClientSettings] = []
+        for index, entry in enumerate(raw, start=1):
+            where = f"[[clients]] #{index}"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            entry = self.expand(entry, where)
+            unknown = set(entry) - {"name", "key", "providers"}
+            if unknown:
+                raise self.fail(
+                    f"{where} {sorted(unknown)[0]}", "unknown key; takes name, key, providers"
+                )
+            name, key = entry.get("name"), entry.get("key")
+            if not isinstance(name, str) or not name:
+                raise self.fail(f"{where} name", 'missing; name the client, e.g. "crm-frontend"')
+            where = f"[[clients]] #{index} ({name!r})"
+            if not isinstance(key, str) or len(key) < 16:
+                raise self.fail(
+                    f"{where} key",
+                    "missing or shorter than 16 characters; generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+                )
+            if any(c.name == name for c in result):
+                raise self.fail(f"{where} name", "used twice")
+            if any(c.key == key for c in result):
+                raise self.fail(f"{where} key", "is the key of another client; give each its own")
+            scope = entry.get("providers", ["*"])
+            if not isinstance(scope, list) or not all(isinstance(p, str) for p in scope):
+                raise self.fail(f"{where} providers", 'must be a list of provider ids, or ["*"]')
+            for pid in scope:
+                if pid != "*" and pid not in provider_ids:
+                    raise self.fail(
+                        f"{where} providers", f"names {pid!r}, which no [[providers]] entry has"
+                    )
+            result.append(ClientSettings(name, key, tuple(scope)))
+        return tuple(result)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,457 @@
+"""A fake LiraX PBX: its /general command URL, scripted calls, and the webhooks it posts back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hmac
+import logging
+import random
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast, get_args
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+__all__ = ["Delivery", "LiraxSimulator", "Outcome", "SimCall"]
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal[
+    "answered", "busy", "no_answer", "unavailable", "not_allowed", "agent_no_answer", "missed"
+]
+CallState = Literal["ringing", "accepted", "finished", "killed"]
+
+OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
+INBOUND_OUTCOMES: frozenset[str] = frozenset({"answered", "missed"})
+OUTBOUND_OUTCOMES: frozenset[str] = OUTCOMES - {"missed"}
+
+# The page's vocabulary for outgoing calls has no "no answer"; an unanswered
+# client looks to the PBX like an unreachable one.
+_OUT_STATUS = {
+    "busy": "Busy",
+    "unavailable": "NotAvailable",
+    "not_allowed": "NotAllowed",
+    "no_answer": "NotAvailable",
+}
+RECORDS_BASE = "https://lirax-sim.invalid/records"
+SIM_KEYS = '[{"ivr_name":"Sim","ivr_entry":"0","key":"1"}]'
+
+# [0-9] rather than \d: \d would let non-ASCII digits through.
+_DIGITS = re.compile(r"[0-9]+")
+_PHONE = re.compile(r"[0-9]{5,15}")
+_UINT = re.compile(r"[0-9]+")
+_HOUR = re.compile(r"[01]?[0-9]|2[0-3]")
+_VTIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_VDATE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+_MONEY = re.compile(r"[0-9]+\.[0-9]{2}")
+_SOUND_URL = re.compile(r"https?://[^\s?#]+\.(mp3|wav)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook the simulator posted, and what came back."""
+
+    cmd: str
+    form: dict[str, str]
+    status_code: int | None
+    body: str
+    error: str | None
+
+
+@dataclass
+class SimCall:
+    """A call as the simulated PBX sees it."""
+
+    callid: str
+    direction: Literal["in", "out"]
+    ext: str
+    phone: str
+    outcome: Outcome
+    state: CallState = "ringing"
+    started_at: float = dataclasses.field(default_factory=time.time)
+    accepted_at: float | None = None
+    id_makecall: str | None = None
+    id_make2calls: str | None = None
+
+
+class _Invalid(Exception):
+    """A command's parameters are wrong: LiraX answers 400 with no body."""
+
+
+def _check(ok: object) -> None:
+    if not ok:
+        raise _Invalid
+
+
+def _is_vdate(value: str) -> bool:
+    if value in ("today", "tomorrow"):
+        return True
+    if not _VDATE.fullmatch(value):
+        return False
+    try:
+        datetime.strptime(value, "%d.%m.%Y")
+    except ValueError:
+        return False
+    return True
+
+
+_MAKE2CALLS_OPTIONAL: dict[str, Callable[[str], object]] = {
+    "timeout": _UINT.fullmatch,
+    "successtime": _UINT.fullmatch,
+    "notbefore": _HOUR.fullmatch,
+    "notafter": _HOUR.fullmatch,
+    "vtime": _VTIME.fullmatch,
+    "vdate": _is_vdate,
+    "vmoney": _MONEY.fullmatch,
+}
+
+
+def _new_callid() -> str:
+    return f"{secrets.token_hex(10).upper()}-{random.randint(1000, 9999)}"
+
+
+class LiraxSimulator:
+    """A LiraX PBX in memory: answers makeCall, killCall and make2Calls, and plays each call
+    as a script of webhooks posted to ``webhook_url``, one step every ``step_delay`` seconds."""
+
+    _GET_COMMANDS = frozenset({"makeCall", "killCall"})
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        webhook_token: str,
+        webhook_url: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        step_delay: float = 1.0,
+        external_number: str = "74950000000",
+    ) -> None:
+        self._token = token
+        self._webhook_token = webhook_token
+        self.webhook_url = webhook_url
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient(timeout=5)
+        self.step_delay = step_delay
+        self.external_number = external_number
+        self.deliveries: list[Delivery] = []
+        self.calls: dict[str, SimCall] = {}
+        self._next_outcome: Outcome | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._scripts: dict[str, asyncio.Task[None]] = {}
+        self._commands: dict[str, Callable[[dict[str, str]], Awaitable[Response]]] = {
+            "makeCall": self._make_call,
+            "killCall": self._kill_call,
+            "make2Calls": self._make_2_calls,
+        }
+        self.app = Starlette(
+            routes=[
+                Route("/general", self._general, methods=["GET", "POST"]),
+                Route("/_sim/inbound", self._sim_inbound, methods=["POST"]),
+                Route("/_sim/next-outcome", self._sim_next_outcome, methods=["POST"]),
+                Route("/_sim/state", self._sim_state, methods=["GET"]),
+            ],
+            lifespan=self._lifespan,
+        )
+
+    # -- public controls ---------------------------------------------------------------
+
+    def set_next_outcome(self, outcome: Outcome) -> None:
+        """Make the next makeCall or make2Calls end this way; later ones are answered again."""
+        if outcome not in OUTBOUND_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(OUTBOUND_OUTCOMES)}")
+        self._next_outcome = outcome
+
+    async def start_inbound(self, *, phone: str, ext: str, outcome: Outcome = "answered") -> str:
+        """Ring extension ``ext`` from ``phone``; returns the callid the webhooks will carry."""
+        if not _PHONE.fullmatch(phone):
+            raise ValueError("phone must be 5 to 15 digits")
+        if not _DIGITS.fullmatch(ext):
+            raise ValueError("ext must be digits")
+        if outcome not in INBOUND_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(INBOUND_OUTCOMES)}")
+        call = self._new_call(direction="in", ext=ext, phone=phone, outcome=outcome)
+        self._scripts[call.callid] = self._spawn(self._inbound_script(call))
+        return call.callid
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - fixed public API
+        """Return once every running script (and any it started) has finished."""
+        async with asyncio.timeout(timeout):
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+
+    async def aclose(self) -> None:
+        """Cancel running scripts; close the HTTP client if the simulator made it."""
+        await self._cancel_all()
+        if self._owns_http:
+            await self._http.aclose()
+
+    # -- the vendor's command URL ------------------------------------------------------
+
+    async def _general(self, request: Request) -> Response:
+        if request.method == "GET":
+            params = dict(request.query_params)
+        else:
+            async with request.form() as form:
+                params = {k: v for k, v in form.items() if isinstance(v, str)}
+        given = params.get("token", "").encode()
+        if not hmac.compare_digest(given, self._token.encode()):
+            return Response(status_code=401)
+        cmd = params.get("cmd", "")
+        command = self._commands.get(cmd)
+        if command is None or (request.method == "GET" and cmd not in self._GET_COMMANDS):
+            return Response(status_code=400)
+        try:
+            return await command(params)
+        except _Invalid:
+            return Response(status_code=400)
+
+    async def _make_call(self, p: dict[str, str]) -> Response:
+        _check(_DIGITS.fullmatch(p.get("from", "")))
+        _check(_PHONE.fullmatch(p.get("to", "")))
+        _check("idshop" not in p or _DIGITS.fullmatch(p["idshop"]))
+        call = self._new_call(direction="out", ext=p["from"], phone=p["to"])
+        call.id_makecall = secrets.token_hex(6)
+        self._scripts[call.callid] = self._spawn(self._outbound_script(call))
+        return JSONResponse({"id_makecall": call.id_makecall})
+
+    async def _kill_call(self, p: dict[str, str]) -> Response:
+        call = self.calls.get(p.get("Call_id", ""))
+        if call is None or call.state not in ("ringing", "accepted"):
+            raise _Invalid
+        self._scripts[call.callid].cancel()
+        call.state = "killed"
+        self._spawn(self._after_kill(call, self._scripts[call.callid]))
+        return Response(status_code=200)
+
+    async def _make_2_calls(self, p: dict[str, str]) -> Response:
+        _check(_DIGITS.fullmatch(p.get("from", "")))
+        _check(_PHONE.fullmatch(p.get("to1", "")))
+        to2 = p.get("to2", "")
+        _check(_PHONE.fullmatch(to2) or _SOUND_URL.fullmatch(to2))
+        for name, valid in _MAKE2CALLS_OPTIONAL.items():
+            # An empty value is how form builders say "not set".
+            _check(not p.get(name) or valid(p[name]))
+        call = self._new_call(direction="out", ext=p["from"], phone=p["to1"])
+        call.id_make2calls = secrets.token_hex(6)
+        plays_sound = _SOUND_URL.fullmatch(to2) is not None
+        self._scripts[call.callid] = self._spawn(self._make2calls_script(call, plays_sound))
+        return JSONResponse({"id_make2calls": call.id_make2calls})
+
+    # -- call scripts --------------------------------------------------------------------
+
+    async def _outbound_script(self, call: SimCall) -> None:
+        await self._step()
+        agent_answered = call.outcome != "agent_no_answer"
+        if not agent_answered:
+            call.state = "finished"
+        await self._post(
+            "makecall_finished",
+            id_makecall=call.id_makecall or "",
+            Call_id=call.callid if agent_answered else "",  # the page: empty when success=0
+            success="1" if agent_answered else "0",
+        )
+        if not agent_answered:
+            return
+        await self._step()
+        await self._play(call)
+
+    async def _inbound_script(self, call: SimCall) -> None:
+        await self._step()
+        await self._post(
+            "contact", phone=call.phone, callid=call.callid, diversion=self.external_number
+        )
+        await self._step()
+        await self._play(call)
+
+    async def _play(self, call: SimCall) -> None:
+        """From the ringing phone to the recording; shared by both directions."""
+        await self._event(call, "INCOMING")
+        await self._step()
+        if call.outcome != "answered":
+            status = "Missed" if call.direction == "in" else _OUT_STATUS[call.outcome]
+            call.state = "finished"
+            await self._hang_up(call, status=status, duration=0, recorded=False)
+            return
+        call.state = "accepted"
+        call.accepted_at = time.time()
+        await self._event(call, "ACCEPTED")
+        await self._step()
+        call.state = "finished"
+        # Real durations, not the few milliseconds a test's script lasts.
+        await self._hang_up(call, status="Success", duration=random.randint(5, 120), recorded=True)
+        await self._step()
+        await self._post(
+            "record", callid=call.callid, record_link=f"{RECORDS_BASE}/{call.callid}.wav"
+        )
+
+    async def _make2calls_script(self, call: SimCall, plays_sound: bool) -> None:
+        await self._step()
+        call.state = "finished"
+        answered = call.outcome == "answered"
+        extra = {"keys": SIM_KEYS} if answered and plays_sound else {}
+        await self._post_make2calls_finished(call, success=answered, **extra)
+
+    async def _after_kill(self, call: SimCall, script: asyncio.Task[None]) -> None:
+        # Let the cancelled script unwind first so no webhook of it lands after ours.
+        await asyncio.wait({script})
+        if call.id_make2calls is not None:
+            await self._post_make2calls_finished(call, success=False)
+            return
+        if call.accepted_at is None:
+            await self._hang_up(call, status="NotAvailable", duration=0, recorded=False)
+        else:
+            duration = round(time.time() - call.accepted_at)
+            await self._hang_up(call, status="Success", duration=duration, recorded=False)
+
+    async def _hang_up(self, call: SimCall, *, status: str, duration: int, recorded: bool) -> None:
+        fields = {"duration": str(duration), "is_recorded": "1" if recorded else "0"}
+        await self._event(call, "COMPLETED", status=status, **fields)
+        await self._event(call, "CALL_COMPLETED", status=status, **fields)
+
+    async def _event(self, call: SimCall, event: str, **extra: str) -> None:
+        # The page: "ext ... in case of CALL_COMPLETED and type=in, holds the number the
+        # call came to" -- the external number, not the agent's extension.
+        inbound_end = call.direction == "in" and event == "CALL_COMPLETED"
+        await self._post(
+            "event",
+            type=call.direction,
+            event=event,
+            phone=call.phone,
+            ext=self.external_number if inbound_end else call.ext,
+            diversion=self.external_number,
+            callid=call.callid,
+            **extra,
+        )
+
+    async def _post_make2calls_finished(
+        self, call: SimCall, *, success: bool, **extra: str
+    ) -> None:
+        flag = "1" if success else "0"
+        await self._post(
+            "make2calls_finished",
+            id_make2calls=call.id_make2calls or "",
+            success=flag,
+            duration_success=flag,
+            **extra,
+        )
+
+    async def _post(self, cmd: str, **fields: str) -> None:
+        form = {"cmd": cmd, **fields, "from_LiraX_token": self._webhook_token}
+        if self.webhook_url is None:
+            self.deliveries.append(Delivery(cmd, form, None, "", "no webhook_url"))
+            return
+        try:
+            response = await self._http.post(self.webhook_url, data=form)
+        except Exception as exc:  # a broken receiver must not stop the call
+            self.deliveries.append(Delivery(cmd, form, None, "", f"{type(exc).__name__}: {exc}"))
+            return
+        self.deliveries.append(Delivery(cmd, form, response.status_code, response.text, None))
+
+    async def _step(self) -> None:
+        await asyncio.sleep(self.step_delay)
+
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    def _new_call(
+        self,
+        *,
+        direction: Literal["in", "out"],
+        ext: str,
+        phone: str,
+        outcome: Outcome | None = None,
+    ) -> SimCall:
+        if outcome is None:
+            outcome, self._next_outcome = self._next_outcome or "answered", None
+        call = SimCall(_new_callid(), direction, ext, phone, outcome)
+        self.calls[call.callid] = call
+        return call
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._reap)
+        return task
+
+    def _reap(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("LiraX simulator script failed", exc_info=exc)
+
+    async def _cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+        await self._cancel_all()
+
+    # -- control endpoints (ours, not LiraX's) -------------------------------------------
+
+    async def _sim_inbound(self, request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+            callid = await self.start_inbound(
+                phone=_str_field(body, "phone"),
+                ext=_str_field(body, "ext"),
+                outcome=_outcome(body.get("outcome", "answered")),
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"callid": callid})
+
+    async def _sim_next_outcome(self, request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+            self.set_next_outcome(_outcome(body.get("outcome")))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"outcome": body["outcome"]})
+
+    async def _sim_state(self, request: Request) -> Response:
+        def shown(d: Delivery) -> dict[str, object]:
+            # The state page needs no token, so it must not hand out the receiver's secret.
+            form = {k: "***" if k == "from_LiraX_token" else v for k, v in d.form.items()}
+            return {**dataclasses.asdict(d), "form": form}
+
+        return JSONResponse(
+            {
+                "calls": [dataclasses.asdict(c) for c in self.calls.values()],
+                "deliveries": [shown(d) for d in self.deliveries],
+            }
+        )
+
+
+async def _json_object(request: Request) -> Mapping[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ValueError("body must be JSON") from exc
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    return body
+
+
+def _str_field(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
+
+
+def _outcome(value: object) -> Outcome:
+    if not isinstance(value, str) or value not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}")
+    return cast(Outcome, value)

@@ -1,0 +1,288 @@
+"""The call log: calls, the vendor ids that name them, their events, and the webhook inbox.
+
+Writes go through one lock: SQLite has one writer anyway, and holding it while the
+new events are handed to `publish` makes live order equal cursor order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from callboard.domain.calls import (
+    Call,
+    CallDirection,
+    CallEvent,
+    CallEventKind,
+    CallSignal,
+    CallStatus,
+    apply_signal,
+    is_news,
+    merge_calls,
+)
+from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
+
+__all__ = ["CallLog", "Publish"]
+
+Publish = Callable[[Sequence[CallEvent]], None]
+
+_CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
+
+
+class CallLog:
+    def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock) -> None:
+        self._engine = engine
+        self._lock = write_lock
+
+    async def record(
+        self, provider_id: str, signal: CallSignal, publish: Publish, *, call_id: str | None = None
+    ) -> tuple[Call, CallEvent | None]:
+        """Apply one signal Callboard itself produced (a call it placed)."""
+        async with self._lock:
+            async with self._engine.begin() as conn:
+                call, event = await _apply(conn, provider_id, signal, call_id)
+            publish([event] if event else [])
+        return call, event
+
+    async def ingest_webhook(
+        self,
+        provider_id: str,
+        dedup_key: str,
+        payload: Mapping[str, Any],
+        signals: Iterable[CallSignal],
+        received_at: datetime,
+        publish: Publish,
+    ) -> list[CallEvent] | None:
+        """Store one delivery and its events in one transaction; None if it came before."""
+        signals = list(signals)
+        async with self._lock:
+            try:
+                async with self._engine.begin() as conn:
+                    events: list[CallEvent] = []
+                    for signal in signals:
+                        _, event = await _apply(conn, provider_id, signal, None)
+                        if event:
+                            events.append(event)
+                    await conn.execute(
+                        insert(webhook_deliveries).values(
+                            provider_id=provider_id,
+                            dedup_key=dedup_key,
+                            received_at=received_at,
+                            payload=dict(payload),
+                            event_count=len(events),
+                        )
+                    )
+            except IntegrityError:
+                return None  # the unique (provider, dedup_key): a resend, already stored
+            publish(events)
+        return events
+
+    async def get_many(self, ids: Sequence[str]) -> list[Call | None]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(calls).where(calls.c.id.in_(ids)))).all()
+        found = {row.id: _to_call(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def page(
+        self,
+        *,
+        provider_ids: Collection[str] | None,
+        phone: str | None,
+        status: CallStatus | None,
+        first: int,
+        before_seq: int | None,
+    ) -> tuple[list[Call], bool]:
+        """Newest first; `first + 1` rows read to tell whether another page follows."""
+        query = select(calls).order_by(calls.c.seq.desc()).limit(first + 1)
+        if provider_ids is not None:
+            query = query.where(calls.c.provider_id.in_(provider_ids))
+        if phone is not None:
+            query = query.where(or_(calls.c.from_number == phone, calls.c.to_number == phone))
+        if status is not None:
+            query = query.where(calls.c.status == status.value)
+        if before_seq is not None:
+            query = query.where(calls.c.seq < before_seq)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_call(r) for r in rows[:first]], len(rows) > first
+
+    async def count(self, provider_ids: Collection[str] | None) -> int:
+        query = select(func.count()).select_from(calls)
+        if provider_ids is not None:
+            query = query.where(calls.c.provider_id.in_(provider_ids))
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def events_of(self, call_ids: Sequence[str]) -> dict[str, list[CallEvent]]:
+        query = (
+            select(call_events, calls.c.from_number, calls.c.to_number)
+            .join(calls, calls.c.id == call_events.c.call_id)
+            .where(call_events.c.call_id.in_(call_ids))
+            .order_by(call_events.c.id)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        grouped: dict[str, list[CallEvent]] = {i: [] for i in call_ids}
+        for row in rows:
+            grouped[row.call_id].append(_to_event(row))
+        return grouped
+
+    async def events_after(
+        self,
+        cursor: int,
+        *,
+        provider_ids: Collection[str] | None,
+        call_id: str | None = None,
+        phone: str | None = None,
+        limit: int = 500,
+    ) -> list[CallEvent]:
+        """Stored events after `cursor`, oldest first: what a resuming subscriber missed."""
+        query = (
+            select(call_events, calls.c.from_number, calls.c.to_number)
+            .join(calls, calls.c.id == call_events.c.call_id)
+            .where(call_events.c.id > cursor)
+            .order_by(call_events.c.id)
+            .limit(limit)
+        )
+        if provider_ids is not None:
+            query = query.where(call_events.c.provider_id.in_(provider_ids))
+        if call_id is not None:
+            query = query.where(call_events.c.call_id == call_id)
+        if phone is not None:
+            query = query.where(or_(calls.c.from_number == phone, calls.c.to_number == phone))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_event(r) for r in rows]
+
+    async def last_event_id(self) -> int:
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(select(func.max(call_events.c.id)))).scalar_one()
+        return int(value or 0)
+
+
+async def _apply(
+    conn: AsyncConnection, provider_id: str, signal: CallSignal, new_id: str | None
+) -> tuple[Call, CallEvent | None]:
+    """Find (or start) the call the signal names, fold the signal in, append its event."""
+    call = await _find(conn, provider_id, signal.refs)
+    if call is None:
+        call = Call(
+            id=new_id or str(uuid.uuid4()),
+            provider_id=provider_id,
+            direction=signal.direction or CallDirection.INBOUND,
+            status=signal.status or CallStatus.QUEUED,
+            created_at=signal.occurred_at,
+        )
+        result = await conn.execute(insert(calls).values(_row(call)))
+        call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
+    news = is_news(call, signal)
+    call = apply_signal(call, signal)
+    await conn.execute(update(calls).where(calls.c.id == call.id).values(_row(call)))
+    await _link(conn, provider_id, signal.refs, call.id)
+    if not news:
+        return call, None
+    values = {
+        "call_id": call.id,
+        "provider_id": provider_id,
+        "kind": signal.kind.value,
+        "status": call.status.value if signal.status else None,
+        "occurred_at": signal.occurred_at,
+        "raw": dict(signal.raw),
+    }
+    result = await conn.execute(insert(call_events).values(values))
+    event = CallEvent(
+        id=int(result.inserted_primary_key[0]),  # type: ignore[index]
+        call_id=call.id,
+        provider_id=provider_id,
+        kind=signal.kind,
+        occurred_at=signal.occurred_at,
+        status=call.status if signal.status else None,
+        raw=dict(signal.raw),
+        phones=call.phones,
+    )
+    return call, event
+
+
+async def _find(conn: AsyncConnection, provider_id: str, refs: Sequence[str]) -> Call | None:
+    if not refs:
+        return None
+    query = (
+        select(calls)
+        .join(call_refs, call_refs.c.call_id == calls.c.id)
+        .where(and_(call_refs.c.provider_id == provider_id, call_refs.c.ref.in_(refs)))
+        .order_by(calls.c.seq)
+    )
+    found = {row.id: _to_call(row) for row in (await conn.execute(query)).all()}
+    if len(found) <= 1:
+        return next(iter(found.values()), None)
+    # Two calls turned out to be one (a vendor's events arrived under a leg id before the
+    # message that ties the leg to the call): keep the oldest, move the rest into it.
+    primary, *others = found.values()
+    for other in others:
+        primary = merge_calls(primary, other)
+        await conn.execute(
+            update(call_events).where(call_events.c.call_id == other.id).values(call_id=primary.id)
+        )
+        await conn.execute(
+            update(call_refs).where(call_refs.c.call_id == other.id).values(call_id=primary.id)
+        )
+        await conn.execute(delete(calls).where(calls.c.id == other.id))
+    return primary
+
+
+async def _link(conn: AsyncConnection, provider_id: str, refs: Sequence[str], call_id: str) -> None:
+    known = {
+        r.ref
+        for r in (
+            await conn.execute(
+                select(call_refs.c.ref).where(
+                    and_(call_refs.c.provider_id == provider_id, call_refs.c.ref.in_(refs))
+                )
+            )
+        ).all()
+    }
+    new = [
+        {"provider_id": provider_id, "ref": r, "call_id": call_id} for r in refs if r not in known
+    ]
+    if new:
+        await conn.execute(insert(call_refs), new)
+
+
+def _row(call: Call) -> dict[str, Any]:
+    values = {name: getattr(call, name) for name in _CALL_FIELDS if name != "raw"}
+    values["direction"] = call.direction.value
+    values["status"] = call.status.value
+    values["raw"] = dict(call.raw)
+    return values
+
+
+def _to_call(row: Row[Any]) -> Call:
+    m = row._mapping
+    return Call(
+        **{name: m[name] for name in _CALL_FIELDS if name not in ("direction", "status")},
+        direction=CallDirection(m["direction"]),
+        status=CallStatus(m["status"]),
+        seq=m["seq"],
+    )
+
+
+def _to_event(row: Row[Any]) -> CallEvent:
+    m = row._mapping
+    return CallEvent(
+        id=m["id"],
+        call_id=m["call_id"],
+        provider_id=m["provider_id"],
+        kind=CallEventKind(m["kind"]),
+        occurred_at=m["occurred_at"],
+        status=CallStatus(m["status"]) if m["status"] else None,
+        raw=m["raw"],
+        phones=tuple(p for p in (m["from_number"], m["to_number"]) if p),
+    )

@@ -1,0 +1,48 @@
+"""The contact directory: who a phone number belongs to, and which agent answers for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callboard.domain.directory import Contact
+from callboard.store.tables import contacts
+
+__all__ = ["ContactBook"]
+
+
+class ContactBook:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get_many(self, phones: Sequence[str]) -> list[Contact | None]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(contacts).where(contacts.c.phone.in_(phones)))).all()
+        found = {row.phone: Contact(**row._mapping) for row in rows}
+        return [found.get(p) for p in phones]
+
+    async def upsert(self, contact: Contact) -> Contact:
+        """Create the contact, or replace what is known of the same phone."""
+        stored = Contact(
+            phone=contact.phone,
+            name=contact.name,
+            responsible=contact.responsible,
+            provider_id=contact.provider_id,
+            updated_at=contact.updated_at or datetime.now(UTC),
+        )
+        values = {
+            "phone": stored.phone,
+            "name": stored.name,
+            "responsible": stored.responsible,
+            "provider_id": stored.provider_id,
+            "updated_at": stored.updated_at,
+        }
+        statement = sqlite_insert(contacts).values(values)
+        statement = statement.on_conflict_do_update(index_elements=["phone"], set_=values)
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
+        return stored

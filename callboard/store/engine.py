@@ -1,0 +1,85 @@
+"""Opening the database: the engine, the schema, and the parts of the store built on it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from callboard.store.calls import CallLog
+from callboard.store.contacts import ContactBook
+from callboard.store.idempotency import IdempotencyKeys
+from callboard.store.tables import metadata
+
+__all__ = ["Store", "database_url"]
+
+
+def database_url(url: str) -> str:
+    """The SQLAlchemy async URL for a configured one (`sqlite:///x.db` -> aiosqlite)."""
+    parsed = make_url(url)
+    if parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Store:
+    """The database and everything kept in it. `await Store.open(url)`, then `close()`."""
+
+    def __init__(
+        self, engine: AsyncEngine, scratch: tempfile.TemporaryDirectory[str] | None = None
+    ) -> None:
+        self.engine = engine
+        self._scratch = scratch
+        # SQLite has one writer; serializing writes here also keeps event ids in publish order.
+        write_lock = asyncio.Lock()
+        self.calls = CallLog(engine, write_lock)
+        self.contacts = ContactBook(engine)
+        self.idempotency = IdempotencyKeys(engine, write_lock)
+
+    def __repr__(self) -> str:
+        return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Open (and create the schema of) the database at `url`.
+
+        `sqlite://` (memory) is served from a file in a fresh temporary directory,
+        removed on close: SQLite's own memory databases are one connection each, and
+        sharing one connection between concurrent transactions would mix them up.
+        """
+        scratch = None
+        parsed = make_url(database_url(url))
+        if parsed.drivername.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
+            scratch = tempfile.TemporaryDirectory(prefix="callboard-")
+            parsed = parsed.set(database=os.path.join(scratch.name, "callboard.db"))
+        engine = _engine(parsed.render_as_string(hide_password=False))
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        return cls(engine, scratch)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+def _engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url)
+    if not make_url(url).drivername.startswith("sqlite"):
+        return engine
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers (queries, replaying subscribers) run while a webhook writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine

@@ -1,0 +1,129 @@
+"""The schema: call log, vendor id aliases, events, contacts, idempotency keys, webhook inbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on databases (SQLite) that keep only naive ones."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData()
+
+calls = Table(
+    "calls",
+    metadata,
+    # seq orders the log (newest highest) and pages `calls`; id is the public one.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("provider_call_id", String(255)),
+    Column("control_id", String(255)),
+    Column("direction", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("from_number", String(64)),
+    Column("to_number", String(255)),
+    Column("agent", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("answered_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("duration_seconds", Integer),
+    Column("recording_url", Text),
+    Column("raw", JSON, nullable=False),
+    Index("ix_calls_provider_seq", "provider_id", "seq"),
+    Index("ix_calls_from", "from_number"),
+    Index("ix_calls_to", "to_number"),
+    sqlite_autoincrement=True,
+)
+
+# Every vendor id that names a call (LiraX: id_makecall, Call_id/callid) -> the call.
+call_refs = Table(
+    "call_refs",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("ref", String(255), primary_key=True),
+    Column("call_id", String(36), ForeignKey("calls.id"), nullable=False, index=True),
+)
+
+call_events = Table(
+    "call_events",
+    metadata,
+    # AUTOINCREMENT: ids are never reused, so a cursor never points at another event.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(36), ForeignKey("calls.id"), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(16)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("raw", JSON, nullable=False),
+    Index("ix_call_events_call", "call_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("responsible", String(64)),
+    Column("provider_id", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("client", String(128), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | done | unknown
+    Column("call_id", String(36)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("dedup_key", String(128), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    # the fields as parsed, without the vendor's secret: enough to process it again
+    Column("payload", JSON, nullable=False),
+    Column("event_count", Integer, nullable=False),
+    UniqueConstraint("provider_id", "dedup_key", name="uq_webhook_delivery"),
+)

@@ -1,0 +1,64 @@
+"""The webhook route: find the provider, let it verify and parse, store, publish, answer.
+
+Nothing slow happens before the answer: parsing is pure, and storing is one local
+transaction. A resend of a delivery already stored is answered the same, and adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.runtime import Runtime
+
+__all__ = ["MAX_BODY", "receive_webhook"]
+
+log = logging.getLogger(__name__)
+
+# Vendor webhooks are a few kilobytes; anything near this is not one.
+MAX_BODY = 1024 * 1024
+
+
+async def receive_webhook(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    provider_id = request.path_params["provider_id"]
+    provider = runtime.providers.get(provider_id)
+    if provider is None:
+        return JSONResponse({"error": "No provider has this id."}, status_code=404)
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse({"error": "Body too large."}, status_code=413)
+    delivery = WebhookDelivery(
+        method=request.method,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params),
+        body=body,
+        received_at=datetime.now(UTC),
+        client_ip=request.client.host if request.client else None,
+    )
+    try:
+        outcome = provider.handle_webhook(delivery)
+    except WebhookRejected as rejected:
+        # The reason and the sender, never the body: it may carry the vendor's secret.
+        log.warning(
+            "webhook for %s rejected with HTTP %s (from %s)",
+            provider_id,
+            rejected.status_code,
+            delivery.client_ip,
+        )
+        return Response(rejected.body, rejected.status_code, media_type=rejected.media_type)
+    events = await runtime.store.calls.ingest_webhook(
+        provider_id,
+        outcome.dedup_key,
+        outcome.payload,
+        outcome.signals,
+        delivery.received_at,
+        runtime.bus.publish,
+    )
+    if events is None:
+        log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
+    return Response(outcome.body, outcome.status_code, media_type=outcome.media_type)

@@ -1,0 +1,148 @@
+"""Real servers on loopback for tests: Callboard and vendor simulators under uvicorn,
+queried with real clients (httpx over HTTP, gql over WebSocket)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
+from starlette.types import ASGIApp
+
+from callboard.app import create_app
+from callboard.demo import address, bind
+from callboard.settings import Settings, parse_settings
+
+TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
+LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
+
+
+@contextlib.asynccontextmanager
+async def serving(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """Run `app` under uvicorn on a loopback socket; yields its base URL."""
+    sock = sock or bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)
+        yield address(sock)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class GraphQLFailed(AssertionError):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+    @property
+    def codes(self) -> list[str | None]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+
+@dataclass
+class Api:
+    """A running Callboard: its URL and real clients for it."""
+
+    url: str
+    settings: Settings
+    http: httpx.AsyncClient
+    key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def webhook_base(self) -> str:
+        return f"{self.url}/webhooks"
+
+    async def post(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
+    ) -> httpx.Response:
+        key = key if key is not None else self.key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return await self.http.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": dict(variables or {})},
+            headers=headers,
+        )
+
+    async def query(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
+    ) -> dict[str, Any]:
+        """The `data` of a successful answer; `GraphQLFailed` with the errors otherwise."""
+        response = await self.post(query, variables, key=key)
+        body = response.json()
+        if body.get("errors"):
+            raise GraphQLFailed(body["errors"])
+        assert response.status_code == 200, response.text
+        return body["data"]  # type: ignore[no-any-return]
+
+    @contextlib.asynccontextmanager
+    async def subscription(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        protocol: str = TRANSPORT_WS,
+    ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """An open subscription: iterate it for each event's `data`."""
+        key = key if key is not None else self.key
+        transport = WebsocketsTransport(
+            url=self.url.replace("http://", "ws://") + "/graphql",
+            init_payload={"Authorization": f"Bearer {key}"} if key else {},
+            subprotocols=[protocol],
+        )
+        async with Client(transport=transport) as session:
+            request = GraphQLRequest(query, variable_values=dict(variables or {}))
+            agen = session.subscribe(request)
+            try:
+                yield agen  # type: ignore[misc]
+            finally:
+                await agen.aclose()  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def running_callboard(
+    config: Mapping[str, Any],
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    api_socket: socket.socket | None = None,
+    key: str | None = None,
+) -> AsyncIterator[Api]:
+    """Callboard for `config` (TOML as a dict); storage defaults to a fresh SQLite."""
+    sock = api_socket or bind("127.0.0.1", 0)
+    config = {**config}
+    server = {"host": "127.0.0.1", "port": sock.getsockname()[1], "public_url": address(sock)}
+    config["server"] = {**server, **config.get("server", {})}
+    config.setdefault("storage", {"url": "sqlite://"})
+    settings = parse_settings(config, source="<test>", environ={})
+    async with (
+        serving(create_app(settings, transports=transports), sock) as url,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        yield Api(url=url, settings=settings, http=http, key=key)
+
+
+async def next_event(events: AsyncIterator[dict[str, Any]], timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
+    async with asyncio.timeout(timeout):
+        return await anext(events)
+
+
+# The cursor before the first event: a subscription with `after: FROM_START` misses
+# nothing, however late its WebSocket is set up relative to what the test does next.
+FROM_START = base64.b64encode(b"CallEvent:0").decode()

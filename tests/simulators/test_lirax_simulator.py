@@ -1,0 +1,477 @@
+"""The LiraX simulator answers on the vendor's wire format and posts the page's webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from callboard.simulators.lirax import LiraxSimulator, Outcome
+
+TOKEN = "202cb962ac59075b964b07152d234b70"
+HOOK_TOKEN = "303cb962ac59075b964b07152d234b70"
+HOOK_URL = "http://app.test/webhooks/lirax"
+EXTERNAL = "74950000000"
+CALLID = re.compile(r"[0-9A-F]{20}-[0-9]+")
+
+ANSWERED = [
+    ("makecall_finished", None),
+    ("event", "INCOMING"),
+    ("event", "ACCEPTED"),
+    ("event", "COMPLETED"),
+    ("event", "CALL_COMPLETED"),
+    ("record", None),
+]
+
+
+class Rig:
+    """A simulator, a client for its endpoints, and a fake receiver for its webhooks."""
+
+    def __init__(self) -> None:
+        self.hooks: list[dict[str, str]] = []
+        self.status = 200
+        self.on_hook: Callable[[dict[str, str]], None] | None = None
+        self.http = httpx.AsyncClient(transport=httpx.MockTransport(self.receive))
+        self.sim = LiraxSimulator(
+            token=TOKEN,
+            webhook_token=HOOK_TOKEN,
+            webhook_url=HOOK_URL,
+            http=self.http,
+            step_delay=0.001,
+        )
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.sim.app), base_url="http://sim"
+        )
+
+    def receive(self, request: httpx.Request) -> httpx.Response:
+        fields = parse_qs(request.content.decode(), keep_blank_values=True)
+        form = {k: v[0] for k, v in fields.items()}
+        self.hooks.append(form)
+        if self.on_hook is not None:
+            self.on_hook(form)
+        if form["cmd"] == "contact":
+            return httpx.Response(200, json={"contact_name": "Иванов Иван", "responsible": 103})
+        return httpx.Response(self.status)
+
+    async def command(self, **params: str) -> httpx.Response:
+        return await self.client.post("/general", data={"token": TOKEN, **params})
+
+    async def make_call(self, to: str = "79123456789") -> str:
+        response = await self.command(cmd="makeCall", to=to, **{"from": "101"})
+        assert response.status_code == 200
+        id_makecall: str = response.json()["id_makecall"]
+        return id_makecall
+
+    def sequence(self) -> list[tuple[str, str | None]]:
+        return [(h["cmd"], h.get("event")) for h in self.hooks]
+
+    def event(self, name: str) -> dict[str, str]:
+        return next(h for h in self.hooks if h.get("event") == name)
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    rig = Rig()
+    yield rig
+    await rig.client.aclose()
+    await rig.sim.aclose()
+    await rig.http.aclose()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cmd": "makeCall", "from": "101", "to": "79123456789"},
+        {"cmd": "makeCall", "from": "101", "to": "79123456789", "token": "wrong"},
+        {"cmd": "killCall", "Call_id": "x", "token": ""},
+        {"cmd": "nonsense", "token": TOKEN.upper()},
+    ],
+)
+async def test_missing_or_wrong_token_is_401_with_empty_body(
+    rig: Rig, params: dict[str, str]
+) -> None:
+    response = await rig.client.post("/general", data=params)
+    assert (response.status_code, response.content) == (401, b"")
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+
+
+async def test_wrong_token_over_get_is_401(rig: Rig) -> None:
+    params = {"cmd": "makeCall", "from": "101", "to": "79123456789", "token": "nope"}
+    response = await rig.client.get("/general", params=params)
+    assert (response.status_code, response.content) == (401, b"")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "79123456789"},
+        {"from": "", "to": "79123456789"},
+        {"from": "10a", "to": "79123456789"},
+        {"from": "101"},
+        {"from": "101", "to": "+79123456789"},
+        {"from": "101", "to": "1234"},
+        {"from": "101", "to": "1" * 16},
+        {"from": "101", "to": "7912-345-67-89"},
+        {"from": "101", "to": "٧٩١٢٣٤٥٦٧٨٩"},
+        {"from": "101", "to": "79123456789", "idshop": "shop1"},
+    ],
+)
+async def test_make_call_with_bad_parameters_is_400(rig: Rig, params: dict[str, str]) -> None:
+    response = await rig.command(cmd="makeCall", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+
+
+async def test_unknown_command_is_400(rig: Rig) -> None:
+    response = await rig.command(cmd="makeCalls")
+    assert (response.status_code, response.content) == (400, b"")
+
+
+async def test_make2calls_is_post_only(rig: Rig) -> None:
+    params = {"cmd": "make2Calls", "from": "101", "to1": "79123456789", "to2": "79123456780"}
+    response = await rig.client.get("/general", params={"token": TOKEN, **params})
+    assert response.status_code == 400
+
+
+async def test_answered_make_call_plays_the_whole_call(rig: Rig) -> None:
+    id_makecall = await rig.make_call(to="19101234567")
+    await rig.sim.wait_idle()
+
+    assert re.fullmatch(r"[0-9a-f]{12}", id_makecall)
+    assert rig.sequence() == ANSWERED
+    assert all(h["from_LiraX_token"] == HOOK_TOKEN for h in rig.hooks)
+    finished = rig.hooks[0]
+    assert finished["id_makecall"] == id_makecall
+    assert finished["success"] == "1"
+    callid = finished["Call_id"]
+    assert CALLID.fullmatch(callid)
+    assert {h["callid"] for h in rig.hooks[1:]} == {callid}
+    for hook in rig.hooks[1:5]:
+        assert (hook["type"], hook["phone"], hook["ext"]) == ("out", "19101234567", "101")
+        assert hook["diversion"] == EXTERNAL
+    completed, call_completed = rig.event("COMPLETED"), rig.event("CALL_COMPLETED")
+    assert (completed["status"], completed["is_recorded"]) == ("Success", "1")
+    assert int(completed["duration"]) > 0
+    assert "record_link" not in completed
+    assert {**call_completed, "event": "COMPLETED"} == completed
+    assert rig.hooks[-1]["record_link"] == f"https://lirax-sim.invalid/records/{callid}.wav"
+    assert rig.sim.calls[callid].state == "finished"
+
+
+async def test_make_call_also_works_over_get(rig: Rig) -> None:
+    params = {"cmd": "makeCall", "from": "101", "to": "79123456789", "token": TOKEN}
+    response = await rig.client.get("/general", params=params)
+    assert response.status_code == 200
+    await rig.sim.wait_idle()
+    assert rig.hooks[0]["id_makecall"] == response.json()["id_makecall"]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        ("busy", "Busy"),
+        ("unavailable", "NotAvailable"),
+        ("not_allowed", "NotAllowed"),
+        ("no_answer", "NotAvailable"),
+    ],
+)
+async def test_unanswered_make_call_reports_the_status(
+    rig: Rig, outcome: Outcome, status: str
+) -> None:
+    rig.sim.set_next_outcome(outcome)
+    await rig.make_call()
+    await rig.make_call()  # the outcome applies to one call only
+    await rig.sim.wait_idle()
+
+    first = rig.hooks[0]["Call_id"]
+    hooks = [h for h in rig.hooks if first in (h.get("callid"), h.get("Call_id"))]
+    assert [(h["cmd"], h.get("event")) for h in hooks] == [
+        ("makecall_finished", None),
+        ("event", "INCOMING"),
+        ("event", "COMPLETED"),
+        ("event", "CALL_COMPLETED"),
+    ]
+    for hook in hooks[2:]:
+        assert (hook["status"], hook["duration"], hook["is_recorded"]) == (status, "0", "0")
+    assert sum(h["cmd"] == "record" for h in rig.hooks) == 1
+
+
+async def test_agent_not_answering_ends_with_an_unsuccessful_makecall_finished(rig: Rig) -> None:
+    rig.sim.set_next_outcome("agent_no_answer")
+    id_makecall = await rig.make_call()
+    await rig.sim.wait_idle()
+    assert rig.hooks == [
+        {
+            "cmd": "makecall_finished",
+            "id_makecall": id_makecall,
+            "Call_id": "",
+            "success": "0",
+            "from_LiraX_token": HOOK_TOKEN,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("hold_at", "status"), [("INCOMING", "NotAvailable"), ("ACCEPTED", "Success")]
+)
+async def test_kill_call_hangs_up_a_running_call(rig: Rig, hold_at: str, status: str) -> None:
+    held = asyncio.Event()
+
+    def hold(form: dict[str, str]) -> None:
+        # Slow the script down from inside it, so the kill lands at a known step.
+        if form.get("event") == hold_at:
+            rig.sim.step_delay = 60
+            held.set()
+
+    rig.on_hook = hold
+    await rig.make_call()
+    await asyncio.wait_for(held.wait(), timeout=5)
+    callid = rig.hooks[0]["Call_id"]
+
+    response = await rig.command(cmd="killCall", Call_id=callid)
+    assert (response.status_code, response.content) == (200, b"")
+    await rig.sim.wait_idle(timeout=5)
+
+    tail = rig.hooks[-2:]
+    assert [h["event"] for h in tail] == ["COMPLETED", "CALL_COMPLETED"]
+    assert all(h["status"] == status and h["callid"] == callid for h in tail)
+    assert all(h["duration"] == "0" and h["is_recorded"] == "0" for h in tail)
+    assert not any(h["cmd"] == "record" for h in rig.hooks)
+    assert rig.sim.calls[callid].state == "killed"
+    again = await rig.command(cmd="killCall", Call_id=callid)
+    assert (again.status_code, again.content) == (400, b"")
+
+
+@pytest.mark.parametrize("call_id", [None, "", "D10D0EB124F4E64AF4EA-1511"])
+async def test_kill_call_of_an_unknown_call_is_400(rig: Rig, call_id: str | None) -> None:
+    params = {} if call_id is None else {"Call_id": call_id}
+    response = await rig.command(cmd="killCall", **params)
+    assert (response.status_code, response.content) == (400, b"")
+
+
+async def test_kill_call_of_a_finished_call_is_400(rig: Rig) -> None:
+    await rig.make_call()
+    await rig.sim.wait_idle()
+    response = await rig.command(cmd="killCall", Call_id=rig.hooks[0]["Call_id"])
+    assert (response.status_code, response.content) == (400, b"")
+
+
+GOOD_2CALLS = {
+    "from": "101",
+    "to1": "19101234561",
+    "to2": "19101234567",
+    "timeout": "60",
+    "successtime": "30",
+    "notbefore": "08",
+    "notafter": "21",
+    "vtime": "09:30",
+    "vdate": "31.12.2025",
+    "vmoney": "12.50",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("from", ""),
+        ("from", "ext"),
+        ("to1", "+19101234561"),
+        ("to1", "123"),
+        ("to2", "https://example.com/hello.ogg"),
+        ("to2", "ftp://example.com/hello.mp3"),
+        ("to2", "hello.mp3"),
+        ("timeout", "-1"),
+        ("timeout", "ten"),
+        ("successtime", "1.5"),
+        ("notbefore", "24"),
+        ("notafter", "8pm"),
+        ("vtime", "9:30"),
+        ("vtime", "24:00"),
+        ("vdate", "2025-12-31"),
+        ("vdate", "31.02.2025"),
+        ("vdate", "yesterday"),
+        ("vmoney", "12.5"),
+        ("vmoney", "12,50"),
+        ("vmoney", "12"),
+    ],
+)
+async def test_make2calls_rejects_bad_values(rig: Rig, name: str, value: str) -> None:
+    response = await rig.command(cmd="make2Calls", **{**GOOD_2CALLS, name: value})
+    assert (response.status_code, response.content) == (400, b"")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"notbefore": "8", "notafter": "0", "vdate": "today", "vmoney": "0.00"},
+        {"to2": "https://www.test.mp3/tttt.mp3", "vdate": "tomorrow", "vtime": "23:59"},
+        {"to2": "http://example.com/a/b.WAV", "timeout": "", "successtime": "0"},
+    ],
+)
+async def test_make2calls_accepts_good_values(rig: Rig, changes: dict[str, str]) -> None:
+    response = await rig.command(cmd="make2Calls", **{**GOOD_2CALLS, **changes})
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]+", response.json()["id_make2calls"])
+
+
+async def test_make2calls_with_a_sound_file_reports_the_keys_pressed(rig: Rig) -> None:
+    params = {**GOOD_2CALLS, "to2": "https://www.test.mp3/tttt.mp3"}
+    response = await rig.command(cmd="make2Calls", **params)
+    await rig.sim.wait_idle()
+
+    [hook] = rig.hooks
+    assert hook["cmd"] == "make2calls_finished"
+    assert hook["id_make2calls"] == response.json()["id_make2calls"]
+    assert (hook["success"], hook["duration_success"]) == ("1", "1")
+    assert hook["from_LiraX_token"] == HOOK_TOKEN
+    keys = json.loads(hook["keys"])
+    assert keys[0].keys() == {"ivr_name", "ivr_entry", "key"}
+
+
+async def test_make2calls_between_two_phones_reports_no_keys(rig: Rig) -> None:
+    await rig.command(cmd="make2Calls", **GOOD_2CALLS)
+    await rig.sim.wait_idle()
+    assert "keys" not in rig.hooks[0]
+
+
+async def test_unanswered_make2calls_is_unsuccessful(rig: Rig) -> None:
+    rig.sim.set_next_outcome("no_answer")
+    await rig.command(cmd="make2Calls", **GOOD_2CALLS)
+    await rig.sim.wait_idle()
+    assert (rig.hooks[0]["success"], rig.hooks[0]["duration_success"]) == ("0", "0")
+
+
+async def test_inbound_answered_call(rig: Rig) -> None:
+    response = await rig.client.post(
+        "/_sim/inbound", json={"phone": "79123456789", "ext": "101", "outcome": "answered"}
+    )
+    callid = response.json()["callid"]
+    await rig.sim.wait_idle()
+
+    assert rig.sequence() == [("contact", None), *ANSWERED[1:]]
+    assert all(h["callid"] == callid and h["from_LiraX_token"] == HOOK_TOKEN for h in rig.hooks)
+    assert rig.hooks[0]["phone"] == "79123456789"
+    assert rig.hooks[0]["diversion"] == EXTERNAL
+    assert json.loads(rig.sim.deliveries[0].body)["responsible"] == 103
+    events = rig.hooks[1:5]
+    assert all(h["type"] == "in" and h["diversion"] == EXTERNAL for h in events)
+    assert [h["ext"] for h in events] == ["101", "101", "101", EXTERNAL]
+    assert (rig.event("COMPLETED")["status"], rig.event("COMPLETED")["is_recorded"]) == (
+        "Success",
+        "1",
+    )
+    assert rig.hooks[-1]["record_link"].endswith(f"/records/{callid}.wav")
+
+
+async def test_inbound_missed_call(rig: Rig) -> None:
+    callid = await rig.sim.start_inbound(phone="79123456789", ext="101", outcome="missed")
+    await rig.sim.wait_idle()
+
+    assert rig.sequence() == [
+        ("contact", None),
+        ("event", "INCOMING"),
+        ("event", "COMPLETED"),
+        ("event", "CALL_COMPLETED"),
+    ]
+    for hook in rig.hooks[2:]:
+        assert (hook["status"], hook["duration"], hook["is_recorded"]) == ("Missed", "0", "0")
+    assert rig.sim.calls[callid].state == "finished"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"phone": "+79123456789", "ext": "101"},
+        {"phone": "79123456789"},
+        {"phone": "79123456789", "ext": "101", "outcome": "busy"},
+        {"phone": "79123456789", "ext": "101", "outcome": ["answered"]},
+        ["79123456789"],
+    ],
+)
+async def test_inbound_control_rejects_bad_input(rig: Rig, body: object) -> None:
+    response = await rig.client.post("/_sim/inbound", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+async def test_next_outcome_control(rig: Rig) -> None:
+    bad = await rig.client.post("/_sim/next-outcome", json={"outcome": "exploded"})
+    assert bad.status_code == 400
+    good = await rig.client.post("/_sim/next-outcome", json={"outcome": "busy"})
+    assert good.status_code == 200
+    await rig.make_call()
+    await rig.sim.wait_idle()
+    assert rig.event("COMPLETED")["status"] == "Busy"
+
+
+async def test_state_shows_calls_and_deliveries_without_the_webhook_token(rig: Rig) -> None:
+    await rig.make_call()
+    await rig.sim.wait_idle()
+    state = (await rig.client.get("/_sim/state")).json()
+    [call] = state["calls"]
+    assert (call["direction"], call["state"], call["phone"]) == ("out", "finished", "79123456789")
+    assert [d["cmd"] for d in state["deliveries"]] == [cmd for cmd, _ in ANSWERED]
+    assert HOOK_TOKEN not in json.dumps(state)
+
+
+async def test_a_failing_receiver_is_recorded_and_the_call_goes_on(rig: Rig) -> None:
+    rig.status = 500
+    await rig.make_call()
+    await rig.sim.wait_idle()
+    assert [(d.cmd, d.status_code) for d in rig.sim.deliveries] == [
+        (cmd, 500) for cmd, _ in ANSWERED
+    ]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_a_refused_connection_is_recorded_and_the_call_goes_on() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/hook"
+    sim = LiraxSimulator(token=TOKEN, webhook_token=HOOK_TOKEN, webhook_url=url, step_delay=0.001)
+    try:
+        await sim.start_inbound(phone="79123456789", ext="101")
+        await sim.wait_idle()
+    finally:
+        await sim.aclose()
+    assert [d.cmd for d in sim.deliveries] == [
+        "contact",
+        "event",
+        "event",
+        "event",
+        "event",
+        "record",
+    ]
+    assert all(d.status_code is None and d.error for d in sim.deliveries)
+
+
+async def test_without_a_webhook_url_the_script_still_runs(rig: Rig) -> None:
+    rig.sim.webhook_url = None
+    await rig.make_call()
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+    assert len(rig.sim.deliveries) == len(ANSWERED)
+    assert {d.error for d in rig.sim.deliveries} == {"no webhook_url"}
+
+
+async def test_aclose_stops_running_scripts(rig: Rig) -> None:
+    rig.sim.step_delay = 60
+    await rig.make_call()
+    with pytest.raises(TimeoutError):
+        await rig.sim.wait_idle(timeout=0.05)
+    await rig.sim.aclose()
+    await rig.sim.wait_idle(timeout=0.05)
+    assert rig.hooks == []

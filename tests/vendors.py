@@ -1,0 +1,109 @@
+"""Each provider kind wired to its simulator, the way the contract suite needs it.
+
+A new kind joins the contract suite by adding one `Vendor` factory to `VENDORS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from callboard.demo import address, bind
+from callboard.simulators.lirax import LiraxSimulator
+from tests.harness import Api, running_callboard, serving
+
+PROVIDER_ID = "vendor-under-test"
+
+
+@dataclass
+class Vendor:
+    kind: str
+    simulator: Any
+    # what placeCall needs besides `provider`, for a call the simulator answers
+    place_call: dict[str, str]
+    # what each provider entry needs besides id/kind/base_url
+    credentials: dict[str, str]
+    # a webhook delivery with a forged credential: (method, path suffix, body, headers)
+    forged_webhook: Callable[[], dict[str, Any]]
+    # the final status of a call the simulator answers
+    answered_final: str = "COMPLETED"
+
+
+def _lirax(webhook_url: str, step_delay: float) -> Vendor:
+    sim = LiraxSimulator(
+        token="lirax-command-token",
+        webhook_token="lirax-webhook-token",
+        webhook_url=webhook_url,
+        step_delay=step_delay,
+    )
+    return Vendor(
+        kind="lirax",
+        simulator=sim,
+        place_call={"agent": "101", "to": "+7 912 345-67-89"},
+        credentials={"token": "lirax-command-token", "webhook_token": "lirax-webhook-token"},
+        forged_webhook=lambda: {
+            "data": {
+                "cmd": "record",
+                "callid": "X-1",
+                "record_link": "https://x/1.mp3",
+                "from_LiraX_token": "forged",
+            },
+        },
+    )
+
+
+def _lirax_base(sim_url: str) -> str:
+    return f"{sim_url}/general"
+
+
+VENDORS: dict[str, tuple[Callable[[str, float], Vendor], Callable[[str], str]]] = {
+    "lirax": (_lirax, _lirax_base),
+}
+
+
+@dataclass
+class Rig:
+    api: Api
+    vendor: Vendor
+    sim_url: str
+    provider_id: str = PROVIDER_ID
+
+
+@contextlib.asynccontextmanager
+async def vendor_rig(
+    kind: str,
+    *,
+    step_delay: float = 0.05,
+    credentials: dict[str, str] | None = None,
+    config: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> AsyncIterator[Rig]:
+    """The simulator of `kind` and a Callboard with one provider of that kind using it."""
+    make_vendor, base_url = VENDORS[kind]
+    api_sock, sim_sock = bind("127.0.0.1", 0), bind("127.0.0.1", 0)
+    vendor = make_vendor(f"{address(api_sock)}/webhooks/{PROVIDER_ID}", step_delay)
+    entry = {
+        "id": PROVIDER_ID,
+        "kind": kind,
+        "base_url": base_url(address(sim_sock)),
+        **vendor.credentials,
+        **(credentials or {}),
+    }
+    config = dict(config or {})
+    config["providers"] = [entry, *config.get("providers", [])]
+    try:
+        async with (
+            serving(vendor.simulator.app, sim_sock) as sim_url,
+            running_callboard(config, api_socket=api_sock, key=key) as api,
+        ):
+            yield Rig(api=api, vendor=vendor, sim_url=sim_url)
+    finally:
+        await vendor.simulator.aclose()
+
+
+async def post_webhook(api: Api, provider_id: str, **request: Any) -> httpx.Response:
+    return await api.http.post(f"{api.webhook_base}/{provider_id}", **request)
