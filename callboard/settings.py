@@ -195,10 +195,16 @@ class _Reader:
         return Settings(server, storage, events, graphql, clients, providers, self.source)
 
     def server(self, raw: dict[str, Any]) -> ServerSettings:
-        types = {"host": str, "port": int, "public_url": str, "default_region": str}
+        types = {
+            "host": "a string",
+            "port": "an integer",
+            "public_url": "a string",
+            "default_region": "a string",
+        }
         for key, expected in types.items():
-            if key in raw and not isinstance(raw[key], expected):
-                raise self.fail(f"[server] {key}", f"must be a {expected.__name__}")
+            wanted = int if expected == "an integer" else str
+            if key in raw and not isinstance(raw[key], wanted):
+                raise self.fail(f"[server] {key}", f"must be {expected}")
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
         server = ServerSettings(**raw)
         if not 0 <= server.port <= 65535:

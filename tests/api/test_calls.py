@@ -1,0 +1,199 @@
+"""Placing and listing calls through GraphQL: inputs, idempotency, errors, paging."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.harness import FROM_START, GraphQLFailed, next_event
+from tests.queries import CALL, CALL_EVENTS, CALLS, CONNECT_PARTIES, HANGUP, PLACE_CALL
+from tests.vendors import Rig, post_webhook
+
+
+def place_input(rig: Rig, **extra: Any) -> dict[str, Any]:
+    return {"input": {"provider": rig.provider_id, "agent": "101", "to": "+79123456789", **extra}}
+
+
+async def test_the_simulator_receives_digits_without_plus(lirax: Rig) -> None:
+    await lirax.api.query(PLACE_CALL, place_input(lirax, to="+7 (912) 345-67-89"))
+    (sim_call,) = lirax.vendor.simulator.calls.values()
+    assert sim_call.phone == "79123456789"
+    assert sim_call.ext == "101"
+
+
+async def test_bad_phone_and_bad_extension_are_user_errors(lirax: Rig) -> None:
+    bad_phone = await lirax.api.query(PLACE_CALL, place_input(lirax, to="12"))
+    (error,) = bad_phone["placeCall"]["userErrors"]
+    assert (error["field"], error["code"]) == ("to", "BAD_INPUT")
+    assert bad_phone["placeCall"]["call"] is None
+    bad_agent = await lirax.api.query(PLACE_CALL, place_input(lirax, agent="bob"))
+    assert bad_agent["placeCall"]["userErrors"][0]["field"] == "agent"
+    assert lirax.vendor.simulator.calls == {}, "nothing reached the vendor"
+
+
+async def test_the_same_idempotency_key_never_starts_a_second_call(lirax: Rig) -> None:
+    variables = place_input(lirax, idempotencyKey="order-42")
+    results = await asyncio.gather(
+        *(lirax.api.query(PLACE_CALL, variables) for _ in range(5)), return_exceptions=True
+    )
+    calls = {
+        r["placeCall"]["call"]["id"]
+        for r in results
+        if isinstance(r, dict) and r["placeCall"]["call"]
+    }
+    conflicts = [r for r in results if isinstance(r, dict) and r["placeCall"]["userErrors"]]
+    assert len(calls) == 1
+    assert all(c["placeCall"]["userErrors"][0]["code"] == "IDEMPOTENCY_CONFLICT" for c in conflicts)
+    again = await lirax.api.query(PLACE_CALL, variables)
+    assert again["placeCall"]["call"]["id"] in calls
+    assert len(lirax.vendor.simulator.calls) == 1
+    other = await lirax.api.query(
+        PLACE_CALL, place_input(lirax, idempotencyKey="order-42", to="+79123456780")
+    )
+    assert other["placeCall"]["userErrors"][0]["code"] == "IDEMPOTENCY_CONFLICT"
+
+
+async def test_connect_parties_sends_every_option(lirax: Rig) -> None:
+    data = await lirax.api.query(
+        CONNECT_PARTIES,
+        {
+            "input": {
+                "provider": lirax.provider_id,
+                "agent": "101",
+                "first": "+79123456789",
+                "second": "https://audio.example/promo.mp3",
+                "retryMinutes": 60,
+                "successAfterSeconds": 30,
+                "notBeforeHour": 9,
+                "notAfterHour": 21,
+                "ivrTime": "14:30",
+                "ivrDate": "tomorrow",
+                "ivrAmount": 125.5,
+            }
+        },
+    )
+    payload = data["connectParties"]
+    assert payload["userErrors"] == []
+    assert payload["call"]["providerCallId"]
+    bad = await lirax.api.query(
+        CONNECT_PARTIES,
+        {
+            "input": {
+                "provider": lirax.provider_id,
+                "agent": "101",
+                "first": "+79123456789",
+                "second": "+79123456780",
+                "notBeforeHour": 25,
+            }
+        },
+    )
+    assert bad["connectParties"]["userErrors"][0]["field"] == "notBeforeHour"
+
+
+async def test_connect_parties_events_reach_the_call(lirax: Rig) -> None:
+    data = await lirax.api.query(
+        CONNECT_PARTIES,
+        {
+            "input": {
+                "provider": lirax.provider_id,
+                "agent": "101",
+                "first": "+79123456789",
+                "second": "+79123456780",
+            }
+        },
+    )
+    call_id = data["connectParties"]["call"]["id"]
+    async with lirax.api.subscription(
+        CALL_EVENTS, {"callId": call_id, "after": FROM_START}
+    ) as events:
+        while (await next_event(events))["callEvents"]["kind"] not in ("COMPLETED", "FAILED"):
+            pass
+    stored = (await lirax.api.query(CALL, {"id": call_id}))["call"]
+    assert stored["status"] in ("COMPLETED", "NO_ANSWER")
+
+
+async def test_hangup_before_the_vendor_names_the_leg_is_a_clear_user_error(lirax: Rig) -> None:
+    lirax.vendor.simulator.step_delay = 30  # makecall_finished will not arrive in time
+    placed = await lirax.api.query(PLACE_CALL, place_input(lirax))
+    result = await lirax.api.query(HANGUP, {"id": placed["placeCall"]["call"]["id"]})
+    (error,) = result["hangupCall"]["userErrors"]
+    assert error["code"] == "BAD_INPUT"
+    assert "answered" in error["message"]
+
+
+async def test_calls_pages_newest_first_and_filters(lirax: Rig) -> None:
+    token = "lirax-webhook-token"
+    for n in range(5):
+        form = {
+            "cmd": "event",
+            "event": "INCOMING",
+            "type": "in",
+            "callid": f"P{n}",
+            "phone": f"7916000000{n}",
+            "diversion": "74950000000",
+            "ext": "101",
+            "from_LiraX_token": token,
+        }
+        await post_webhook(lirax.api, lirax.provider_id, data=form)
+    first = (await lirax.api.query(CALLS, {"first": 2}))["calls"]
+    assert first["totalCount"] == 5
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = (await lirax.api.query(CALLS, {"first": 2, "after": first["pageInfo"]["endCursor"]}))[
+        "calls"
+    ]
+    third = (await lirax.api.query(CALLS, {"first": 2, "after": second["pageInfo"]["endCursor"]}))[
+        "calls"
+    ]
+    ids = [e["node"]["id"] for page in (first, second, third) for e in page["edges"]]
+    assert len(set(ids)) == 5
+    assert third["pageInfo"]["hasNextPage"] is False
+    by_phone = (await lirax.api.query(CALLS, {"phone": "8 916 000-00-03"}))["calls"]["edges"]
+    assert len(by_phone) == 1
+    ringing = (await lirax.api.query(CALLS, {"status": "RINGING"}))["calls"]["edges"]
+    assert len(ringing) == 5
+    with pytest.raises(GraphQLFailed) as failed:
+        await lirax.api.query(CALLS, {"first": 1000})
+    assert failed.value.codes == ["BAD_INPUT"]
+
+
+async def test_call_by_id_round_trips_and_unknown_is_null(lirax: Rig) -> None:
+    placed = await lirax.api.query(PLACE_CALL, place_input(lirax))
+    call_id = placed["placeCall"]["call"]["id"]
+    stored = (await lirax.api.query(CALL, {"id": call_id}))["call"]
+    assert stored["id"] == call_id
+    assert stored["provider"]["kind"] == "LIRAX"
+    assert stored["events"][0]["kind"] == "PLACED"
+    missing = "Q2FsbDpub3QtYS1jYWxs"  # Call:not-a-call
+    assert (await lirax.api.query(CALL, {"id": missing}))["call"] is None
+
+
+async def test_limits_refuse_deep_and_alias_heavy_documents(lirax: Rig) -> None:
+    nested = "id"
+    for _ in range(7):
+        nested = f"events {{ call {{ {nested} }} }}"
+    deep = f"{{ calls {{ edges {{ node {{ {nested} }} }} }} }}"
+    with pytest.raises(GraphQLFailed) as failed:
+        await lirax.api.query(deep)
+    assert "depth" in failed.value.errors[0]["message"]
+    aliases = "{ " + " ".join(f"a{n}: providers {{ id }}" for n in range(40)) + " }"
+    with pytest.raises(GraphQLFailed):
+        await lirax.api.query(aliases)
+
+
+async def test_an_unexpected_failure_is_masked_with_a_correlation_id(
+    lirax: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from callboard.store.calls import CallLog
+
+    async def broken(self: CallLog, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    monkeypatch.setattr(CallLog, "count", broken)
+    with pytest.raises(GraphQLFailed) as failed:
+        await lirax.api.query(CALLS)
+    (error,) = failed.value.errors
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert "hunter2" not in str(error)
+    assert error["extensions"]["correlationId"] in caplog.text

@@ -1,0 +1,114 @@
+"""LiraX webhooks through the real route: auth, malformed bodies, duplicates, answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.harness import FROM_START, next_event
+from tests.queries import CALL_EVENTS, CALLS
+from tests.vendors import Rig, post_webhook
+
+TOKEN = "lirax-webhook-token"
+
+# The page's own example of a finished incoming call, with its typo-free fields.
+CALL_COMPLETED = {
+    "cmd": "event",
+    "type": "in",
+    "event": "CALL_COMPLETED",
+    "phone": "380991234567",
+    "diversion": "380441234567",
+    "ext": "101",
+    "callid": "5E3A2B1C-0001",
+    "status": "Success",
+    "duration": "42",
+    "record_link": "https://records.example/5E3A2B1C-0001.mp3",
+    "utm_source": "google",
+    "keys": '[{"ivr_name":"Main","ivr_entry":"0","key":"1"}]',
+}
+
+
+async def send(rig: Rig, form: dict[str, str], **extra: Any) -> Any:
+    return await post_webhook(rig.api, rig.provider_id, data=form, **extra)
+
+
+async def total_calls(rig: Rig) -> int:
+    return int((await rig.api.query(CALLS))["calls"]["totalCount"])
+
+
+async def test_a_valid_webhook_is_answered_200_json_and_becomes_a_call(lirax: Rig) -> None:
+    response = await send(lirax, {**CALL_COMPLETED, "from_LiraX_token": TOKEN})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    data = await lirax.api.query(CALLS)
+    (edge,) = data["calls"]["edges"]
+    assert edge["node"]["status"] == "COMPLETED"
+
+
+async def test_the_token_field_is_matched_whatever_its_case(lirax: Rig) -> None:
+    response = await send(lirax, {**CALL_COMPLETED, "From_LiraX_token": TOKEN})
+    assert response.status_code == 200
+
+
+async def test_wrong_or_missing_token_is_401_invalid_token(lirax: Rig) -> None:
+    for form in ({**CALL_COMPLETED, "from_LiraX_token": "nope"}, dict(CALL_COMPLETED)):
+        response = await send(lirax, form)
+        assert response.status_code == 401
+        assert response.json() == {"error": "Invalid token"}
+    assert await total_calls(lirax) == 0
+
+
+async def test_malformed_delivery_is_400_invalid_parameters(lirax: Rig) -> None:
+    missing_callid = {k: v for k, v in CALL_COMPLETED.items() if k != "callid"}
+    bodies: list[dict[str, Any]] = [
+        {"data": {**missing_callid, "from_LiraX_token": TOKEN}},
+        {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        {"data": {"from_LiraX_token": TOKEN}},  # no cmd at all
+    ]
+    for body in bodies:
+        response = await post_webhook(lirax.api, lirax.provider_id, **body)
+        assert response.status_code in (400, 401), body
+        if response.status_code == 400:
+            assert response.json() == {"error": "Invalid parameters"}
+    assert await total_calls(lirax) == 0
+
+
+async def test_the_same_delivery_twice_is_one_event(lirax: Rig) -> None:
+    form = {**CALL_COMPLETED, "from_LiraX_token": TOKEN, "record_link": ""}
+    first = await send(lirax, form)
+    second = await send(lirax, form)
+    assert first.status_code == second.status_code == 200
+    async with lirax.api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+        event = (await next_event(events))["callEvents"]
+        assert event["kind"] == "COMPLETED"
+        # a fresh, different delivery follows: the next event must be it, not a copy
+        await send(lirax, {**form, "callid": "another-call"})
+        following = (await next_event(events))["callEvents"]
+    assert following["call"]["id"] != event["call"]["id"]
+
+
+async def test_an_unknown_provider_id_is_404(lirax: Rig) -> None:
+    response = await post_webhook(lirax.api, "nobody", data={**CALL_COMPLETED})
+    assert response.status_code == 404
+
+
+async def test_unparseable_numbers_are_kept_as_written(lirax: Rig) -> None:
+    form = {**CALL_COMPLETED, "phone": "anonymous", "from_LiraX_token": TOKEN}
+    assert (await send(lirax, form)).status_code == 200
+    async with lirax.api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+        event = (await next_event(events))["callEvents"]
+    assert event["call"]["from"] == "anonymous"
+    assert event["raw"]["utm_source"] == "google"
+    assert event["raw"]["keys"] == [{"ivr_name": "Main", "ivr_entry": "0", "key": "1"}]
+    assert "from_LiraX_token" not in event["raw"]
+
+
+async def test_inbound_call_from_the_simulator_arrives_as_events(lirax: Rig) -> None:
+    async with lirax.api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+        await lirax.vendor.simulator.start_inbound(phone="79161234567", ext="102")
+        kinds = []
+        while "RECORDING_READY" not in kinds:
+            event = (await next_event(events))["callEvents"]
+            kinds.append(event["kind"])
+    assert kinds[:3] == ["RINGING", "ANSWERED", "ENDED"]
+    assert event["call"]["from"] == "+79161234567"
+    assert event["call"]["recordingUrl"]

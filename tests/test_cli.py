@@ -1,0 +1,150 @@
+"""The command line as a newcomer meets it: `schema`, `demo`, `serve`, and the Dockerfile."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.harness import Api, next_event
+from tests.queries import CALL_EVENTS, PLACE_CALL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(
+    args: list[str], *, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "callboard", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            output, _ = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        process.output = output  # type: ignore[attr-defined]
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"exited with {process.returncode}: {output}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    pytest.fail("did not become healthy in 30 s")
+
+
+def test_schema_prints_the_sdl() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "callboard", "schema"], capture_output=True, text=True, check=True
+    )
+    for name in (
+        "type Query",
+        "placeCall(input: PlaceCallInput!): PlaceCallPayload!",
+        "callEvents(",
+        "enum ProviderKind",
+    ):
+        assert name in result.stdout
+
+
+def test_demo_refuses_a_non_loopback_host() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "callboard", "demo", "--host", "0.0.0.0"],  # noqa: S104
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "loopback only" in result.stderr
+
+
+async def test_demo_places_a_call_and_streams_its_events() -> None:
+    port = free_port()
+    with running(["demo", "--port", str(port), "--step-delay", "0.05"]) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        async with httpx.AsyncClient(timeout=10) as http:
+            api = Api(url=url, settings=None, http=http)  # type: ignore[arg-type]
+            providers = await api.query("{ providers { id kind } }")
+            (lirax,) = [p for p in providers["providers"] if p["kind"] == "LIRAX"]
+            placed = await api.query(
+                PLACE_CALL,
+                {"input": {"provider": lirax["id"], "agent": "101", "to": "+79123456789"}},
+            )
+            call_id = placed["placeCall"]["call"]["id"]
+            async with api.subscription(
+                CALL_EVENTS, {"callId": call_id, "after": "Q2FsbEV2ZW50OjA="}
+            ) as events:
+                kinds = []
+                while "RECORDING_READY" not in kinds:
+                    kinds.append((await next_event(events))["callEvents"]["kind"])
+            page = await http.get(f"{url}/graphql", headers={"accept": "text/html"})
+            assert page.status_code == 200
+    output = process.output  # type: ignore[attr-defined]
+    assert f"GraphiQL:  {url}/graphql" in output
+    assert "No client keys" in output
+    assert "ANSWERED" in kinds
+
+
+def test_dockerfile_copies_what_exists_and_its_command_starts(tmp_path: Path) -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.M)
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "runs as a non-root user"
+    for line in re.findall(r"^COPY (.+)$", dockerfile, re.M):
+        *sources, _ = shlex.split(line)
+        for source in sources:
+            assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+    command = json.loads(re.search(r"^CMD (.+)$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
+    assert command == ["callboard", "serve"]
+    env = dict(re.findall(r"^ENV (CALLBOARD_CONFIG)=(\S+)", dockerfile, re.M))
+    assert "CALLBOARD_CONFIG" in env, "the image says where its configuration is"
+    port = free_port()
+    config = tmp_path / "callboard.toml"
+    config.write_text(
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+        '[storage]\nurl = "sqlite:///' + str(tmp_path / "c.db") + '"\n'
+        '[[clients]]\nname = "ops"\nkey = "${OPS_KEY}"\n'
+    )
+    # the image's command, with the image's way of finding the configuration
+    with running(["serve"], env={"CALLBOARD_CONFIG": str(config), "OPS_KEY": "o" * 32}) as process:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ providers { id } }"},
+            headers={"Authorization": "Bearer " + "o" * 32},
+        )
+        assert response.json() == {"data": {"providers": []}}
