@@ -18,7 +18,7 @@ mutation($input: ConnectPartiesInput!) {
 
 HANGUP = """
 mutation($id: ID!) {
-  hangupCall(id: $id) { call { id status } userErrors { field message code } }
+  hangupCall(id: $id) { call { id status } userErrors { field message code vendorCode } }
 }"""
 
 CALL = """

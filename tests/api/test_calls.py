@@ -197,3 +197,44 @@ async def test_an_unexpected_failure_is_masked_with_a_correlation_id(
     assert error["extensions"]["code"] == "INTERNAL"
     assert "hunter2" not in str(error)
     assert error["extensions"]["correlationId"] in caplog.text
+
+
+async def test_hanging_up_a_call_the_pbx_no_longer_has_is_a_vendor_refusal(lirax: Rig) -> None:
+    form = {
+        "cmd": "makecall_finished",
+        "id_makecall": "M-1",
+        "Call_id": "GONE-1",
+        "success": "1",
+        "from_LiraX_token": "lirax-webhook-token",
+    }
+    assert (await post_webhook(lirax.api, lirax.provider_id, data=form)).status_code == 200
+    call_id = (await lirax.api.query(CALLS))["calls"]["edges"][0]["node"]["id"]
+    result = await lirax.api.query(HANGUP, {"id": call_id})
+    (error,) = result["hangupCall"]["userErrors"]
+    assert (error["code"], error["vendorCode"]) == ("PROVIDER_REJECTED", "400")
+    assert "already ended" in error["message"]
+
+
+CONTACT = "query($p: String!) { contact(phone: $p) { phone name responsible provider } }"
+UPSERT = """mutation($i: ContactInput!) {
+  upsertContact(input: $i) { contact { phone name responsible } userErrors { field code message } }
+}"""
+
+
+async def test_contacts_are_kept_and_found_by_any_notation(lirax: Rig) -> None:
+    saved = await lirax.api.query(
+        UPSERT, {"i": {"phone": "8 (912) 345-67-89", "name": "Ivan", "responsible": "101"}}
+    )
+    assert saved["upsertContact"]["contact"]["phone"] == "+79123456789"
+    found = (await lirax.api.query(CONTACT, {"p": "+79123456789"}))["contact"]
+    assert found == {
+        "phone": "+79123456789",
+        "name": "Ivan",
+        "responsible": "101",
+        "provider": None,
+    }
+    await lirax.api.query(UPSERT, {"i": {"phone": "+79123456789", "name": "Ivan P."}})
+    assert (await lirax.api.query(CONTACT, {"p": "89123456789"}))["contact"]["name"] == "Ivan P."
+    assert (await lirax.api.query(CONTACT, {"p": "+79990000000"}))["contact"] is None
+    bad = await lirax.api.query(UPSERT, {"i": {"phone": "nope", "name": "X"}})
+    assert bad["upsertContact"]["userErrors"][0]["field"] == "phone"

@@ -112,3 +112,37 @@ async def test_inbound_call_from_the_simulator_arrives_as_events(lirax: Rig) -> 
     assert kinds[:3] == ["RINGING", "ANSWERED", "ENDED"]
     assert event["call"]["from"] == "+79161234567"
     assert event["call"]["recordingUrl"]
+
+
+async def test_events_before_makecall_finished_still_make_one_call(lirax: Rig) -> None:
+    """A leg's events can overtake the message that ties the leg to the placed call."""
+    lirax.vendor.simulator.step_delay = 30  # the simulator stays quiet; we play LiraX
+    placed = await lirax.api.query(
+        'mutation { placeCall(input: {provider: "vendor-under-test", agent: "101", '
+        'to: "+79123456789"}) { call { id providerCallId } } }'
+    )
+    call = placed["placeCall"]["call"]
+    leg = "LEG-77"
+    ringing = {
+        "cmd": "event",
+        "event": "INCOMING",
+        "type": "out",
+        "callid": leg,
+        "phone": "79123456789",
+        "ext": "101",
+        "from_LiraX_token": TOKEN,
+    }
+    tie = {
+        "cmd": "makecall_finished",
+        "id_makecall": call["providerCallId"],
+        "Call_id": leg,
+        "success": "1",
+        "from_LiraX_token": TOKEN,
+    }
+    assert (await send(lirax, ringing)).status_code == 200
+    assert (await send(lirax, tie)).status_code == 200
+    calls = (await lirax.api.query(CALLS))["calls"]
+    assert calls["totalCount"] == 1
+    (edge,) = calls["edges"]
+    assert edge["node"]["id"] == call["id"]
+    assert edge["node"]["status"] == "RINGING"
