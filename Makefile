@@ -14,8 +14,8 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check callboard tests bench
-	$(BIN)/ruff format --check callboard tests bench
+	$(BIN)/ruff check callboard tests $(wildcard bench)
+	$(BIN)/ruff format --check callboard tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
