@@ -1,0 +1,84 @@
+"""The in-process bus on a real (temporary SQLite) store: resume, filters, slow readers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from callboard.domain.calls import CallEvent, CallEventKind, CallSignal
+from callboard.domain.errors import SubscriberTooSlow
+from callboard.events import EventFilter, MemoryBus
+from callboard.store import Store
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    store = await Store.open("sqlite://")
+    yield store
+    await store.close()
+
+
+async def recording(store: Store, bus: MemoryBus, provider: str, ref: str, n: int) -> CallEvent:
+    signal = CallSignal(
+        refs=(ref,),
+        kind=CallEventKind.RECORDING_READY,
+        occurred_at=datetime.now(UTC),
+        recording_url=f"https://r.example/{ref}/{n}.mp3",
+    )
+    events = await store.calls.ingest_webhook(
+        provider, f"{ref}-{n}", {}, [signal], signal.occurred_at, bus.publish
+    )
+    assert events is not None
+    return events[0]
+
+
+async def take(stream: AsyncIterator[CallEvent], count: int) -> list[CallEvent]:
+    async with asyncio.timeout(5):
+        return [await anext(stream) for _ in range(count)]
+
+
+async def test_resume_then_live_without_gap_or_duplicate(store: Store) -> None:
+    bus = MemoryBus(store.calls)
+    first = [await recording(store, bus, "p", "A", n) for n in range(3)]
+    stream = bus.subscribe(EventFilter(), after=first[0].id)
+    replayed = await take(stream, 2)
+    live = await recording(store, bus, "p", "A", 3)
+    assert [e.id for e in replayed] == [first[1].id, first[2].id]
+    assert (await take(stream, 1))[0].id == live.id
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert bus.subscriber_count == 0
+
+
+async def test_filters_by_provider_and_call(store: Store) -> None:
+    bus = MemoryBus(store.calls)
+    mine = await recording(store, bus, "mine", "A", 0)
+    await recording(store, bus, "theirs", "B", 0)
+    only_mine = bus.subscribe(EventFilter(provider_ids=frozenset({"mine"})), after=0)
+    assert [e.id for e in await take(only_mine, 1)] == [mine.id]
+    by_call = bus.subscribe(EventFilter(call_id=mine.call_id), after=0)
+    assert (await take(by_call, 1))[0].call_id == mine.call_id
+    later = await recording(store, bus, "mine", "A", 1)
+    await recording(store, bus, "theirs", "B", 1)
+    assert [e.id for e in await take(only_mine, 1)] == [later.id]
+
+
+async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_not(store: Store) -> None:
+    bus = MemoryBus(store.calls, buffer=3)
+    slow = bus.subscribe(EventFilter())
+    fast = bus.subscribe(EventFilter())
+    # both subscribed (the generators run up to their first wait)
+    slow_first = asyncio.ensure_future(anext(slow))
+    fast_first = asyncio.ensure_future(anext(fast))
+    await asyncio.sleep(0)
+    events = [await recording(store, bus, "p", "A", 0)]
+    assert (await fast_first).id == (await slow_first).id == events[0].id
+    for n in range(1, 6):
+        events.append(await recording(store, bus, "p", "A", n))
+        assert (await take(fast, 1))[0].id == events[-1].id  # the fast one keeps up
+    got = await take(slow, 3)
+    assert [e.id for e in got] == [e.id for e in events[1:4]]
+    with pytest.raises(SubscriberTooSlow, match="after"):
+        await take(slow, 1)
