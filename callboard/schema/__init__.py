@@ -5,6 +5,7 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -31,6 +32,14 @@ class CallboardSchema(Schema):
 
 def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
     limits = limits or GraphQLSettings()
+    # The depth and alias limits are validation rules, and ValidationCache keys its cache
+    # on the rule classes too: strawberry's limiters make a new class per instance, so
+    # one instance per request would miss the cache every time (measured: 17,000 -> 1,300
+    # trivial queries/s). The rule classes are made once here and reused.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return CallboardSchema(
         query=Query,
         mutation=Mutation,
@@ -41,8 +50,7 @@ def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
             # (factories: a fresh extension per request; the caches themselves are shared)
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         ],
     )
