@@ -78,9 +78,6 @@ class ClientSettings:
     key: str = field(repr=False)
     providers: tuple[str, ...] = ("*",)
 
-    def may_use(self, provider_id: str) -> bool:
-        return "*" in self.providers or provider_id in self.providers
-
 
 @dataclass(frozen=True)
 class ProviderSettings:

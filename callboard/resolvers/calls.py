@@ -22,7 +22,7 @@ from callboard.providers.base import (
     PlacedCall,
     Provider,
 )
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.providers import can_see, provider_for, scope
 from callboard.runtime import Runtime
 
 __all__ = ["CallPage", "connect_parties", "hangup_call", "list_calls", "place_call"]
@@ -95,7 +95,7 @@ async def connect_parties(
 
 async def hangup_call(runtime: Runtime, caller: Caller, call_id: str) -> Call:
     call = (await runtime.store.calls.get_many([call_id]))[0]
-    if call is None or not caller.may_use(call.provider_id):
+    if call is None or not can_see(runtime, caller, call.provider_id):
         raise NotFound("No call with this id.", field="id")
     provider = provider_for(runtime, caller, call.provider_id, Capability.HANGUP_CALL)
     await provider.hangup_call(call)
@@ -114,17 +114,15 @@ async def list_calls(
 ) -> tuple[CallPage, int]:
     """A page of the call log (newest first) and the total count in the caller's scope."""
     if provider_id is not None:
-        scope: list[str] | None = [provider_for(runtime, caller, provider_id).id]
-    elif "*" in caller.providers:
-        scope = None
+        providers = [provider_for(runtime, caller, provider_id).id]
     else:
-        scope = [p for p in caller.providers if p in runtime.providers]
+        providers = sorted(scope(runtime, caller))
     if phone is not None:
         phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
     calls, has_next = await runtime.store.calls.page(
-        provider_ids=scope, phone=phone, status=status, first=first, before_seq=before_seq
+        provider_ids=providers, phone=phone, status=status, first=first, before_seq=before_seq
     )
-    return CallPage(calls, has_next), await runtime.store.calls.count(scope)
+    return CallPage(calls, has_next), await runtime.store.calls.count(providers)
 
 
 async def _start(

@@ -8,11 +8,24 @@ from callboard.domain.errors import NotFound, Unsupported
 from callboard.providers.base import Provider
 from callboard.runtime import Runtime
 
-__all__ = ["provider_for", "visible_providers"]
+__all__ = ["can_see", "provider_for", "scope", "visible_providers"]
 
 
 def visible_providers(runtime: Runtime, caller: Caller) -> list[Provider]:
     return [p for pid, p in runtime.providers.items() if caller.may_use(pid)]
+
+
+def scope(runtime: Runtime, caller: Caller) -> frozenset[str]:
+    """The provider ids whose calls and events this caller sees.
+
+    Only configured ones: calls of a provider since removed from the configuration stay
+    in the log but are shown to nobody.
+    """
+    return frozenset(pid for pid in runtime.providers if caller.may_use(pid))
+
+
+def can_see(runtime: Runtime, caller: Caller, provider_id: str) -> bool:
+    return provider_id in runtime.providers and caller.may_use(provider_id)
 
 
 def provider_for(
@@ -27,9 +40,9 @@ def provider_for(
 
     An id out of the caller's scope gets the same answer as an id nobody configured.
     """
-    provider = runtime.providers.get(provider_id)
-    if provider is None or not caller.may_use(provider_id):
+    if not can_see(runtime, caller, provider_id):
         raise NotFound(f"No provider with id '{provider_id}'.", field=field)
+    provider = runtime.providers[provider_id]
     if needs is not None and needs not in provider.capabilities:
         raise Unsupported(
             f"Provider '{provider_id}' ({provider.vendor}) does not support "

@@ -8,7 +8,7 @@ from callboard.domain.errors import BadInput
 from callboard.domain.phones import normalize_phone
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.calls import MAX_PAGE
-from callboard.resolvers.providers import visible_providers
+from callboard.resolvers.providers import can_see, visible_providers
 from callboard.schema.calls import Call
 from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
@@ -32,7 +32,7 @@ class Query:
     async def call(self, info: Info, id: strawberry.ID) -> Call | None:
         caller = info.context.client
         found = await info.context.loaders.call.load(decode_id("Call", id, field="id"))
-        if found is None or not caller.may_use(found.provider_id):
+        if found is None or not can_see(info.context.runtime, caller, found.provider_id):
             return None
         return Call.of(found)
 

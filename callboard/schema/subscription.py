@@ -8,7 +8,7 @@ import strawberry
 
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import EventFilter
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.providers import provider_for, scope
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, decode_int_id
@@ -32,13 +32,11 @@ class Subscription:
     ) -> AsyncGenerator[CallEvent, None]:
         runtime, caller = info.context.runtime, info.context.client
         if provider is not None:
-            scope = frozenset({provider_for(runtime, caller, provider).id})
-        elif "*" in caller.providers:
-            scope = None
+            providers = frozenset({provider_for(runtime, caller, provider).id})
         else:
-            scope = frozenset(caller.providers)
+            providers = scope(runtime, caller)
         where = EventFilter(
-            provider_ids=scope,
+            provider_ids=providers,
             call_id=decode_id("Call", call_id, field="callId") if call_id else None,
             phone=normalize_phone(phone, runtime.settings.server.default_region) if phone else None,
         )

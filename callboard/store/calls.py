@@ -66,6 +66,8 @@ class CallLog:
         async with self._lock:
             try:
                 async with self._engine.begin() as conn:
+                    if await _delivered(conn, provider_id, dedup_key):
+                        return None  # a resend of a stored delivery: nothing to apply
                     events: list[CallEvent] = []
                     for signal in signals:
                         _, event = await _apply(conn, provider_id, signal, None)
@@ -81,7 +83,9 @@ class CallLog:
                         )
                     )
             except IntegrityError:
-                return None  # the unique (provider, dedup_key): a resend, already stored
+                # The unique (provider, dedup_key) is the last word should another
+                # writer (another process on the same database) have stored it meanwhile.
+                return None
             publish(events)
         return events
 
@@ -209,6 +213,16 @@ async def _apply(
         phones=call.phones,
     )
     return call, event
+
+
+async def _delivered(conn: AsyncConnection, provider_id: str, dedup_key: str) -> bool:
+    query = select(webhook_deliveries.c.id).where(
+        and_(
+            webhook_deliveries.c.provider_id == provider_id,
+            webhook_deliveries.c.dedup_key == dedup_key,
+        )
+    )
+    return (await conn.execute(query)).first() is not None
 
 
 async def _find(conn: AsyncConnection, provider_id: str, refs: Sequence[str]) -> Call | None:

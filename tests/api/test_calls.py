@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import FROM_START, GraphQLFailed, next_event
+from tests.harness import FROM_START, GraphQLFailed, next_event, running_callboard
 from tests.queries import CALL, CALL_EVENTS, CALLS, CONNECT_PARTIES, HANGUP, PLACE_CALL
 from tests.vendors import Rig, post_webhook
 
@@ -238,3 +239,35 @@ async def test_contacts_are_kept_and_found_by_any_notation(lirax: Rig) -> None:
     assert (await lirax.api.query(CONTACT, {"p": "+79990000000"}))["contact"] is None
     bad = await lirax.api.query(UPSERT, {"i": {"phone": "nope", "name": "X"}})
     assert bad["upsertContact"]["userErrors"][0]["field"] == "phone"
+
+
+async def test_calls_of_a_provider_removed_from_the_config_are_hidden(tmp_path: Path) -> None:
+    database = {"url": f"sqlite:///{tmp_path / 'log.db'}"}
+
+    def provider(pid: str) -> dict[str, str]:
+        return {
+            "id": pid,
+            "kind": "lirax",
+            "base_url": "http://127.0.0.1:9/general",
+            "token": "t",
+            "webhook_token": "w",
+        }
+
+    form = {
+        "cmd": "record",
+        "callid": "C",
+        "record_link": "https://r/1.mp3",
+        "from_LiraX_token": "w",
+    }
+    config = {"storage": database, "providers": [provider("old"), provider("kept")]}
+    async with running_callboard(config) as api:
+        for pid in ("old", "kept"):
+            assert (await post_webhook(api, pid, data=form)).status_code == 200
+        assert (await api.query(CALLS))["calls"]["totalCount"] == 2
+    async with running_callboard({"storage": database, "providers": [provider("kept")]}) as api:
+        calls = (await api.query(CALLS))["calls"]
+        assert calls["totalCount"] == 1
+        assert calls["edges"][0]["node"]["provider"]["id"] == "kept"
+        async with api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+            event = (await next_event(events))["callEvents"]
+        assert event["call"]["id"] == calls["edges"][0]["node"]["id"]
