@@ -33,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request's full URL at INFO, and a vendor URL may carry a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from callboard.settings import ConfigError
 
