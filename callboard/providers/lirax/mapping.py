@@ -203,6 +203,12 @@ def _event_signals(
     inbound = raw.get("type", "").lower() == "in"
     customer = parse_vendor_phone(raw.get("phone"), region)
     line = parse_vendor_phone(raw.get("diversion"), region)
+    agent = raw.get("ext") or None
+    if inbound and kind is CallEventKind.COMPLETED:
+        # The page: in CALL_COMPLETED of an incoming call, `ext` is the number the call
+        # came in on, not an agent.
+        line = line or parse_vendor_phone(agent, region)
+        agent = None
     base = CallSignal(
         refs=(raw["callid"],),
         kind=kind or CallEventKind.STATUS_CHANGED,
@@ -211,7 +217,7 @@ def _event_signals(
         direction=CallDirection.INBOUND if inbound else CallDirection.OUTBOUND,
         from_number=customer if inbound else line,
         to_number=line if inbound else customer,
-        agent=raw.get("ext") or None,
+        agent=agent,
         duration_seconds=duration,
         control_id=raw["callid"],
         raw=_with_parsed_keys(raw),
