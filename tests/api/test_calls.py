@@ -17,6 +17,11 @@ def place_input(rig: Rig, **extra: Any) -> dict[str, Any]:
     return {"input": {"provider": rig.provider_id, "agent": "101", "to": "+79123456789", **extra}}
 
 
+def connect_input(rig: Rig, **extra: Any) -> dict[str, Any]:
+    parties = {"first": "+79123456789", "second": "+79123456780"}
+    return {"input": {"provider": rig.provider_id, "agent": "101", **parties, **extra}}
+
+
 async def test_the_simulator_receives_digits_without_plus(lirax: Rig) -> None:
     await lirax.api.query(PLACE_CALL, place_input(lirax, to="+7 (912) 345-67-89"))
     (sim_call,) = lirax.vendor.simulator.calls.values()
@@ -59,52 +64,27 @@ async def test_the_same_idempotency_key_never_starts_a_second_call(lirax: Rig) -
 async def test_connect_parties_sends_every_option(lirax: Rig) -> None:
     data = await lirax.api.query(
         CONNECT_PARTIES,
-        {
-            "input": {
-                "provider": lirax.provider_id,
-                "agent": "101",
-                "first": "+79123456789",
-                "second": "https://audio.example/promo.mp3",
-                "retryMinutes": 60,
-                "successAfterSeconds": 30,
-                "notBeforeHour": 9,
-                "notAfterHour": 21,
-                "ivrTime": "14:30",
-                "ivrDate": "tomorrow",
-                "ivrAmount": 125.5,
-            }
-        },
+        connect_input(
+            lirax,
+            second="https://audio.example/promo.mp3",
+            retryMinutes=60,
+            successAfterSeconds=30,
+            notBeforeHour=9,
+            notAfterHour=21,
+            ivrTime="14:30",
+            ivrDate="tomorrow",
+            ivrAmount=125.5,
+        ),
     )
     payload = data["connectParties"]
     assert payload["userErrors"] == []
     assert payload["call"]["providerCallId"]
-    bad = await lirax.api.query(
-        CONNECT_PARTIES,
-        {
-            "input": {
-                "provider": lirax.provider_id,
-                "agent": "101",
-                "first": "+79123456789",
-                "second": "+79123456780",
-                "notBeforeHour": 25,
-            }
-        },
-    )
+    bad = await lirax.api.query(CONNECT_PARTIES, connect_input(lirax, notBeforeHour=25))
     assert bad["connectParties"]["userErrors"][0]["field"] == "notBeforeHour"
 
 
 async def test_connect_parties_events_reach_the_call(lirax: Rig) -> None:
-    data = await lirax.api.query(
-        CONNECT_PARTIES,
-        {
-            "input": {
-                "provider": lirax.provider_id,
-                "agent": "101",
-                "first": "+79123456789",
-                "second": "+79123456780",
-            }
-        },
-    )
+    data = await lirax.api.query(CONNECT_PARTIES, connect_input(lirax))
     call_id = data["connectParties"]["call"]["id"]
     async with lirax.api.subscription(
         CALL_EVENTS, {"callId": call_id, "after": FROM_START}
