@@ -84,6 +84,12 @@ def test_each_mistake_names_file_key_and_fix(
     assert "lirax-secret-token" not in message
 
 
+def test_an_empty_vendor_secret_is_refused(tmp_path: Path) -> None:
+    # an empty webhook token would accept any delivery that also sends an empty one
+    with pytest.raises(ConfigError, match="webhook_token: is empty"):
+        load_settings(write(tmp_path, GOOD), environ={**ENV, "LIRAX_WEBHOOK_TOKEN": ""})
+
+
 def test_an_open_api_off_loopback_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace('host = "127.0.0.1"', 'host = "0.0.0.0"').split("[[clients]]")[0]
     text += GOOD.split('providers = ["*"]')[1]

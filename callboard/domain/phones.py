@@ -45,15 +45,25 @@ def parse_vendor_phone(text: str | None, default_region: str) -> str | None:
     cleaned = text.strip()
     if not cleaned:
         return None
-    number = _parse_bare_international(cleaned)
-    if number is None or not phonenumbers.is_possible_number(number):
-        try:
-            number = phonenumbers.parse(cleaned, default_region)
-        except phonenumbers.NumberParseException:
-            return cleaned
-    if not phonenumbers.is_possible_number(number):
-        return cleaned
-    return phonenumbers.format_number(number, _FORMAT)
+    # A valid reading wins, the national one first ("8 495 ..." in RU is Moscow, not
+    # Vietnam); failing that, a merely possible one, international first, as vendors
+    # mostly send bare international digits.
+    readings = [_parse_in_region(cleaned, default_region), _parse_bare_international(cleaned)]
+    found = [n for n in readings if n is not None]
+    for number in found:
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, _FORMAT)
+    for number in reversed(found):
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, _FORMAT)
+    return cleaned
+
+
+def _parse_in_region(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def _parse_bare_international(text: str) -> phonenumbers.PhoneNumber | None:

@@ -60,6 +60,9 @@ def parse_options(options_type: type[T], raw: Mapping[str, Any]) -> T:
             raise OptionError(
                 name, f"must be a {_type_name(expected)}, got {_type_name(type(value))}"
             )
+        if f.metadata.get("secret") and f.default is dataclasses.MISSING and value == "":
+            # An empty secret would let anyone in whose request carries an empty one too.
+            raise OptionError(name, f"is empty; set it ({f.metadata['doc']})")
         if f.metadata.get("url"):
             _check_url(name, value)
         values[name] = value

@@ -248,5 +248,5 @@ def _with_parsed_keys(raw: dict[str, str]) -> dict[str, Any]:
         return raw
     try:
         return {**raw, "keys": json.loads(raw["keys"])}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be IVR keys
         return raw

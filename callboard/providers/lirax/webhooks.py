@@ -45,10 +45,25 @@ def read_form(delivery: WebhookDelivery) -> dict[str, str]:
             raise INVALID_PARAMETERS from None
         if not isinstance(parsed, dict):
             raise INVALID_PARAMETERS
-        fields.update({str(k): "" if v is None else str(v) for k, v in parsed.items()})
+        fields.update({str(k): _field_text(v) for k, v in parsed.items()})
     elif body:
         fields.update(parse_qsl(body, keep_blank_values=True))
     return fields
+
+
+def _field_text(value: object) -> str:
+    """A JSON value as the form field LiraX would have sent in its place.
+
+    `keys` (a JSON array) stays JSON, not Python's repr of a list; the page's flags
+    (`success`, `is_recorded`, ...) are 0/1, so a JSON `true`/`false` becomes "1"/"0".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def verify(form: dict[str, str], expected_token: str) -> str:
