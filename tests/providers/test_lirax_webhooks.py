@@ -18,6 +18,7 @@ import pytest
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
 from callboard.providers.base import ProviderContext, WebhookDelivery, WebhookRejected
+from callboard.providers.lirax.mapping import without_token
 from callboard.providers.lirax.provider import LiraxOptions, LiraxProvider
 from callboard.providers.lirax.webhooks import read_form, verify
 from callboard.providers.options import parse_options
@@ -228,9 +229,18 @@ def test_read_form_refuses_a_malformed_json_body(body: bytes, content_type: str)
 # --- verify ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spelling", ["from_LiraX_token", "From_LiraX_token", "FROM_LIRAX_TOKEN"])
+# the examples' two casings, any other, and the page's general section's plain "token"
+@pytest.mark.parametrize(
+    "spelling", ["from_LiraX_token", "From_LiraX_token", "FROM_LIRAX_TOKEN", "token"]
+)
 def test_verify_accepts_the_token_however_spelled(spelling: str) -> None:
     assert verify({**no_token(EVENT), spelling: WEBHOOK_TOKEN}, WEBHOOK_TOKEN) == "event"
+    assert spelling not in without_token({**no_token(EVENT), spelling: WEBHOOK_TOKEN})
+
+
+def test_from_lirax_token_is_preferred_over_token() -> None:
+    form = {**no_token(EVENT), "token": "something else", "from_LiraX_token": WEBHOOK_TOKEN}
+    assert verify(form, WEBHOOK_TOKEN) == "event"
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,9 @@ _END_STATUSES = {
     "notallowed": CallStatus.REJECTED,
 }
 
-TOKEN_FIELD = "from_lirax_token"  # noqa: S105 - the field's name, not a secret
+# The key's field: every example says from_LiraX_token (in two casings); the page's
+# general section says "token". Both are read, without case, the first preferred.
+TOKEN_FIELDS = ("from_lirax_token", "token")
 
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _SOUND_URL = re.compile(r"https?://\S+\.(mp3|wav)", re.IGNORECASE)
@@ -139,7 +141,7 @@ def placed_call(reply: Mapping[str, Any], id_field: str, *, agent: str, to: str)
 
 
 def without_token(form: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in form.items() if k.lower() != TOKEN_FIELD}
+    return {k: v for k, v in form.items() if k.lower() not in TOKEN_FIELDS}
 
 
 def webhook_signals(

@@ -12,7 +12,7 @@ import json
 from urllib.parse import parse_qsl
 
 from callboard.providers.base import WebhookDelivery, WebhookRejected
-from callboard.providers.lirax.mapping import TOKEN_FIELD
+from callboard.providers.lirax.mapping import TOKEN_FIELDS
 
 __all__ = ["INVALID_PARAMETERS", "INVALID_TOKEN", "OK", "read_form", "verify"]
 
@@ -68,7 +68,8 @@ def _field_text(value: object) -> str:
 
 def verify(form: dict[str, str], expected_token: str) -> str:
     """The delivery's `cmd` once its token is right and its required fields are there."""
-    given = next((v for k, v in form.items() if k.lower() == TOKEN_FIELD), None)
+    by_name = {k.lower(): v for k, v in form.items()}
+    given = next((by_name[f] for f in TOKEN_FIELDS if f in by_name), None)
     if given is None or not hmac.compare_digest(given.encode(), expected_token.encode()):
         raise INVALID_TOKEN
     cmd = form.get("cmd", "").strip()
