@@ -15,7 +15,7 @@ from strawberry import Schema
 from strawberry.extensions import ParserCache, ValidationCache
 
 from callboard.schema import build_schema
-from callboard.schema.mutation import Mutation
+from callboard.schema.mutation import Mutation  # the merged root
 from callboard.schema.query import Query
 from callboard.schema.subscription import Subscription
 

@@ -14,6 +14,8 @@ class Contact:
     responsible: str | None = None  # agent extension
     provider_id: str | None = None  # the CRM it was also pushed to
     updated_at: datetime | None = None
+    additional_phones: tuple[str, ...] = ()  # E.164
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

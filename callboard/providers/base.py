@@ -18,6 +18,8 @@ import httpx
 
 from callboard.domain.calls import Call, CallDirection, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
+from callboard.domain.crm import Deal, Note, Task
+from callboard.domain.directory import Contact
 from callboard.domain.errors import Unsupported
 from callboard.providers.options import ProviderOptions
 
@@ -157,6 +159,22 @@ class Provider:
 
     async def hangup_call(self, call: Call) -> None:
         raise self._unsupported("hang up calls")
+
+    async def upsert_contact(self, contact: Contact) -> None:
+        raise self._unsupported("keep contacts")
+
+    async def create_task(self, task: Task) -> None:
+        raise self._unsupported("create tasks")
+
+    async def create_note(self, note: Note) -> None:
+        raise self._unsupported("create notes")
+
+    async def create_deal(self, deal: Deal) -> str:
+        """Create the deal; the vendor's id for it."""
+        raise self._unsupported("create deals")
+
+    async def update_deal(self, deal: Deal) -> None:
+        raise self._unsupported("update deals")
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         """Verify and parse one delivery; raise `WebhookRejected` for a bad one.

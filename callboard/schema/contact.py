@@ -20,6 +20,8 @@ class Contact:
     )
     provider: strawberry.ID | None = strawberry.field(description="The CRM it was pushed to.")
     updated_at: datetime | None
+    additional_phones: list[str] = strawberry.field(description="E.164.")
+    emails: list[str]
 
     @classmethod
     def of(cls, contact: DomainContact) -> Contact:
@@ -29,4 +31,6 @@ class Contact:
             responsible=contact.responsible,
             provider=strawberry.ID(contact.provider_id) if contact.provider_id else None,
             updated_at=contact.updated_at,
+            additional_phones=list(contact.additional_phones),
+            emails=list(contact.emails),
         )

@@ -55,5 +55,9 @@ class ConnectPartiesInput:
 class ContactInput:
     phone: str
     name: str
-    responsible: str | None = None
+    responsible: str | None = strawberry.field(
+        default=None, description="The responsible agent's extension (LiraX requires it)."
+    )
     provider: strawberry.ID | None = None
+    additional_phones: list[str] = strawberry.field(default_factory=list)
+    emails: list[str] = strawberry.field(default_factory=list)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import TypeVar
-
 import strawberry
+from strawberry.tools import merge_types
 
 from callboard.providers.base import ConnectPartiesRequest
 from callboard.resolvers import calls as call_resolvers
@@ -13,29 +11,19 @@ from callboard.resolvers.contacts import upsert_contact
 from callboard.schema.calls import Call
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
+from callboard.schema.crm import CrmMutation
 from callboard.schema.ids import decode_id
 from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
-from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload
-from callboard.schema.user_error import USER_ERRORS, UserError
+from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
 
 __all__ = ["Mutation"]
 
-T = TypeVar("T")
-
-
-async def _attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """The result, or the user error that stopped it; other errors go up to the edge."""
-    try:
-        return await work, []
-    except USER_ERRORS as error:
-        return None, [UserError.of(error)]
-
 
 @strawberry.type
-class Mutation:
+class CallMutation:
     @strawberry.mutation(description="Ring the agent, then connect them to the customer.")
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
-        call, errors = await _attempt(
+        call, errors = await attempt(
             call_resolvers.place_call(
                 info.context.runtime,
                 info.context.client,
@@ -62,7 +50,7 @@ class Mutation:
             ivr_date=input.ivr_date,
             ivr_amount=input.ivr_amount,
         )
-        call, errors = await _attempt(
+        call, errors = await attempt(
             call_resolvers.connect_parties(
                 info.context.runtime,
                 info.context.client,
@@ -83,14 +71,14 @@ class Mutation:
                 await call_resolvers.hangup_call(info.context.runtime, info.context.client, call_id)
             )
 
-        call, errors = await _attempt(work())
+        call, errors = await attempt(work())
         return HangupPayload(call=call, user_errors=errors)
 
     @strawberry.mutation(
         description="Keep a contact in the directory; with `provider`, push it to that CRM too."
     )
     async def upsert_contact(self, info: Info, input: ContactInput) -> ContactPayload:
-        contact, errors = await _attempt(
+        contact, errors = await attempt(
             upsert_contact(
                 info.context.runtime,
                 info.context.client,
@@ -98,6 +86,11 @@ class Mutation:
                 name=input.name,
                 responsible=input.responsible,
                 provider_id=input.provider,
+                additional_phones=input.additional_phones,
+                emails=input.emails,
             )
         )
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
+
+
+Mutation = merge_types("Mutation", (CallMutation, CrmMutation))

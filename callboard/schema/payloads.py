@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import strawberry
 
 from callboard.schema.calls import Call
 from callboard.schema.contact import Contact
-from callboard.schema.user_error import UserError
+from callboard.schema.user_error import USER_ERRORS, UserError
 
-__all__ = ["ContactPayload", "HangupPayload", "PlaceCallPayload"]
+__all__ = ["ContactPayload", "HangupPayload", "PlaceCallPayload", "attempt"]
+
+T = TypeVar("T")
+
+
+async def attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
+    """The result, or the user error that stopped it; other errors go up to the edge."""
+    try:
+        return await work, []
+    except USER_ERRORS as error:
+        return None, [UserError.of(error)]
 
 
 @strawberry.type

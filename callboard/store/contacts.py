@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,27 +23,36 @@ class ContactBook:
     async def get_many(self, phones: Sequence[str]) -> list[Contact | None]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(contacts).where(contacts.c.phone.in_(phones)))).all()
-        found = {row.phone: Contact(**row._mapping) for row in rows}
+        found = {row.phone: _to_contact(row._mapping) for row in rows}
         return [found.get(p) for p in phones]
 
     async def upsert(self, contact: Contact) -> Contact:
         """Create the contact, or replace what is known of the same phone."""
-        stored = Contact(
-            phone=contact.phone,
-            name=contact.name,
-            responsible=contact.responsible,
-            provider_id=contact.provider_id,
-            updated_at=contact.updated_at or datetime.now(UTC),
-        )
+        if contact.updated_at is None:
+            contact = dataclasses.replace(contact, updated_at=datetime.now(UTC))
         values = {
-            "phone": stored.phone,
-            "name": stored.name,
-            "responsible": stored.responsible,
-            "provider_id": stored.provider_id,
-            "updated_at": stored.updated_at,
+            "phone": contact.phone,
+            "name": contact.name,
+            "responsible": contact.responsible,
+            "provider_id": contact.provider_id,
+            "updated_at": contact.updated_at,
+            "additional_phones": list(contact.additional_phones),
+            "emails": list(contact.emails),
         }
         statement = sqlite_insert(contacts).values(values)
         statement = statement.on_conflict_do_update(index_elements=["phone"], set_=values)
         async with self._engine.begin() as conn:
             await conn.execute(statement)
-        return stored
+        return contact
+
+
+def _to_contact(row: RowMapping) -> Contact:
+    return Contact(
+        phone=row["phone"],
+        name=row["name"],
+        responsible=row["responsible"],
+        provider_id=row["provider_id"],
+        updated_at=row["updated_at"],
+        additional_phones=tuple(row["additional_phones"] or ()),
+        emails=tuple(row["emails"] or ()),
+    )

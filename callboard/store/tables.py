@@ -102,6 +102,8 @@ contacts = Table(
     Column("responsible", String(64)),
     Column("provider_id", String(64)),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("additional_phones", JSON, nullable=False, default=list),
+    Column("emails", JSON, nullable=False, default=list),
 )
 
 idempotency_keys = Table(

@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
+from callboard.domain.crm import Deal, DealStatus, Note, Task, TaskType
+from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
 from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
@@ -29,7 +32,22 @@ _REFUSALS = {
     "both numbers or the audio URL, and the time options.",
     "killCall": "LiraX refused to hang up (HTTP 400): the call is unknown to it or has "
     "already ended.",
+    "checkContact": "LiraX refused the contact (HTTP 400): check the responsible extension, "
+    "the phones and the e-mails.",
+    "createTask": "LiraX refused the task (HTTP 400): the contact must exist in LiraX "
+    "(upsertContact with this provider first) and the extension must be an agent's.",
+    "createNote": "LiraX refused the note (HTTP 400): the contact must exist in LiraX "
+    "(upsertContact with this provider first) and the extension must be an agent's.",
+    "createDeal": "LiraX refused the deal (HTTP 400): the contact must exist in LiraX and "
+    "the stage must be one of its deal stages.",
+    "updateDeal": "LiraX refused to update the deal (HTTP 400): the deal or the stage is "
+    "unknown to it, or nothing changed.",
 }
+
+_TASK_TYPES = {TaskType.FOLLOW_UP: "1", TaskType.MEETING: "2", TaskType.CALL: "3"}
+_DEAL_STATUSES = {DealStatus.ACTIVE: "0", DealStatus.WON: "1", DealStatus.LOST: "2"}
+# "must be later than now and less than two years ahead", the page says of task dates
+_TASK_HORIZON = timedelta(days=730)
 
 _EVENT_KINDS = {
     "INCOMING": (CallEventKind.RINGING, CallStatus.RINGING),
@@ -85,6 +103,75 @@ def make2calls_params(request: ConnectPartiesRequest) -> dict[str, str | None]:
         "vdate": request.ivr_date,
         "vmoney": None if request.ivr_amount is None else f"{request.ivr_amount:.2f}",
     }
+
+
+def check_contact_params(contact: Contact) -> dict[str, str | None]:
+    if not contact.responsible or not contact.responsible.isdigit():
+        raise BadInput(
+            "LiraX keeps a contact with its responsible agent: give `responsible`, the "
+            "agent's extension (e.g. 101).",
+            field="responsible",
+        )
+    return {
+        "ext": contact.responsible,
+        "ani": digits_only(contact.phone),
+        "name": contact.name,
+        "add_phone": ",".join(digits_only(p) for p in contact.additional_phones) or None,
+        "emails": ",".join(contact.emails) or None,
+    }
+
+
+def create_task_params(task: Task, *, now: datetime, zone: ZoneInfo) -> dict[str, str | None]:
+    if not now < task.due_at < now + _TASK_HORIZON:
+        raise BadInput(
+            "`dueAt` must be later than now and less than two years ahead (LiraX's rule).",
+            field="dueAt",
+        )
+    return {
+        **_about(task.agent, task.phone),
+        "text": _text(task.text, "text"),
+        # the PBX's own clock: a naive "YYYY-MM-DD HH:MM:SS" in its time zone
+        "date": task.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+        "type": _TASK_TYPES[task.type],
+    }
+
+
+def create_note_params(note: Note) -> dict[str, str | None]:
+    return {**_about(note.agent, note.phone), "text": _text(note.text, "text")}
+
+
+def deal_params(deal: Deal) -> dict[str, str | None]:
+    if deal.amount < 0:
+        raise BadInput("`amount` cannot be negative.", field="amount")
+    params: dict[str, str | None] = {
+        **_about(deal.agent, deal.phone),
+        "name": _text(deal.name, "name"),
+        "sum": str(deal.amount),
+        "stage": str(deal.stage),
+    }
+    if deal.deal_id is not None:
+        params["id_deal"] = deal.deal_id
+        params["status"] = _DEAL_STATUSES[deal.status]
+    return params
+
+
+def deal_id(reply: Mapping[str, Any]) -> str:
+    value = reply.get("id_deal")
+    if value in (None, ""):
+        raise ProviderUnavailable("LiraX accepted the deal but its reply had no `id_deal`.")
+    return str(value)
+
+
+def _about(agent: str, phone: str) -> dict[str, str | None]:
+    if not agent.strip().isdigit():
+        raise BadInput(f"'{agent}' is not a LiraX extension, e.g. 101.", field="agent")
+    return {"ext": agent.strip(), "ani": digits_only(phone)}
+
+
+def _text(value: str, field: str) -> str:
+    if not value.strip():
+        raise BadInput(f"`{field}` cannot be empty.", field=field)
+    return value.strip()
 
 
 def check_connect_request(request: ConnectPartiesRequest) -> None:

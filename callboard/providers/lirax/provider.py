@@ -8,10 +8,14 @@ Configuration keys are those of `LiraxOptions`. `base_url` is the one command UR
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callboard.domain.calls import Call
 from callboard.domain.capabilities import Capability
+from callboard.domain.crm import Deal, Note, Task
+from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
 from callboard.providers.base import (
     ConnectPartiesRequest,
@@ -25,7 +29,7 @@ from callboard.providers.base import (
 )
 from callboard.providers.lirax import mapping, webhooks
 from callboard.providers.lirax.client import LiraxClient
-from callboard.providers.options import ProviderOptions, option
+from callboard.providers.options import OptionError, ProviderOptions, option
 
 __all__ = ["LiraxOptions", "LiraxProvider"]
 
@@ -39,6 +43,18 @@ class LiraxOptions(ProviderOptions):
     history_url: str = option("call history root, e.g. https://host (optional)", default="")
     history_login: str = option("USER_LOGIN for call history (optional)", default="")
     history_password: str = option("USER_HASH for call history (optional)", secret=True, default="")
+    timezone: str = option(
+        "the PBX's time zone (IANA name), for the dates it takes without one, e.g. Europe/Kyiv",
+        default="UTC",
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise OptionError(
+                "timezone", f"'{self.timezone}' is not a time zone; use e.g. Europe/Kyiv"
+            ) from None
 
 
 class LiraxProvider(Provider):
@@ -51,6 +67,10 @@ class LiraxProvider(Provider):
             Capability.HANGUP_CALL,
             Capability.CALL_EVENTS,
             Capability.RECORDINGS,
+            Capability.UPSERT_CONTACT,
+            Capability.CREATE_TASK,
+            Capability.CREATE_NOTE,
+            Capability.MANAGE_DEALS,
         }
     )
     options_type = LiraxOptions
@@ -82,6 +102,25 @@ class LiraxProvider(Provider):
                 field="id",
             )
         await self._client.command("killCall", {"Call_id": call.control_id})
+
+    async def upsert_contact(self, contact: Contact) -> None:
+        await self._client.command("checkContact", mapping.check_contact_params(contact))
+
+    async def create_task(self, task: Task) -> None:
+        params = mapping.create_task_params(
+            task, now=datetime.now(UTC), zone=ZoneInfo(self._options.timezone)
+        )
+        await self._client.command("createTask", params)
+
+    async def create_note(self, note: Note) -> None:
+        await self._client.command("createNote", mapping.create_note_params(note))
+
+    async def create_deal(self, deal: Deal) -> str:
+        reply = await self._client.command("createDeal", mapping.deal_params(deal))
+        return mapping.deal_id(reply)
+
+    async def update_deal(self, deal: Deal) -> None:
+        await self._client.command("updateDeal", mapping.deal_params(deal))
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         form = webhooks.read_form(delivery)

@@ -1,0 +1,173 @@
+"""CRM records through GraphQL: tasks, notes and deals about a contact (LiraX)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from callboard.domain import crm as domain
+from callboard.domain.crm import DealStatus, TaskType
+from callboard.resolvers import crm as resolvers
+from callboard.schema.context import Info
+from callboard.schema.payloads import attempt
+from callboard.schema.user_error import UserError
+
+__all__ = ["CrmMutation"]
+
+strawberry.enum(TaskType, name="TaskType")
+strawberry.enum(DealStatus, name="DealStatus")
+
+
+@strawberry.type(description="A task for an agent about a contact.")
+class Task:
+    agent: str
+    phone: str = strawberry.field(description="The contact's phone, E.164.")
+    text: str
+    due_at: datetime
+    type: TaskType
+
+
+@strawberry.type(description="A note on a contact.")
+class Note:
+    agent: str
+    phone: str
+    text: str
+
+
+@strawberry.type(description="A deal in the CRM's funnel.")
+class Deal:
+    id: strawberry.ID = strawberry.field(description="The CRM's own deal id.")
+    agent: str
+    phone: str
+    name: str
+    amount: int
+    stage: int
+    status: DealStatus
+
+    @classmethod
+    def of(cls, deal: domain.Deal) -> Deal:
+        return cls(
+            id=strawberry.ID(deal.deal_id or ""),
+            agent=deal.agent,
+            phone=deal.phone,
+            name=deal.name,
+            amount=deal.amount,
+            stage=deal.stage,
+            status=deal.status,
+        )
+
+
+@strawberry.input
+class CreateTaskInput:
+    provider: strawberry.ID
+    agent: str = strawberry.field(description="The responsible agent's extension.")
+    phone: str = strawberry.field(description="The contact's phone; the contact must exist.")
+    text: str
+    due_at: datetime = strawberry.field(description="Later than now and less than two years ahead.")
+    type: TaskType = TaskType.FOLLOW_UP
+
+
+@strawberry.input
+class CreateNoteInput:
+    provider: strawberry.ID
+    agent: str
+    phone: str
+    text: str
+
+
+@strawberry.input
+class CreateDealInput:
+    provider: strawberry.ID
+    agent: str
+    phone: str
+    name: str
+    amount: int = strawberry.field(description="The deal's sum, whole currency units.")
+    stage: int = strawberry.field(description="One of the provider's deal stage ids.")
+
+
+@strawberry.input
+class UpdateDealInput:
+    provider: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The deal's id, from createDeal.")
+    agent: str
+    phone: str
+    name: str
+    amount: int
+    stage: int
+    status: DealStatus = DealStatus.ACTIVE
+
+
+@strawberry.type
+class TaskPayload:
+    task: Task | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class NotePayload:
+    note: Note | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DealPayload:
+    deal: Deal | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CrmMutation:
+    @strawberry.mutation(description="A task for an agent about a contact (LiraX createTask).")
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
+        task, errors = await attempt(
+            resolvers.create_task(
+                info.context.runtime,
+                info.context.client,
+                input.provider,
+                domain.Task(input.agent, input.phone, input.text, input.due_at, input.type),
+            )
+        )
+        if task is None:
+            return TaskPayload(user_errors=errors)
+        return TaskPayload(
+            task=Task(
+                agent=task.agent,
+                phone=task.phone,
+                text=task.text,
+                due_at=task.due_at,
+                type=task.type,
+            )
+        )
+
+    @strawberry.mutation(description="A note on a contact (LiraX createNote).")
+    async def create_note(self, info: Info, input: CreateNoteInput) -> NotePayload:
+        note, errors = await attempt(
+            resolvers.create_note(
+                info.context.runtime,
+                info.context.client,
+                input.provider,
+                domain.Note(input.agent, input.phone, input.text),
+            )
+        )
+        if note is None:
+            return NotePayload(user_errors=errors)
+        return NotePayload(note=Note(agent=note.agent, phone=note.phone, text=note.text))
+
+    @strawberry.mutation(description="A new deal for a contact (LiraX createDeal).")
+    async def create_deal(self, info: Info, input: CreateDealInput) -> DealPayload:
+        deal = domain.Deal(input.agent, input.phone, input.name, input.amount, input.stage)
+        created, errors = await attempt(
+            resolvers.create_deal(info.context.runtime, info.context.client, input.provider, deal)
+        )
+        return DealPayload(deal=Deal.of(created) if created else None, user_errors=errors)
+
+    @strawberry.mutation(description="Change a deal: name, sum, stage, status (LiraX updateDeal).")
+    async def update_deal(self, info: Info, input: UpdateDealInput) -> DealPayload:
+        deal = domain.Deal(
+            input.agent, input.phone, input.name, input.amount, input.stage, input.status, input.id
+        )
+        updated, errors = await attempt(
+            resolvers.update_deal(info.context.runtime, info.context.client, input.provider, deal)
+        )
+        return DealPayload(deal=Deal.of(updated) if updated else None, user_errors=errors)
