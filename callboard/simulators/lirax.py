@@ -1,4 +1,5 @@
-"""A fake LiraX PBX: its /general command URL, scripted calls, and the webhooks it posts back."""
+"""A fake LiraX PBX: its /general command URL, scripted calls, the webhooks it posts back,
+and the CRM it keeps (contacts, tasks, notes, deals)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
+import itertools
 import logging
 import random
 import re
@@ -22,7 +24,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["Delivery", "LiraxSimulator", "Outcome", "SimCall"]
+__all__ = [
+    "Delivery",
+    "LiraxSimulator",
+    "Outcome",
+    "SimCall",
+    "SimContact",
+    "SimDeal",
+    "SimNote",
+    "SimTask",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +66,13 @@ _VTIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _VDATE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 _MONEY = re.compile(r"[0-9]+\.[0-9]{2}")
 _SOUND_URL = re.compile(r"https?://[^\s?#]+\.(mp3|wav)", re.IGNORECASE)
+_TASK_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_EMAIL_PART = re.compile(r"[^\s@,]+")
+TASK_TYPES = frozenset({"1", "2", "3"})  # Follow-up, meeting, call
+DEAL_STATUSES = frozenset({"0", "1", "2"})  # active, won, lost
+
+DEFAULT_AGENTS = {"101": "Anna Petrova", "102": "Boris Ivanov", "103": "Vera Sidorova"}
+DEFAULT_STAGES = {1: "New", 2: "Negotiation", 3: "Contract"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,51 @@ class SimCall:
     accepted_at: float | None = None
     id_makecall: str | None = None
     id_make2calls: str | None = None
+
+
+@dataclass
+class SimContact:
+    """A contact as checkContact left it; ``ext`` is the responsible agent."""
+
+    ani: str
+    name: str
+    ext: str
+    add_phones: list[str] = dataclasses.field(default_factory=list)
+    emails: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SimTask:
+    """A task from createTask; ``date`` is the PBX's local time, ``type`` 1, 2 or 3."""
+
+    ext: str
+    ani: str
+    text: str
+    date: datetime
+    type: int
+
+
+@dataclass(frozen=True)
+class SimNote:
+    """A note from createNote."""
+
+    ext: str
+    ani: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SimDeal:
+    """A deal as createDeal or the last updateDeal left it; ``status`` 0 active, 1 won,
+    2 lost."""
+
+    id: int
+    ext: str
+    ani: str
+    name: str
+    sum: int
+    stage: int
+    status: int = 0
 
 
 class _Invalid(Exception):
@@ -116,13 +179,56 @@ _MAKE2CALLS_OPTIONAL: dict[str, Callable[[str], object]] = {
 }
 
 
+def _is_task_date(value: str) -> bool:
+    if not _TASK_DATE.fullmatch(value):
+        return False
+    try:
+        datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+def _two_years_after(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year + 2)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + 2, day=28)
+
+
+def _digit_list(value: str) -> list[str]:
+    """``380123456789,380234567890`` -> its numbers; an empty value means none."""
+    items = value.split(",") if value else []
+    _check(all(_DIGITS.fullmatch(item) for item in items))
+    return items
+
+
+def _email_list(value: str) -> list[str]:
+    items = value.split(",") if value else []
+    for item in items:
+        local, at, domain = item.partition("@")
+        _check(at and _EMAIL_PART.fullmatch(local) and _EMAIL_PART.fullmatch(domain))
+    return items
+
+
+def _text(p: Mapping[str, str], name: str) -> str:
+    value = p.get(name, "")
+    _check(value.strip())
+    return value
+
+
 def _new_callid() -> str:
     return f"{secrets.token_hex(10).upper()}-{random.randint(1000, 9999)}"
 
 
 class LiraxSimulator:
     """A LiraX PBX in memory: answers makeCall, killCall and make2Calls, and plays each call
-    as a script of webhooks posted to ``webhook_url``, one step every ``step_delay`` seconds."""
+    as a script of webhooks posted to ``webhook_url``, one step every ``step_delay`` seconds.
+
+    It also keeps the CRM the page's other commands write to: ``contacts`` (by ``ani``),
+    ``tasks``, ``notes`` and ``deals`` (by id), checked against ``agents`` (extension ->
+    name) and ``stages`` (id -> title, in funnel order). Tests may read and change all six.
+    """
 
     _GET_COMMANDS = frozenset({"makeCall", "killCall"})
 
@@ -145,6 +251,13 @@ class LiraxSimulator:
         self.external_number = external_number
         self.deliveries: list[Delivery] = []
         self.calls: dict[str, SimCall] = {}
+        self.agents: dict[str, str] = dict(DEFAULT_AGENTS)
+        self.stages: dict[int, str] = dict(DEFAULT_STAGES)
+        self.contacts: dict[str, SimContact] = {}
+        self.tasks: list[SimTask] = []
+        self.notes: list[SimNote] = []
+        self.deals: dict[int, SimDeal] = {}
+        self._deal_ids = itertools.count(1)
         self._next_outcome: Outcome | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._scripts: dict[str, asyncio.Task[None]] = {}
@@ -152,6 +265,12 @@ class LiraxSimulator:
             "makeCall": self._make_call,
             "killCall": self._kill_call,
             "make2Calls": self._make_2_calls,
+            "checkContact": self._check_contact,
+            "createTask": self._create_task,
+            "createNote": self._create_note,
+            "createDeal": self._create_deal,
+            "updateDeal": self._update_deal,
+            "getStages": self._get_stages,
         }
         self.app = Starlette(
             routes=[
@@ -246,6 +365,94 @@ class LiraxSimulator:
         plays_sound = _SOUND_URL.fullmatch(to2) is not None
         self._scripts[call.callid] = self._spawn(self._make2calls_script(call, plays_sound))
         return JSONResponse({"id_make2calls": call.id_make2calls})
+
+    # -- CRM commands --------------------------------------------------------------------
+
+    async def _check_contact(self, p: dict[str, str]) -> Response:
+        ext = self._agent(p)
+        ani = p.get("ani", "")
+        _check(_PHONE.fullmatch(ani))
+        # The table says ``name``, the page's example ``Name``.
+        name = p.get("name") or p.get("Name", "")
+        _check(name.strip())
+        add_phones = _digit_list(p.get("add_phone", ""))
+        emails = _email_list(p.get("emails", ""))
+        contact = self.contacts.get(ani)
+        if contact is None:
+            self.contacts[ani] = SimContact(ani, name, ext, add_phones, emails)
+        else:
+            # The page: the name and the responsible agent are updated; the lists are
+            # replaced only when sent.
+            contact.name, contact.ext = name, ext
+            if add_phones:
+                contact.add_phones = add_phones
+            if emails:
+                contact.emails = emails
+        return Response(status_code=200)
+
+    async def _create_task(self, p: dict[str, str]) -> Response:
+        ext, ani = self._agent(p), self._contact(p)
+        text = _text(p, "text")
+        raw_date = p.get("date", "")
+        _check(_is_task_date(raw_date))
+        date = datetime.strptime(raw_date, "%Y-%m-%d %H:%M:%S")
+        now = datetime.fromtimestamp(time.time())
+        # The page: "later than the current date and less than two years ahead".
+        _check(now < date < _two_years_after(now))
+        task_type = p.get("type", "")
+        _check(task_type in TASK_TYPES)
+        self.tasks.append(SimTask(ext, ani, text, date, int(task_type)))
+        return Response(status_code=200)
+
+    async def _create_note(self, p: dict[str, str]) -> Response:
+        ext, ani = self._agent(p), self._contact(p)
+        self.notes.append(SimNote(ext, ani, _text(p, "text")))
+        return Response(status_code=200)
+
+    async def _create_deal(self, p: dict[str, str]) -> Response:
+        ext, ani = self._agent(p), self._contact(p)
+        name, amount, stage = _text(p, "name"), self._sum(p), self._stage(p)
+        deal = SimDeal(next(self._deal_ids), ext, ani, name, amount, stage)
+        self.deals[deal.id] = deal
+        return JSONResponse({"id_deal": deal.id})
+
+    async def _update_deal(self, p: dict[str, str]) -> Response:
+        ext, ani = self._agent(p), self._contact(p)
+        id_deal = p.get("id_deal", "")
+        _check(_UINT.fullmatch(id_deal) and int(id_deal) in self.deals)
+        name, amount, stage = _text(p, "name"), self._sum(p), self._stage(p)
+        status = p.get("status", "")
+        _check(status in DEAL_STATUSES)
+        deal = SimDeal(int(id_deal), ext, ani, name, amount, stage, int(status))
+        # The page: 400 also when "the parameters were not updated".
+        _check(deal != self.deals[deal.id])
+        self.deals[deal.id] = deal
+        return Response(status_code=200)
+
+    async def _get_stages(self, p: dict[str, str]) -> Response:
+        stages = [{"stage": stage, "title": title} for stage, title in self.stages.items()]
+        return JSONResponse({"stages": stages})
+
+    def _agent(self, p: Mapping[str, str]) -> str:
+        ext = p.get("ext", "")
+        _check(_DIGITS.fullmatch(ext) and ext in self.agents)
+        return ext
+
+    def _contact(self, p: Mapping[str, str]) -> str:
+        ani = p.get("ani", "")
+        _check(ani in self.contacts)
+        return ani
+
+    def _stage(self, p: Mapping[str, str]) -> int:
+        stage = p.get("stage", "")
+        _check(_UINT.fullmatch(stage) and int(stage) in self.stages)
+        return int(stage)
+
+    @staticmethod
+    def _sum(p: Mapping[str, str]) -> int:
+        amount = p.get("sum", "")
+        _check(_UINT.fullmatch(amount))
+        return int(amount)
 
     # -- call scripts --------------------------------------------------------------------
 
@@ -430,6 +637,10 @@ class LiraxSimulator:
             {
                 "calls": [dataclasses.asdict(c) for c in self.calls.values()],
                 "deliveries": [shown(d) for d in self.deliveries],
+                "contacts": [dataclasses.asdict(c) for c in self.contacts.values()],
+                "tasks": [{**dataclasses.asdict(t), "date": str(t.date)} for t in self.tasks],
+                "notes": [dataclasses.asdict(n) for n in self.notes],
+                "deals": [dataclasses.asdict(d) for d in self.deals.values()],
             }
         )
 

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
 
-from callboard.simulators.lirax import LiraxSimulator, Outcome
+from callboard.simulators.lirax import (
+    LiraxSimulator,
+    Outcome,
+    SimContact,
+    SimDeal,
+    SimNote,
+    SimTask,
+)
 
 TOKEN = "202cb962ac59075b964b07152d234b70"
 HOOK_TOKEN = "303cb962ac59075b964b07152d234b70"
 HOOK_URL = "http://app.test/webhooks/lirax"
 EXTERNAL = "74950000000"
 CALLID = re.compile(r"[0-9A-F]{20}-[0-9]+")
+ANI = "19101234567"
+GOOD_DEAL = {"ext": "101", "ani": ANI, "name": "Подготовить Задание", "sum": "3030", "stage": "1"}
 
 ANSWERED = [
     ("makecall_finished", None),
@@ -67,6 +79,16 @@ class Rig:
         assert response.status_code == 200
         id_makecall: str = response.json()["id_makecall"]
         return id_makecall
+
+    async def check_contact(self, ani: str = ANI, **params: str) -> None:
+        response = await self.command(cmd="checkContact", ext="101", ani=ani, name="Dima", **params)
+        assert (response.status_code, response.content) == (200, b"")
+
+    async def create_deal(self, **params: str) -> int:
+        response = await self.command(cmd="createDeal", **{**GOOD_DEAL, **params})
+        assert response.status_code == 200
+        id_deal: int = response.json()["id_deal"]
+        return id_deal
 
     def sequence(self) -> list[tuple[str, str | None]]:
         return [(h["cmd"], h.get("event")) for h in self.hooks]
@@ -475,3 +497,498 @@ async def test_aclose_stops_running_scripts(rig: Rig) -> None:
     await rig.sim.aclose()
     await rig.sim.wait_idle(timeout=0.05)
     assert rig.hooks == []
+
+
+# -- the CRM commands ----------------------------------------------------------------------
+
+
+def _task_date(delta: timedelta) -> str:
+    return (datetime.now() + delta).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _good_task() -> dict[str, str]:
+    return {
+        "ext": "101",
+        "ani": ANI,
+        "text": "Подготовить Задание",
+        "date": _task_date(timedelta(days=1)),
+        "type": "1",
+    }
+
+
+def _crm_state(sim: LiraxSimulator) -> tuple[object, ...]:
+    return (sim.contacts, sim.tasks, sim.notes, sim.deals)
+
+
+CRM_COMMANDS = [
+    {"cmd": "checkContact", "ext": "101", "ani": ANI, "name": "Dima"},
+    {"cmd": "createTask", "ext": "101", "ani": ANI, "text": "Call back", "type": "1"},
+    {"cmd": "createNote", "ext": "101", "ani": ANI, "text": "Новости"},
+    {"cmd": "createDeal", **GOOD_DEAL},
+    {"cmd": "updateDeal", **GOOD_DEAL, "id_deal": "1", "status": "1"},
+    {"cmd": "getStages"},
+]
+
+
+@pytest.mark.parametrize("params", CRM_COMMANDS, ids=lambda p: p["cmd"])
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN.upper()])
+async def test_crm_commands_with_a_wrong_token_are_401(
+    rig: Rig, params: dict[str, str], token: str | None
+) -> None:
+    await rig.check_contact()
+    await rig.create_deal()
+    snapshot = repr(_crm_state(rig.sim))
+    if params["cmd"] == "createTask":
+        params = {**params, "date": _task_date(timedelta(days=1))}
+    data = params if token is None else {**params, "token": token}
+    response = await rig.client.post("/general", data=data)
+    assert (response.status_code, response.content) == (401, b"")
+    assert repr(_crm_state(rig.sim)) == snapshot
+
+
+@pytest.mark.parametrize("params", CRM_COMMANDS, ids=lambda p: p["cmd"])
+async def test_crm_commands_are_post_only(rig: Rig, params: dict[str, str]) -> None:
+    await rig.check_contact()
+    response = await rig.client.get("/general", params={"token": TOKEN, **params})
+    assert (response.status_code, response.content) == (400, b"")
+
+
+async def test_check_contact_creates_a_contact(rig: Rig) -> None:
+    response = await rig.command(
+        cmd="checkContact",
+        ext="102",
+        ani=ANI,
+        name="Dima",
+        add_phone="380123456789,380234567890,380112345678",
+        emails="a@a.com,b@b.com",
+    )
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.contacts == {
+        ANI: SimContact(
+            ani=ANI,
+            name="Dima",
+            ext="102",
+            add_phones=["380123456789", "380234567890", "380112345678"],
+            emails=["a@a.com", "b@b.com"],
+        )
+    }
+
+
+async def test_check_contact_takes_the_name_as_the_pages_example_spells_it(rig: Rig) -> None:
+    response = await rig.command(cmd="checkContact", ext="101", ani=ANI, Name="Dima")
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.contacts[ANI] == SimContact(ANI, "Dima", "101", [], [])
+
+
+async def test_check_contact_without_the_optional_lists_has_empty_ones(rig: Rig) -> None:
+    await rig.check_contact(add_phone="", emails="")
+    assert (rig.sim.contacts[ANI].add_phones, rig.sim.contacts[ANI].emails) == ([], [])
+
+
+async def test_check_contact_updates_an_existing_contact(rig: Rig) -> None:
+    await rig.check_contact(add_phone="380123456789", emails="a@a.com")
+    response = await rig.command(cmd="checkContact", ext="103", ani=ANI, name="Dmitry")
+    assert response.status_code == 200
+    # The name and the responsible agent change; lists not sent are kept.
+    assert rig.sim.contacts == {
+        ANI: SimContact(ANI, "Dmitry", "103", ["380123456789"], ["a@a.com"])
+    }
+
+    await rig.check_contact(add_phone="380999999999", emails="c@c.com,d@d.com")
+    contact = rig.sim.contacts[ANI]
+    assert (contact.name, contact.ext) == ("Dima", "101")
+    assert (contact.add_phones, contact.emails) == (["380999999999"], ["c@c.com", "d@d.com"])
+
+
+async def test_check_contact_keeps_contacts_apart_by_ani(rig: Rig) -> None:
+    await rig.check_contact()
+    await rig.check_contact(ani="79123456789")
+    assert list(rig.sim.contacts) == [ANI, "79123456789"]
+
+
+async def test_known_agents_can_be_changed_by_tests(rig: Rig) -> None:
+    assert {"101", "102", "103"} <= rig.sim.agents.keys()
+    rig.sim.agents["555"] = "Sim Agent"
+    response = await rig.command(cmd="checkContact", ext="555", ani=ANI, name="Dima")
+    assert response.status_code == 200
+    del rig.sim.agents["101"]
+    response = await rig.command(cmd="checkContact", ext="101", ani=ANI, name="Dima")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ani": ANI, "name": "Dima"},
+        {"ext": "", "ani": ANI, "name": "Dima"},
+        {"ext": "104", "ani": ANI, "name": "Dima"},
+        {"ext": "10a", "ani": ANI, "name": "Dima"},
+        {"ext": "١٠١", "ani": ANI, "name": "Dima"},
+        {"ext": "101", "name": "Dima"},
+        {"ext": "101", "ani": "+19101234567", "name": "Dima"},
+        {"ext": "101", "ani": "1234", "name": "Dima"},
+        {"ext": "101", "ani": "1" * 16, "name": "Dima"},
+        {"ext": "101", "ani": "1910-123-45-67", "name": "Dima"},
+        {"ext": "101", "ani": ANI},
+        {"ext": "101", "ani": ANI, "name": ""},
+        {"ext": "101", "ani": ANI, "name": "   "},
+        {"ext": "101", "ani": ANI, "Name": " "},
+        {"ext": "101", "ani": ANI, "name": "Dima", "add_phone": "+380123456789"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "add_phone": "380123456789,,380234567890"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "add_phone": "380123456789, 380234567890"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "add_phone": "380123456789,"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "add_phone": "380;380"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a.com"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a@b@c.com"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a@"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "@a.com"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a@a.com,"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a@a.com,b.com"},
+        {"ext": "101", "ani": ANI, "name": "Dima", "emails": "a b@a.com"},
+    ],
+)
+async def test_check_contact_with_bad_parameters_is_400(rig: Rig, params: dict[str, str]) -> None:
+    response = await rig.command(cmd="checkContact", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.contacts == {}
+
+
+async def test_a_refused_check_contact_leaves_the_contact_alone(rig: Rig) -> None:
+    await rig.check_contact(emails="a@a.com")
+    response = await rig.command(
+        cmd="checkContact", ext="102", ani=ANI, name="Other", emails="broken"
+    )
+    assert response.status_code == 400
+    assert rig.sim.contacts[ANI] == SimContact(ANI, "Dima", "101", [], ["a@a.com"])
+
+
+@pytest.mark.parametrize("task_type", ["1", "2", "3"])
+async def test_create_task_stores_the_task(rig: Rig, task_type: str) -> None:
+    await rig.check_contact()
+    params = {**_good_task(), "ext": "102", "type": task_type}
+    response = await rig.command(cmd="createTask", **params)
+    assert (response.status_code, response.content) == (200, b"")
+    due = datetime.strptime(params["date"], "%Y-%m-%d %H:%M:%S")
+    assert rig.sim.tasks == [SimTask("102", ANI, "Подготовить Задание", due, int(task_type))]
+
+
+async def test_create_task_appends(rig: Rig) -> None:
+    await rig.check_contact()
+    for text in ("first", "second"):
+        response = await rig.command(cmd="createTask", **{**_good_task(), "text": text})
+        assert response.status_code == 200
+    assert [t.text for t in rig.sim.tasks] == ["first", "second"]
+
+
+@pytest.mark.parametrize("delta", [timedelta(minutes=1), timedelta(days=365), timedelta(days=729)])
+async def test_create_task_accepts_dates_within_two_years(rig: Rig, delta: timedelta) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createTask", **{**_good_task(), "date": _task_date(delta)})
+    assert response.status_code == 200
+
+
+def _two_years_ahead(delta: timedelta) -> str:
+    now = datetime.now()
+    try:
+        later = now.replace(year=now.year + 2)
+    except ValueError:
+        later = now.replace(year=now.year + 2, day=28)
+    return (later + delta).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def test_create_task_accepts_a_date_just_under_two_years_ahead(rig: Rig) -> None:
+    await rig.check_contact()
+    date = _two_years_ahead(-timedelta(minutes=1))
+    response = await rig.command(cmd="createTask", **{**_good_task(), "date": date})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ext", ""),
+        ("ext", "104"),
+        ("ext", "ext"),
+        ("ani", ""),
+        ("ani", "79123456789"),  # no such contact
+        ("ani", "+19101234567"),
+        ("text", ""),
+        ("text", "  \n"),
+        ("date", ""),
+        ("date", "2030-01-01T17:00:00"),
+        ("date", "2030-01-01 17:00"),
+        ("date", "01.01.2030 17:00:00"),
+        ("date", "2030-02-30 17:00:00"),
+        ("date", "2030-01-01 24:00:00"),
+        ("date", "2030-1-01 17:00:00"),
+        ("date", "2017-01-01 17:00:01"),  # the page's own example, long past
+        ("type", ""),
+        ("type", "0"),
+        ("type", "4"),
+        ("type", "01"),
+        ("type", "call"),
+    ],
+)
+async def test_create_task_with_bad_parameters_is_400(rig: Rig, name: str, value: str) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createTask", **{**_good_task(), name: value})
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.tasks == []
+
+
+@pytest.mark.parametrize("name", ["ext", "ani", "text", "date", "type"])
+async def test_create_task_without_a_parameter_is_400(rig: Rig, name: str) -> None:
+    await rig.check_contact()
+    params = {k: v for k, v in _good_task().items() if k != name}
+    response = await rig.command(cmd="createTask", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.tasks == []
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        pytest.param(lambda: _task_date(-timedelta(minutes=1)), id="a minute ago"),
+        # Whole seconds, so this is now or just before it by the time it arrives.
+        pytest.param(lambda: _task_date(timedelta(0)), id="now"),
+        pytest.param(lambda: _two_years_ahead(timedelta(minutes=1)), id="over two years"),
+        pytest.param(lambda: _task_date(timedelta(days=1000)), id="three years"),
+    ],
+)
+async def test_create_task_refuses_dates_not_in_the_next_two_years(
+    rig: Rig, date: Callable[[], str]
+) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createTask", **{**_good_task(), "date": date()})
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.tasks == []
+
+
+async def test_create_note_stores_the_note(rig: Rig) -> None:
+    await rig.check_contact()
+    for ext, text in (("101", "Новости"), ("103", "More news")):
+        response = await rig.command(cmd="createNote", ext=ext, ani=ANI, text=text)
+        assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.notes == [SimNote("101", ANI, "Новости"), SimNote("103", ANI, "More news")]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ani": ANI, "text": "note"},
+        {"ext": "104", "ani": ANI, "text": "note"},
+        {"ext": "1o1", "ani": ANI, "text": "note"},
+        {"ext": "101", "text": "note"},
+        {"ext": "101", "ani": "79123456789", "text": "note"},
+        {"ext": "101", "ani": ANI},
+        {"ext": "101", "ani": ANI, "text": ""},
+        {"ext": "101", "ani": ANI, "text": "   "},
+    ],
+)
+async def test_create_note_with_bad_parameters_is_400(rig: Rig, params: dict[str, str]) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createNote", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.notes == []
+
+
+async def test_create_deal_answers_increasing_ids(rig: Rig) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createDeal", **GOOD_DEAL)
+    assert response.status_code == 200
+    assert response.json() == {"id_deal": 1}
+    assert await rig.create_deal(name="Second", sum="0", stage="3", ext="102") == 2
+    assert await rig.create_deal() == 3
+    assert rig.sim.deals[1] == SimDeal(
+        id=1, ext="101", ani=ANI, name="Подготовить Задание", sum=3030, stage=1, status=0
+    )
+    assert rig.sim.deals[2] == SimDeal(2, "102", ANI, "Second", 0, 3)
+    assert list(rig.sim.deals) == [1, 2, 3]
+
+
+async def test_deal_ids_are_not_reused(rig: Rig) -> None:
+    await rig.check_contact()
+    await rig.create_deal()
+    rig.sim.deals.clear()
+    assert await rig.create_deal() == 2
+
+
+async def test_deal_stages_can_be_changed_by_tests(rig: Rig) -> None:
+    await rig.check_contact()
+    rig.sim.stages[7] = "Won"
+    assert rig.sim.deals[await rig.create_deal(stage="7")].stage == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ext", ""),
+        ("ext", "104"),
+        ("ani", ""),
+        ("ani", "79123456789"),
+        ("name", ""),
+        ("name", " "),
+        ("sum", ""),
+        ("sum", "-1"),
+        ("sum", "10.50"),
+        ("sum", "1e3"),
+        ("sum", "3 030"),
+        ("sum", "٣٠٣٠"),
+        ("stage", ""),
+        ("stage", "0"),
+        ("stage", "4"),
+        ("stage", "-1"),
+        ("stage", "New"),
+    ],
+)
+async def test_create_deal_with_bad_parameters_is_400(rig: Rig, name: str, value: str) -> None:
+    await rig.check_contact()
+    response = await rig.command(cmd="createDeal", **{**GOOD_DEAL, name: value})
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.deals == {}
+    assert await rig.create_deal() == 1  # a refused deal takes no id
+
+
+@pytest.mark.parametrize("name", ["ext", "ani", "name", "sum", "stage"])
+async def test_create_deal_without_a_parameter_is_400(rig: Rig, name: str) -> None:
+    await rig.check_contact()
+    params = {k: v for k, v in GOOD_DEAL.items() if k != name}
+    response = await rig.command(cmd="createDeal", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.deals == {}
+
+
+def _update(id_deal: int, /, **changes: str) -> dict[str, str]:
+    return {"cmd": "updateDeal", **GOOD_DEAL, "id_deal": str(id_deal), "status": "0", **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"name": "Renamed"}, {"name": "Renamed"}),
+        ({"sum": "4040"}, {"sum": 4040}),
+        ({"stage": "2"}, {"stage": 2}),
+        ({"status": "1"}, {"status": 1}),
+        ({"status": "2", "stage": "3"}, {"status": 2, "stage": 3}),
+        ({"ext": "103"}, {"ext": "103"}),
+        ({"ani": "79123456789"}, {"ani": "79123456789"}),
+    ],
+)
+async def test_update_deal_changes_the_deal(
+    rig: Rig, changes: dict[str, str], expected: dict[str, Any]
+) -> None:
+    await rig.check_contact()
+    await rig.check_contact(ani="79123456789")
+    id_deal = await rig.create_deal()
+    before = rig.sim.deals[id_deal]
+    response = await rig.command(**_update(id_deal, **changes))
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.deals[id_deal] == dataclasses.replace(before, **expected)
+
+
+async def test_update_deal_changes_only_that_deal(rig: Rig) -> None:
+    await rig.check_contact()
+    first, second = await rig.create_deal(), await rig.create_deal()
+    response = await rig.command(**_update(second, stage="3", status="1"))
+    assert response.status_code == 200
+    assert (rig.sim.deals[first].stage, rig.sim.deals[first].status) == (1, 0)
+    assert (rig.sim.deals[second].stage, rig.sim.deals[second].status) == (3, 1)
+
+
+@pytest.mark.parametrize("changes", [{}, {"sum": "03030"}, {"stage": "01"}])
+async def test_update_deal_that_changes_nothing_is_400(rig: Rig, changes: dict[str, str]) -> None:
+    await rig.check_contact()
+    id_deal = await rig.create_deal()
+    before = rig.sim.deals[id_deal]
+    response = await rig.command(**_update(id_deal, **changes))
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.deals[id_deal] == before
+
+
+async def test_repeating_an_update_is_400(rig: Rig) -> None:
+    await rig.check_contact()
+    id_deal = await rig.create_deal()
+    params = _update(id_deal, stage="2")
+    assert (await rig.command(**params)).status_code == 200
+    assert (await rig.command(**params)).status_code == 400
+    assert rig.sim.deals[id_deal].stage == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("id_deal", ""),
+        ("id_deal", "2"),
+        ("id_deal", "0"),
+        ("id_deal", "one"),
+        ("id_deal", "-1"),
+        ("ext", ""),
+        ("ext", "104"),
+        ("ani", ""),
+        ("ani", "79123456789"),
+        ("name", ""),
+        ("name", "  "),
+        ("sum", ""),
+        ("sum", "40.40"),
+        ("sum", "-4040"),
+        ("stage", ""),
+        ("stage", "4"),
+        ("stage", "two"),
+        ("status", ""),
+        ("status", "3"),
+        ("status", "-1"),
+        ("status", "won"),
+    ],
+)
+async def test_update_deal_with_bad_parameters_is_400(rig: Rig, name: str, value: str) -> None:
+    await rig.check_contact()
+    id_deal = await rig.create_deal()
+    before = rig.sim.deals[id_deal]
+    # Each case also carries a real change, so only the bad value can be the refusal.
+    response = await rig.command(**_update(id_deal, **{"sum": "9999", name: value}))
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.deals == {id_deal: before}
+
+
+@pytest.mark.parametrize("name", ["id_deal", "ext", "ani", "name", "sum", "stage", "status"])
+async def test_update_deal_without_a_parameter_is_400(rig: Rig, name: str) -> None:
+    await rig.check_contact()
+    id_deal = await rig.create_deal()
+    before = rig.sim.deals[id_deal]
+    params = {k: v for k, v in _update(id_deal, sum="9999").items() if k != name}
+    response = await rig.command(**params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.deals == {id_deal: before}
+
+
+async def test_get_stages_lists_the_funnel_in_order(rig: Rig) -> None:
+    response = await rig.command(cmd="getStages")
+    assert response.status_code == 200
+    assert response.json() == {
+        "stages": [
+            {"stage": 1, "title": "New"},
+            {"stage": 2, "title": "Negotiation"},
+            {"stage": 3, "title": "Contract"},
+        ]
+    }
+    rig.sim.stages = {5: "Lead", 2: "Won"}
+    response = await rig.command(cmd="getStages")
+    assert response.json()["stages"] == [
+        {"stage": 5, "title": "Lead"},
+        {"stage": 2, "title": "Won"},
+    ]
+
+
+async def test_state_shows_the_crm(rig: Rig) -> None:
+    await rig.check_contact(emails="a@a.com")
+    await rig.command(cmd="createTask", **_good_task())
+    await rig.command(cmd="createNote", ext="101", ani=ANI, text="note")
+    await rig.create_deal()
+    state = (await rig.client.get("/_sim/state")).json()
+    assert state["contacts"] == [
+        {"ani": ANI, "name": "Dima", "ext": "101", "add_phones": [], "emails": ["a@a.com"]}
+    ]
+    [task] = state["tasks"]
+    assert task["date"] == str(rig.sim.tasks[0].date)
+    assert state["notes"] == [{"ext": "101", "ani": ANI, "text": "note"}]
+    assert state["deals"][0]["id"] == 1
