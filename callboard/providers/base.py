@@ -21,6 +21,7 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import Unsupported
+from callboard.domain.pbx import Agent, AgentStatusType, Blacklist, DealStage, Shop
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
@@ -175,6 +176,30 @@ class Provider:
 
     async def update_deal(self, deal: Deal) -> None:
         raise self._unsupported("update deals")
+
+    async def blacklist(self) -> Blacklist:
+        raise self._unsupported("keep black lists")
+
+    async def set_blacklisted(
+        self, *, phone: str | None = None, ip: str | None = None, listed: bool
+    ) -> None:
+        """Add (`listed`) or remove one phone (E.164) or one IP address (normalized)."""
+        raise self._unsupported("keep black lists")
+
+    async def agents(self) -> list[Agent]:
+        raise self._unsupported("list agents")
+
+    async def agent_status_types(self) -> list[AgentStatusType]:
+        raise self._unsupported("list agent statuses")
+
+    async def shops(self) -> list[Shop]:
+        raise self._unsupported("list shops")
+
+    async def deal_stages(self) -> list[DealStage]:
+        raise self._unsupported("list deal stages")
+
+    async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
+        raise self._unsupported("message agents")
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         """Verify and parse one delivery; raise `WebhookRejected` for a bad one.

@@ -15,6 +15,7 @@ from callboard.schema.crm import CrmMutation
 from callboard.schema.ids import decode_id
 from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
 from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
+from callboard.schema.pbx import PbxMutation
 
 __all__ = ["Mutation"]
 
@@ -93,4 +94,4 @@ class CallMutation:
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
 
 
-Mutation = merge_types("Mutation", (CallMutation, CrmMutation))
+Mutation = merge_types("Mutation", (CallMutation, CrmMutation, PbxMutation))

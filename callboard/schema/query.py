@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 
 from callboard.domain.errors import BadInput
 from callboard.domain.phones import normalize_phone
@@ -15,13 +16,14 @@ from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallStatus
 from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
 
 __all__ = ["Query"]
 
 
 @strawberry.type
-class Query:
+class CallQuery:
     @strawberry.field(description="The providers this client may use.")
     def providers(self, info: Info) -> list[Provider]:
         return [
@@ -78,3 +80,6 @@ class Query:
         region = info.context.runtime.settings.server.default_region
         found = await info.context.loaders.contact.load(normalize_phone(phone, region))
         return Contact.of(found) if found else None
+
+
+Query = merge_types("Query", (CallQuery, PbxQuery))

@@ -3,7 +3,6 @@ updateDeal): the exact form LiraX gets, and what its answers become."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,42 +10,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.harness import Api, running_callboard
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Lirax:
-    """A scripted LiraX: records each command's form and answers from `replies`."""
-
-    def __init__(self) -> None:
-        self.forms: list[dict[str, str]] = []
-        self.replies: dict[str, httpx.Response] = {}
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        form = dict(httpx.QueryParams(request.content.decode()))
-        self.forms.append(form)
-        return self.replies.get(form["cmd"], httpx.Response(200))
-
-
-@pytest.fixture
-async def rig() -> AsyncIterator[tuple[Api, Lirax]]:
-    lirax = Lirax()
-    config = {
-        "providers": [
-            {
-                "id": "crm",
-                "kind": "lirax",
-                "base_url": "https://lira.invalid/general",
-                "token": "command-token",
-                "webhook_token": "hook-token",
-                "timezone": "Europe/Kyiv",
-            }
-        ]
-    }
-    async with running_callboard(config, transports={"crm": httpx.MockTransport(lirax)}) as api:
-        yield api, lirax
-
+from tests.api.conftest import Lirax, sent
+from tests.harness import Api
 
 UPSERT = """mutation($i: ContactInput!) { upsertContact(input: $i) {
   contact { phone name responsible additionalPhones emails provider }
@@ -59,12 +24,6 @@ DEAL = """mutation($i: CreateDealInput!) { createDeal(input: $i) {
   deal { id name amount stage status } userErrors { field code message } } }"""
 UPDATE = """mutation($i: UpdateDealInput!) { updateDeal(input: $i) {
   deal { id status } userErrors { field code message vendorCode } } }"""
-
-
-def sent(lirax: Lirax) -> dict[str, str]:
-    form = dict(lirax.forms[-1])
-    assert form.pop("token") == "command-token"
-    return form
 
 
 async def test_upsert_contact_pushes_check_contact_and_keeps_it(rig: tuple[Api, Lirax]) -> None:

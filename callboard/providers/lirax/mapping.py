@@ -42,6 +42,13 @@ _REFUSALS = {
     "the stage must be one of its deal stages.",
     "updateDeal": "LiraX refused to update the deal (HTTP 400): the deal or the stage is "
     "unknown to it, or nothing changed.",
+    "addBlackPhone": "LiraX refused to black-list the phone (HTTP 400).",
+    "delBlackPhone": "LiraX refused to remove the phone from its black list (HTTP 400): "
+    "it is probably not listed.",
+    "addBlackIP": "LiraX refused to black-list the IP address (HTTP 400).",
+    "delBlackIP": "LiraX refused to remove the IP address from its black list (HTTP 400): "
+    "it is probably not listed.",
+    "sendMsg": "LiraX refused the message (HTTP 400): check the agent's extension.",
 }
 
 _TASK_TYPES = {TaskType.FOLLOW_UP: "1", TaskType.MEETING: "2", TaskType.CALL: "3"}

@@ -17,6 +17,8 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
+from callboard.domain.pbx import Agent, AgentStatusType, Blacklist, DealStage, Shop
+from callboard.domain.phones import digits_only
 from callboard.providers.base import (
     ConnectPartiesRequest,
     PlaceCallRequest,
@@ -27,7 +29,7 @@ from callboard.providers.base import (
     WebhookOutcome,
     delivery_fingerprint,
 )
-from callboard.providers.lirax import mapping, webhooks
+from callboard.providers.lirax import directory, mapping, webhooks
 from callboard.providers.lirax.client import LiraxClient
 from callboard.providers.options import OptionError, ProviderOptions, option
 
@@ -71,6 +73,9 @@ class LiraxProvider(Provider):
             Capability.CREATE_TASK,
             Capability.CREATE_NOTE,
             Capability.MANAGE_DEALS,
+            Capability.BLACKLIST,
+            Capability.DIRECTORY,
+            Capability.AGENT_MESSAGES,
         }
     )
     options_type = LiraxOptions
@@ -121,6 +126,42 @@ class LiraxProvider(Provider):
 
     async def update_deal(self, deal: Deal) -> None:
         await self._client.command("updateDeal", mapping.deal_params(deal))
+
+    async def blacklist(self) -> Blacklist:
+        region = self.context.default_region
+        phones = await self._client.command("listBlackPhone", {})
+        ips = await self._client.command("listBlackIP", {})
+        return Blacklist(
+            phones=directory.blacklist(phones, phones=True, region=region),
+            ips=directory.blacklist(ips, phones=False, region=region),
+        )
+
+    async def set_blacklisted(
+        self, *, phone: str | None = None, ip: str | None = None, listed: bool
+    ) -> None:
+        verb = "add" if listed else "del"
+        if phone is not None:
+            await self._client.command(f"{verb}BlackPhone", {"phone": digits_only(phone)})
+        if ip is not None:
+            await self._client.command(f"{verb}BlackIP", {"IP": directory.normalize_ip(ip)})
+
+    async def agents(self) -> list[Agent]:
+        return directory.agents(await self._client.command("getUsers", {}))
+
+    async def agent_status_types(self) -> list[AgentStatusType]:
+        return directory.agent_status_types(await self._client.command("getUserStatuses", {}))
+
+    async def shops(self) -> list[Shop]:
+        return directory.shops(await self._client.command("getShops", {}))
+
+    async def deal_stages(self) -> list[DealStage]:
+        return directory.deal_stages(await self._client.command("getStages", {}))
+
+    async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
+        _check_extension(agent)
+        if not text.strip():
+            raise BadInput("`text` cannot be empty.", field="text")
+        await self._client.command("sendMsg", {"ext": agent, "ani": sender, "text": text})
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         form = webhooks.read_form(delivery)
