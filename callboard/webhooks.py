@@ -61,4 +61,9 @@ async def receive_webhook(request: Request) -> Response:
     )
     if events is None:
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
-    return Response(outcome.body, outcome.status_code, media_type=outcome.media_type)
+    body = outcome.body
+    if outcome.contact_lookup is not None:
+        # Answered even for a resend: the vendor is still waiting for the name.
+        (contact,) = await runtime.store.contacts.get_many([outcome.contact_lookup])
+        body = provider.contact_answer(contact, outcome.contact_lookup)
+    return Response(body, outcome.status_code, media_type=outcome.media_type)

@@ -111,6 +111,9 @@ class WebhookOutcome:
     status_code: int = 200
     body: bytes = b""
     media_type: str | None = None
+    # The vendor asks who this phone belongs to and waits (its agent's phone is ringing):
+    # the route looks the phone up in the directory and `Provider.contact_answer` answers.
+    contact_lookup: str | None = None
 
 
 class WebhookRejected(Exception):
@@ -200,6 +203,10 @@ class Provider:
 
     async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
         raise self._unsupported("message agents")
+
+    def contact_answer(self, contact: Contact | None, phone: str) -> bytes:
+        """The body answering a `contact_lookup` outcome; `contact` None when unknown."""
+        raise NotImplementedError
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         """Verify and parse one delivery; raise `WebhookRejected` for a bad one.

@@ -1,5 +1,6 @@
 """A fake LiraX PBX: its /general command URL, scripted calls, the webhooks it posts back,
-and the CRM it keeps (contacts, tasks, notes, deals)."""
+the CRM it keeps (contacts, tasks, notes, deals), its black lists, shops, users and their
+statuses, and the messenger's messages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
+import ipaddress
 import itertools
 import logging
 import random
@@ -28,9 +30,11 @@ __all__ = [
     "Delivery",
     "LiraxSimulator",
     "Outcome",
+    "SimAgent",
     "SimCall",
     "SimContact",
     "SimDeal",
+    "SimMessage",
     "SimNote",
     "SimTask",
 ]
@@ -68,11 +72,16 @@ _MONEY = re.compile(r"[0-9]+\.[0-9]{2}")
 _SOUND_URL = re.compile(r"https?://[^\s?#]+\.(mp3|wav)", re.IGNORECASE)
 _TASK_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _EMAIL_PART = re.compile(r"[^\s@,]+")
+_DOTTED_QUAD = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
 TASK_TYPES = frozenset({"1", "2", "3"})  # Follow-up, meeting, call
 DEAL_STATUSES = frozenset({"0", "1", "2"})  # active, won, lost
 
 DEFAULT_AGENTS = {"101": "Anna Petrova", "102": "Boris Ivanov", "103": "Vera Sidorova"}
 DEFAULT_STAGES = {1: "New", 2: "Negotiation", 3: "Contract"}
+DEFAULT_SHOPS = {1: "Main shop", 2: "Online shop"}
+# The staton webhook's vocabulary: 0 went offline, 1 free, above 1 busy "as configured".
+DEFAULT_USER_STATUSES = {0: "Offline", 1: "Available", 2: "Busy", 3: "On a break"}
+DEFAULT_AGENT_STATUSES = {"101": 1, "102": 2, "103": 0}
 
 
 @dataclass(frozen=True)
@@ -147,6 +156,27 @@ class SimDeal:
     status: int = 0
 
 
+@dataclass(frozen=True)
+class SimAgent:
+    """What getUsers tells about an agent beyond ``agents``' extension -> name: its user id
+    and whether the account is active."""
+
+    id: int
+    active: bool = True
+
+
+DEFAULT_AGENT_DETAILS = {"101": SimAgent(1), "102": SimAgent(2), "103": SimAgent(3)}
+
+
+@dataclass(frozen=True)
+class SimMessage:
+    """A message sendMsg put in agent ``ext``'s messenger; ``ani`` is who it is from."""
+
+    ext: str
+    ani: str
+    text: str
+
+
 class _Invalid(Exception):
     """A command's parameters are wrong: LiraX answers 400 with no body."""
 
@@ -211,6 +241,22 @@ def _email_list(value: str) -> list[str]:
     return items
 
 
+def _black_ip(value: str) -> str:
+    """An address for the black list, in its canonical form so that deleting finds it.
+
+    The page's own example sends ``100.111.000.101``: leading zeros in an IPv4 octet are
+    read as decimal (``ipaddress`` refuses them outright). IPv6 is accepted, without a
+    ``%zone``; networks, host names and surrounding blanks are not.
+    """
+    if _DOTTED_QUAD.fullmatch(value):
+        value = ".".join(str(int(octet)) for octet in value.split("."))
+    _check("%" not in value)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise _Invalid from None
+
+
 def _text(p: Mapping[str, str], name: str) -> str:
     value = p.get(name, "")
     _check(value.strip())
@@ -227,10 +273,15 @@ class LiraxSimulator:
 
     It also keeps the CRM the page's other commands write to: ``contacts`` (by ``ani``),
     ``tasks``, ``notes`` and ``deals`` (by id), checked against ``agents`` (extension ->
-    name) and ``stages`` (id -> title, in funnel order). Tests may read and change all six.
+    name) and ``stages`` (id -> title, in funnel order); the black lists ``black_phones``
+    and ``black_ips`` (in order of addition); ``shops`` (id -> name); ``user_statuses``
+    (status id -> title); ``agent_details`` (extension -> id and active flag, for getUsers);
+    ``agent_statuses`` (extension -> current status id, for initStatuses) and the
+    ``messages`` sendMsg left. Tests may read and change all of them.
     """
 
-    _GET_COMMANDS = frozenset({"makeCall", "killCall"})
+    # The page's command list marks only these "(POST,GET)"; every other command is POST.
+    _GET_COMMANDS = frozenset({"makeCall", "killCall", "addBlackPhone", "addBlackIP"})
 
     def __init__(
         self,
@@ -257,6 +308,13 @@ class LiraxSimulator:
         self.tasks: list[SimTask] = []
         self.notes: list[SimNote] = []
         self.deals: dict[int, SimDeal] = {}
+        self.black_phones: list[str] = []
+        self.black_ips: list[str] = []
+        self.shops: dict[int, str] = dict(DEFAULT_SHOPS)
+        self.user_statuses: dict[int, str] = dict(DEFAULT_USER_STATUSES)
+        self.agent_details: dict[str, SimAgent] = dict(DEFAULT_AGENT_DETAILS)
+        self.agent_statuses: dict[str, int] = dict(DEFAULT_AGENT_STATUSES)
+        self.messages: list[SimMessage] = []
         self._deal_ids = itertools.count(1)
         self._next_outcome: Outcome | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -271,6 +329,17 @@ class LiraxSimulator:
             "createDeal": self._create_deal,
             "updateDeal": self._update_deal,
             "getStages": self._get_stages,
+            "addBlackPhone": self._add_black_phone,
+            "listBlackPhone": self._list_black_phone,
+            "delBlackPhone": self._del_black_phone,
+            "addBlackIP": self._add_black_ip,
+            "listBlackIP": self._list_black_ip,
+            "delBlackIP": self._del_black_ip,
+            "getShops": self._get_shops,
+            "getUserStatuses": self._get_user_statuses,
+            "getUsers": self._get_users,
+            "initStatuses": self._init_statuses,
+            "sendMsg": self._send_msg,
         }
         self.app = Starlette(
             routes=[
@@ -301,6 +370,16 @@ class LiraxSimulator:
         call = self._new_call(direction="in", ext=ext, phone=phone, outcome=outcome)
         self._scripts[call.callid] = self._spawn(self._inbound_script(call))
         return call.callid
+
+    async def set_agent_status(self, ext: str, status: int) -> None:
+        """Put agent ``ext`` in ``status`` (an id of ``user_statuses``) and post the staton
+        webhook the page sends "when the state changes"."""
+        if ext not in self.agents:
+            raise ValueError(f"no agent {ext!r}")
+        if status not in self.user_statuses:
+            raise ValueError(f"status must be one of {sorted(self.user_statuses)}")
+        self.agent_statuses[ext] = status
+        self._spawn(self._staton_script([(ext, status)]))
 
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - fixed public API
         """Return once every running script (and any it started) has finished."""
@@ -433,6 +512,104 @@ class LiraxSimulator:
         stages = [{"stage": stage, "title": title} for stage, title in self.stages.items()]
         return JSONResponse({"stages": stages})
 
+    # -- black lists -----------------------------------------------------------------------
+    # The page says nothing of adding what is listed already: the add answers 200 and the
+    # entry keeps its place. Deleting what is not listed is 400 (the page gives no other
+    # answer for it).
+
+    async def _add_black_phone(self, p: dict[str, str]) -> Response:
+        phone = self._black_phone(p)
+        if phone not in self.black_phones:
+            self.black_phones.append(phone)
+        return Response(status_code=200)
+
+    async def _list_black_phone(self, p: dict[str, str]) -> Response:
+        self._ignored_phone(p)
+        return JSONResponse({"blacklist": list(self.black_phones)})
+
+    async def _del_black_phone(self, p: dict[str, str]) -> Response:
+        phone = self._black_phone(p)
+        _check(phone in self.black_phones)
+        self.black_phones.remove(phone)
+        return Response(status_code=200)
+
+    async def _add_black_ip(self, p: dict[str, str]) -> Response:
+        ip = _black_ip(p.get("IP", ""))
+        if ip not in self.black_ips:
+            self.black_ips.append(ip)
+        return Response(status_code=200)
+
+    async def _list_black_ip(self, p: dict[str, str]) -> Response:
+        self._ignored_phone(p)
+        return JSONResponse({"blacklist": list(self.black_ips)})
+
+    async def _del_black_ip(self, p: dict[str, str]) -> Response:
+        ip = _black_ip(p.get("IP", ""))
+        _check(ip in self.black_ips)
+        self.black_ips.remove(ip)
+        return Response(status_code=200)
+
+    @staticmethod
+    def _black_phone(p: Mapping[str, str]) -> str:
+        phone = p.get("phone", "")
+        _check(_DIGITS.fullmatch(phone))
+        return phone
+
+    @staticmethod
+    def _ignored_phone(p: Mapping[str, str]) -> None:
+        # Both list commands' tables carry a "phone, digits only" row copied from the add
+        # command, and their examples send none: it is optional, must be digits when given,
+        # and filters nothing.
+        _check(not p.get("phone") or _DIGITS.fullmatch(p["phone"]))
+
+    # -- directory commands ------------------------------------------------------------------
+
+    async def _get_shops(self, p: dict[str, str]) -> Response:
+        # The page quotes the shop id ("$id_shop") though makeCall's idshop is an integer:
+        # the id goes out as a string, as shown.
+        shops = [{"id": str(id_shop), "name": name} for id_shop, name in self.shops.items()]
+        return JSONResponse({"shops": shops})
+
+    async def _get_user_statuses(self, p: dict[str, str]) -> Response:
+        # Quoted on the page ("$status") although staton sends it as an integer.
+        statuses = [
+            {"status": str(status), "title": title} for status, title in self.user_statuses.items()
+        ]
+        return JSONResponse({"statuses": statuses})
+
+    async def _get_users(self, p: dict[str, str]) -> Response:
+        # As the page's example spells it: an unquoted id, a capitalised "Name" (every other
+        # reply says "name"), the extension and "active" as the string "0" or "1".
+        users = []
+        for ext, name in self.agents.items():
+            detail = self._agent_detail(ext)
+            active = "1" if detail.active else "0"
+            users.append({"id": detail.id, "Name": name, "ext": ext, "active": active})
+        return JSONResponse({"users": users})
+
+    async def _init_statuses(self, p: dict[str, str]) -> Response:
+        # The page: the current statuses come "through webhooks" -- one staton per agent,
+        # after the empty 200. An agent with no status on record is reported offline (0).
+        current = [(ext, self.agent_statuses.get(ext, 0)) for ext in self.agents]
+        self._spawn(self._staton_script(current))
+        return Response(status_code=200)
+
+    async def _send_msg(self, p: dict[str, str]) -> Response:
+        ext = self._agent(p)
+        # The table calls ani the contact's name, the example sends a phone number: any
+        # non-blank text is taken, and the contact need not be known.
+        ani = _text(p, "ani")
+        self.messages.append(SimMessage(ext, ani, _text(p, "text")))
+        return Response(status_code=200)
+
+    def _agent_detail(self, ext: str) -> SimAgent:
+        """An agent a test added to ``agents`` alone gets the next free id, active."""
+        detail = self.agent_details.get(ext)
+        if detail is None:
+            next_id = max((d.id for d in self.agent_details.values()), default=0) + 1
+            detail = self.agent_details[ext] = SimAgent(next_id)
+        return detail
+
     def _agent(self, p: Mapping[str, str]) -> str:
         ext = p.get("ext", "")
         _check(_DIGITS.fullmatch(ext) and ext in self.agents)
@@ -507,6 +684,11 @@ class LiraxSimulator:
         answered = call.outcome == "answered"
         extra = {"keys": SIM_KEYS} if answered and plays_sound else {}
         await self._post_make2calls_finished(call, success=answered, **extra)
+
+    async def _staton_script(self, statuses: list[tuple[str, int]]) -> None:
+        await self._step()
+        for ext, status in statuses:
+            await self._post("staton", ext=ext, status=str(status))
 
     async def _after_kill(self, call: SimCall, script: asyncio.Task[None]) -> None:
         # Let the cancelled script unwind first so no webhook of it lands after ours.
@@ -641,6 +823,10 @@ class LiraxSimulator:
                 "tasks": [{**dataclasses.asdict(t), "date": str(t.date)} for t in self.tasks],
                 "notes": [dataclasses.asdict(n) for n in self.notes],
                 "deals": [dataclasses.asdict(d) for d in self.deals.values()],
+                "black_phones": list(self.black_phones),
+                "black_ips": list(self.black_ips),
+                "agent_statuses": dict(self.agent_statuses),
+                "messages": [dataclasses.asdict(m) for m in self.messages],
             }
         )
 

@@ -945,8 +945,18 @@ def test_record_as_on_the_page() -> None:
 
 @pytest.mark.parametrize(
     "form",
-    [STATON, CONTACT, SMS_DELIVERED, {"cmd": ""}, {}],
-    ids=["staton", "contact", "smsDelivered", "empty-cmd", "no-cmd"],
+    [STATON, SMS_DELIVERED, {"cmd": ""}, {}],
+    ids=["staton", "smsDelivered", "empty-cmd", "no-cmd"],
 )
 def test_webhooks_about_other_things_carry_no_call_signal(form: dict[str, str]) -> None:
     assert signals(form) == ()
+
+
+def test_contact_lookup_records_the_call_that_asked() -> None:
+    (signal,) = signals(CONTACT)
+    assert signal.refs == (CONTACT["callid"],)
+    assert signal.direction is CallDirection.INBOUND
+    assert (signal.from_number, signal.to_number) == ("+19101234567", "+12101234567")
+    outgoing = {**CONTACT, "diversion": CONTACT["phone"]}  # the page: equal when outgoing
+    (out,) = signals(outgoing)
+    assert (out.direction, out.from_number) == (CallDirection.OUTBOUND, None)

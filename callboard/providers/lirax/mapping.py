@@ -79,6 +79,23 @@ _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _SOUND_URL = re.compile(r"https?://\S+\.(mp3|wav)", re.IGNORECASE)
 
 
+def contact_answer(contact: Contact | None, phone: str) -> bytes:
+    """The page's answer to `contact`: the name, and the responsible extension when known.
+
+    An unknown number is answered with the number itself as the name, so the agent sees
+    who is calling rather than an empty card.
+    """
+    if contact is None:
+        return json.dumps({"contact_name": phone}, ensure_ascii=False).encode()
+    answer: dict[str, Any] = {"contact_name": contact.name}
+    if contact.responsible:
+        # the page's example gives it as a number
+        answer["responsible"] = (
+            int(contact.responsible) if contact.responsible.isdigit() else contact.responsible
+        )
+    return json.dumps(answer, ensure_ascii=False).encode()
+
+
 def refusal_message(cmd: str) -> str:
     return _REFUSALS.get(cmd, f"LiraX refused {cmd} (HTTP 400): a parameter was wrong.")
 
@@ -271,6 +288,23 @@ def webhook_signals(
                 occurred_at=received_at,
                 direction=CallDirection.OUTBOUND,
                 raw=_with_parsed_keys(raw),
+            ),
+        )
+    if cmd == "contact" and raw.get("callid"):
+        # LiraX asks who is calling: the call exists from here on, even before its events.
+        customer = parse_vendor_phone(raw.get("phone"), region)
+        line = parse_vendor_phone(raw.get("diversion"), region)
+        outbound = line is not None and line == customer  # the page: equal when outgoing
+        return (
+            CallSignal(
+                refs=(raw["callid"],),
+                kind=CallEventKind.STATUS_CHANGED,
+                occurred_at=received_at,
+                direction=CallDirection.OUTBOUND if outbound else CallDirection.INBOUND,
+                from_number=None if outbound else customer,
+                to_number=customer if outbound else line,
+                control_id=raw["callid"],
+                raw=raw,
             ),
         )
     if cmd == "record":

@@ -18,7 +18,7 @@ from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
 from callboard.domain.pbx import Agent, AgentStatusType, Blacklist, DealStage, Shop
-from callboard.domain.phones import digits_only
+from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.providers.base import (
     ConnectPartiesRequest,
     PlaceCallRequest,
@@ -163,6 +163,9 @@ class LiraxProvider(Provider):
             raise BadInput("`text` cannot be empty.", field="text")
         await self._client.command("sendMsg", {"ext": agent, "ani": sender, "text": text})
 
+    def contact_answer(self, contact: Contact | None, phone: str) -> bytes:
+        return mapping.contact_answer(contact, phone)
+
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         form = webhooks.read_form(delivery)
         webhooks.verify(form, self._options.webhook_token)
@@ -170,7 +173,11 @@ class LiraxProvider(Provider):
             form, received_at=delivery.received_at, region=self.context.default_region
         )
         payload = mapping.without_token(form)
+        lookup = None
+        if form.get("cmd") == "contact":
+            lookup = parse_vendor_phone(form["phone"], self.context.default_region)
         return WebhookOutcome(
+            contact_lookup=lookup,
             dedup_key=delivery_fingerprint(payload, ignore=frozenset()),
             payload=payload,
             signals=signals,

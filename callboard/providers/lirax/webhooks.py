@@ -27,6 +27,7 @@ REQUIRED = {
     "makecall_finished": ("id_makecall",),
     "make2calls_finished": ("id_make2calls",),
     "record": ("callid", "record_link"),
+    "contact": ("phone",),
 }
 
 
