@@ -109,7 +109,8 @@ async def test_inbound_call_from_the_simulator_arrives_as_events(lirax: Rig) -> 
         while "RECORDING_READY" not in kinds:
             event = (await next_event(events))["callEvents"]
             kinds.append(event["kind"])
-    assert kinds[:3] == ["RINGING", "ANSWERED", "ENDED"]
+    # LiraX first asks who is calling (contact), then rings the agent
+    assert kinds[:4] == ["STATUS_CHANGED", "RINGING", "ANSWERED", "ENDED"]
     assert event["call"]["from"] == "+79161234567"
     assert event["call"]["recordingUrl"]
 
