@@ -18,8 +18,10 @@ import pytest
 from callboard.simulators.lirax import (
     LiraxSimulator,
     Outcome,
+    SimAgent,
     SimContact,
     SimDeal,
+    SimMessage,
     SimNote,
     SimTask,
 )
@@ -992,3 +994,449 @@ async def test_state_shows_the_crm(rig: Rig) -> None:
     assert task["date"] == str(rig.sim.tasks[0].date)
     assert state["notes"] == [{"ext": "101", "ani": ANI, "text": "note"}]
     assert state["deals"][0]["id"] == 1
+
+
+# -- black lists, directory and messenger commands -----------------------------------------
+
+
+def _other_state(sim: LiraxSimulator) -> tuple[object, ...]:
+    return (
+        sim.black_phones,
+        sim.black_ips,
+        sim.shops,
+        sim.user_statuses,
+        sim.agent_details,
+        sim.agent_statuses,
+        sim.messages,
+    )
+
+
+OTHER_COMMANDS = [
+    {"cmd": "addBlackPhone", "phone": "100111000101"},
+    {"cmd": "listBlackPhone"},
+    {"cmd": "delBlackPhone", "phone": "100111000101"},
+    {"cmd": "addBlackIP", "IP": "10.0.0.1"},
+    {"cmd": "listBlackIP"},
+    {"cmd": "delBlackIP", "IP": "10.0.0.1"},
+    {"cmd": "getShops"},
+    {"cmd": "getUserStatuses"},
+    {"cmd": "getUsers"},
+    {"cmd": "initStatuses"},
+    {"cmd": "sendMsg", "ext": "101", "ani": ANI, "text": "Подготовить Задание"},
+]
+POST_ONLY = [p for p in OTHER_COMMANDS if p["cmd"] not in ("addBlackPhone", "addBlackIP")]
+
+
+@pytest.mark.parametrize("params", OTHER_COMMANDS, ids=lambda p: p["cmd"])
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN.upper()])
+async def test_other_commands_with_a_wrong_token_are_401(
+    rig: Rig, params: dict[str, str], token: str | None
+) -> None:
+    rig.sim.black_phones.append("100111000101")
+    rig.sim.black_ips.append("10.0.0.1")
+    snapshot = repr(_other_state(rig.sim))
+    data = params if token is None else {**params, "token": token}
+    response = await rig.client.post("/general", data=data)
+    assert (response.status_code, response.content) == (401, b"")
+    await rig.sim.wait_idle()
+    assert repr(_other_state(rig.sim)) == snapshot
+    assert rig.hooks == []
+
+
+@pytest.mark.parametrize("params", OTHER_COMMANDS, ids=lambda p: p["cmd"])
+async def test_other_commands_with_a_wrong_token_over_get_are_401(
+    rig: Rig, params: dict[str, str]
+) -> None:
+    response = await rig.client.get("/general", params={**params, "token": "nope"})
+    assert (response.status_code, response.content) == (401, b"")
+
+
+@pytest.mark.parametrize("params", POST_ONLY, ids=lambda p: p["cmd"])
+async def test_commands_the_page_lists_as_post_are_post_only(
+    rig: Rig, params: dict[str, str]
+) -> None:
+    rig.sim.black_phones.append("100111000101")
+    rig.sim.black_ips.append("10.0.0.1")
+    snapshot = repr(_other_state(rig.sim))
+    response = await rig.client.get("/general", params={"token": TOKEN, **params})
+    assert (response.status_code, response.content) == (400, b"")
+    await rig.sim.wait_idle()
+    assert repr(_other_state(rig.sim)) == snapshot
+    assert rig.hooks == []
+
+
+async def test_black_list_adds_also_work_over_get(rig: Rig) -> None:
+    phone = {"cmd": "addBlackPhone", "phone": "100111000101", "token": TOKEN}
+    ip = {"cmd": "addBlackIP", "IP": "10.0.0.1", "token": TOKEN}
+    for params in (phone, ip):
+        response = await rig.client.get("/general", params=params)
+        assert (response.status_code, response.content) == (200, b"")
+    assert (rig.sim.black_phones, rig.sim.black_ips) == (["100111000101"], ["10.0.0.1"])
+
+
+async def test_black_phones_start_empty(rig: Rig) -> None:
+    response = await rig.command(cmd="listBlackPhone")
+    assert response.status_code == 200
+    assert response.json() == {"blacklist": []}
+
+
+async def test_add_black_phone_lists_phones_in_order_of_addition(rig: Rig) -> None:
+    for phone in ("100111000101", "79123456789", "5"):
+        response = await rig.command(cmd="addBlackPhone", phone=phone)
+        assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.black_phones == ["100111000101", "79123456789", "5"]
+    response = await rig.command(cmd="listBlackPhone")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"blacklist": ["100111000101", "79123456789", "5"]}
+
+
+async def test_adding_a_listed_phone_again_keeps_one_entry_in_place(rig: Rig) -> None:
+    rig.sim.black_phones[:] = ["111", "222"]
+    response = await rig.command(cmd="addBlackPhone", phone="111")
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.black_phones == ["111", "222"]
+
+
+async def test_black_phones_can_be_changed_by_tests(rig: Rig) -> None:
+    rig.sim.black_phones = ["380501234567"]
+    response = await rig.command(cmd="listBlackPhone")
+    assert response.json() == {"blacklist": ["380501234567"]}
+
+
+BAD_BLACK_PHONES = [None, "", "+79123456789", "7912 345 67 89", "7912-345", "12a", "٧٩١٢٣"]
+
+
+@pytest.mark.parametrize("phone", BAD_BLACK_PHONES)
+@pytest.mark.parametrize("cmd", ["addBlackPhone", "delBlackPhone"])
+async def test_black_phone_commands_take_digits_only(rig: Rig, cmd: str, phone: str | None) -> None:
+    rig.sim.black_phones.append("79123456789")
+    params = {} if phone is None else {"phone": phone}
+    response = await rig.command(cmd=cmd, **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.black_phones == ["79123456789"]
+
+
+async def test_del_black_phone_removes_only_that_phone(rig: Rig) -> None:
+    rig.sim.black_phones[:] = ["111", "222", "333"]
+    response = await rig.command(cmd="delBlackPhone", phone="222")
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.black_phones == ["111", "333"]
+    response = await rig.command(cmd="listBlackPhone")
+    assert response.json() == {"blacklist": ["111", "333"]}
+
+
+async def test_deleting_a_phone_not_listed_is_400(rig: Rig) -> None:
+    rig.sim.black_phones.append("111")
+    response = await rig.command(cmd="delBlackPhone", phone="222")
+    assert (response.status_code, response.content) == (400, b"")
+    await rig.command(cmd="delBlackPhone", phone="111")
+    response = await rig.command(cmd="delBlackPhone", phone="111")
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.black_phones == []
+
+
+@pytest.mark.parametrize("cmd", ["listBlackPhone", "listBlackIP"])
+async def test_list_commands_take_the_tables_phone_but_filter_nothing(rig: Rig, cmd: str) -> None:
+    rig.sim.black_phones[:] = ["111", "222"]
+    rig.sim.black_ips[:] = ["10.0.0.1", "::1"]
+    expected = rig.sim.black_phones if cmd == "listBlackPhone" else rig.sim.black_ips
+    for phone in ("", "111", "999"):
+        response = await rig.command(cmd=cmd, phone=phone)
+        assert response.status_code == 200
+        assert response.json() == {"blacklist": expected}
+
+
+@pytest.mark.parametrize("phone", ["+111", "11 1", "abc", "١١١"])
+@pytest.mark.parametrize("cmd", ["listBlackPhone", "listBlackIP"])
+async def test_list_commands_with_a_phone_not_digits_are_400(
+    rig: Rig, cmd: str, phone: str
+) -> None:
+    response = await rig.command(cmd=cmd, phone=phone)
+    assert (response.status_code, response.content) == (400, b"")
+
+
+async def test_black_ips_start_empty(rig: Rig) -> None:
+    response = await rig.command(cmd="listBlackIP")
+    assert response.status_code == 200
+    assert response.json() == {"blacklist": []}
+
+
+@pytest.mark.parametrize(
+    ("sent", "listed"),
+    [
+        ("10.0.0.1", "10.0.0.1"),
+        ("100.111.000.101", "100.111.0.101"),  # the page's own example
+        ("255.255.255.255", "255.255.255.255"),
+        ("001.002.003.004", "1.2.3.4"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
+        ("::1", "::1"),
+    ],
+)
+async def test_add_black_ip_lists_the_address(rig: Rig, sent: str, listed: str) -> None:
+    response = await rig.command(cmd="addBlackIP", IP=sent)
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.black_ips == [listed]
+    response = await rig.command(cmd="listBlackIP")
+    assert response.status_code == 200
+    assert response.json() == {"blacklist": [listed]}
+
+
+async def test_add_black_ip_keeps_the_order_and_no_duplicates(rig: Rig) -> None:
+    for ip in ("10.0.0.2", "2001:db8::1", "10.0.0.1", "010.000.000.002", "2001:DB8:0::1"):
+        response = await rig.command(cmd="addBlackIP", IP=ip)
+        assert response.status_code == 200
+    assert rig.sim.black_ips == ["10.0.0.2", "2001:db8::1", "10.0.0.1"]
+    response = await rig.command(cmd="listBlackIP")
+    assert response.json() == {"blacklist": ["10.0.0.2", "2001:db8::1", "10.0.0.1"]}
+
+
+async def test_black_ips_can_be_changed_by_tests(rig: Rig) -> None:
+    rig.sim.black_ips = ["192.0.2.7"]
+    response = await rig.command(cmd="listBlackIP")
+    assert response.json() == {"blacklist": ["192.0.2.7"]}
+    response = await rig.command(cmd="delBlackIP", IP="192.0.2.7")
+    assert response.status_code == 200
+    assert rig.sim.black_ips == []
+
+
+BAD_IPS = [
+    "",
+    "256.1.1.1",
+    "1.2.3",
+    "1.2.3.4.5",
+    "1.2.3.0004",
+    "10.0.0.0/8",
+    "10.0.0.1:80",
+    " 10.0.0.1",
+    "10.0.0.1 ",
+    "example.com",
+    "١٠.٠.٠.١",
+    "2001:db8::1::2",
+    "2001:db8::g",
+    "fe80::1%eth0",
+    "2001:db8::/32",
+    "[2001:db8::1]",
+]
+
+
+@pytest.mark.parametrize("ip", BAD_IPS)
+@pytest.mark.parametrize("cmd", ["addBlackIP", "delBlackIP"])
+async def test_black_ip_commands_take_valid_addresses_only(rig: Rig, cmd: str, ip: str) -> None:
+    rig.sim.black_ips.append("10.0.0.1")
+    response = await rig.command(cmd=cmd, IP=ip)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.black_ips == ["10.0.0.1"]
+
+
+@pytest.mark.parametrize("cmd", ["addBlackIP", "delBlackIP"])
+async def test_black_ip_commands_want_the_parameter_spelt_ip_in_capitals(
+    rig: Rig, cmd: str
+) -> None:
+    rig.sim.black_ips.append("10.0.0.1")
+    for params in ({}, {"ip": "10.0.0.1"}, {"Ip": "10.0.0.1"}):
+        response = await rig.command(cmd=cmd, **params)
+        assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.black_ips == ["10.0.0.1"]
+
+
+async def test_del_black_ip_finds_the_address_however_it_is_written(rig: Rig) -> None:
+    rig.sim.black_ips[:] = ["100.111.0.101", "2001:db8::1", "10.0.0.1"]
+    response = await rig.command(cmd="delBlackIP", IP="100.111.000.101")
+    assert (response.status_code, response.content) == (200, b"")
+    response = await rig.command(cmd="delBlackIP", IP="2001:0db8:0:0:0:0:0:1")
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.black_ips == ["10.0.0.1"]
+
+
+async def test_deleting_an_ip_not_listed_is_400(rig: Rig) -> None:
+    rig.sim.black_ips.append("10.0.0.1")
+    for ip in ("10.0.0.2", "::ffff:10.0.0.1"):
+        response = await rig.command(cmd="delBlackIP", IP=ip)
+        assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.black_ips == ["10.0.0.1"]
+
+
+async def test_phone_and_ip_black_lists_are_apart(rig: Rig) -> None:
+    await rig.command(cmd="addBlackPhone", phone="100111000101")
+    await rig.command(cmd="addBlackIP", IP="100.111.000.101")
+    assert (rig.sim.black_phones, rig.sim.black_ips) == (["100111000101"], ["100.111.0.101"])
+    response = await rig.command(cmd="delBlackPhone", phone="100111000101")
+    assert response.status_code == 200
+    assert (rig.sim.black_phones, rig.sim.black_ips) == ([], ["100.111.0.101"])
+
+
+async def test_get_shops_lists_the_shops_with_quoted_ids(rig: Rig) -> None:
+    response = await rig.command(cmd="getShops")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "shops": [{"id": "1", "name": "Main shop"}, {"id": "2", "name": "Online shop"}]
+    }
+    rig.sim.shops = {7: "Kyiv", 3: "Lviv"}
+    response = await rig.command(cmd="getShops")
+    assert response.json() == {"shops": [{"id": "7", "name": "Kyiv"}, {"id": "3", "name": "Lviv"}]}
+    rig.sim.shops.clear()
+    response = await rig.command(cmd="getShops")
+    assert response.json() == {"shops": []}
+
+
+async def test_get_user_statuses_lists_the_catalogue_with_quoted_ids(rig: Rig) -> None:
+    response = await rig.command(cmd="getUserStatuses")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "statuses": [
+            {"status": "0", "title": "Offline"},
+            {"status": "1", "title": "Available"},
+            {"status": "2", "title": "Busy"},
+            {"status": "3", "title": "On a break"},
+        ]
+    }
+    rig.sim.user_statuses = {1: "Free", 5: "Lunch"}
+    response = await rig.command(cmd="getUserStatuses")
+    assert response.json() == {
+        "statuses": [{"status": "1", "title": "Free"}, {"status": "5", "title": "Lunch"}]
+    }
+
+
+async def test_get_users_lists_the_agents_as_the_page_spells_them(rig: Rig) -> None:
+    response = await rig.command(cmd="getUsers")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "users": [
+            {"id": 1, "Name": "Anna Petrova", "ext": "101", "active": "1"},
+            {"id": 2, "Name": "Boris Ivanov", "ext": "102", "active": "1"},
+            {"id": 3, "Name": "Vera Sidorova", "ext": "103", "active": "1"},
+        ]
+    }
+
+
+async def test_get_users_follows_agents_and_their_details(rig: Rig) -> None:
+    rig.sim.agent_details["102"] = SimAgent(id=42, active=False)
+    rig.sim.agents["102"] = "Boris I."
+    del rig.sim.agents["103"]
+    response = await rig.command(cmd="getUsers")
+    assert response.json()["users"] == [
+        {"id": 1, "Name": "Anna Petrova", "ext": "101", "active": "1"},
+        {"id": 42, "Name": "Boris I.", "ext": "102", "active": "0"},
+    ]
+
+
+async def test_an_agent_added_without_details_gets_the_next_id(rig: Rig) -> None:
+    rig.sim.agents["555"] = "Sim Agent"
+    response = await rig.command(cmd="getUsers")
+    assert response.json()["users"][-1] == {
+        "id": 4,
+        "Name": "Sim Agent",
+        "ext": "555",
+        "active": "1",
+    }
+    assert rig.sim.agent_details["555"] == SimAgent(4)
+    again = await rig.command(cmd="getUsers")
+    assert again.json() == response.json()
+
+
+async def test_init_statuses_posts_a_staton_per_agent(rig: Rig) -> None:
+    response = await rig.command(cmd="initStatuses")
+    assert (response.status_code, response.content) == (200, b"")
+    await rig.sim.wait_idle()
+    assert rig.hooks == [
+        {"cmd": "staton", "ext": "101", "status": "1", "from_LiraX_token": HOOK_TOKEN},
+        {"cmd": "staton", "ext": "102", "status": "2", "from_LiraX_token": HOOK_TOKEN},
+        {"cmd": "staton", "ext": "103", "status": "0", "from_LiraX_token": HOOK_TOKEN},
+    ]
+    assert [d.cmd for d in rig.sim.deliveries] == ["staton"] * 3
+
+
+async def test_init_statuses_reports_the_current_statuses(rig: Rig) -> None:
+    rig.sim.agents["555"] = "Sim Agent"  # no status on record: offline
+    rig.sim.agent_statuses["101"] = 3
+    del rig.sim.agents["102"]
+    await rig.command(cmd="initStatuses")
+    await rig.sim.wait_idle()
+    assert [(h["ext"], h["status"]) for h in rig.hooks] == [
+        ("101", "3"),
+        ("103", "0"),
+        ("555", "0"),
+    ]
+
+
+async def test_set_agent_status_posts_a_staton(rig: Rig) -> None:
+    await rig.sim.set_agent_status("103", 1)
+    await rig.sim.wait_idle()
+    assert rig.sim.agent_statuses["103"] == 1
+    assert rig.hooks == [
+        {"cmd": "staton", "ext": "103", "status": "1", "from_LiraX_token": HOOK_TOKEN}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ext", "status", "error"),
+    [("104", 1, "no agent"), ("101", 9, "status must be"), ("101", -1, "status must be")],
+)
+async def test_set_agent_status_refuses_unknown_agents_and_statuses(
+    rig: Rig, ext: str, status: int, error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        await rig.sim.set_agent_status(ext, status)
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+    assert rig.sim.agent_statuses == {"101": 1, "102": 2, "103": 0}
+
+
+async def test_send_msg_stores_the_message(rig: Rig) -> None:
+    response = await rig.command(cmd="sendMsg", ext="101", ani=ANI, text="Подготовить Задание")
+    assert (response.status_code, response.content) == (200, b"")
+    response = await rig.command(cmd="sendMsg", ext="102", ani="Dima", text="second")
+    assert (response.status_code, response.content) == (200, b"")
+    assert rig.sim.messages == [
+        SimMessage(ext="101", ani=ANI, text="Подготовить Задание"),
+        SimMessage(ext="102", ani="Dima", text="second"),
+    ]
+    assert rig.sim.contacts == {}  # the sender need not be a known contact
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ani": ANI, "text": "hi"},
+        {"ext": "", "ani": ANI, "text": "hi"},
+        {"ext": "104", "ani": ANI, "text": "hi"},
+        {"ext": "10a", "ani": ANI, "text": "hi"},
+        {"ext": "١٠١", "ani": ANI, "text": "hi"},
+        {"ext": "101", "text": "hi"},
+        {"ext": "101", "ani": "", "text": "hi"},
+        {"ext": "101", "ani": "  ", "text": "hi"},
+        {"ext": "101", "ani": ANI},
+        {"ext": "101", "ani": ANI, "text": ""},
+        {"ext": "101", "ani": ANI, "text": " \n"},
+    ],
+)
+async def test_send_msg_with_bad_parameters_is_400(rig: Rig, params: dict[str, str]) -> None:
+    response = await rig.command(cmd="sendMsg", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.messages == []
+
+
+async def test_send_msg_follows_the_agents_tests_set(rig: Rig) -> None:
+    rig.sim.agents["555"] = "Sim Agent"
+    del rig.sim.agents["101"]
+    response = await rig.command(cmd="sendMsg", ext="555", ani=ANI, text="hi")
+    assert response.status_code == 200
+    response = await rig.command(cmd="sendMsg", ext="101", ani=ANI, text="hi")
+    assert response.status_code == 400
+    assert rig.sim.messages == [SimMessage("555", ANI, "hi")]
+
+
+async def test_state_shows_black_lists_statuses_and_messages(rig: Rig) -> None:
+    await rig.command(cmd="addBlackPhone", phone="111")
+    await rig.command(cmd="addBlackIP", IP="10.0.0.1")
+    await rig.command(cmd="sendMsg", ext="101", ani=ANI, text="hi")
+    state = (await rig.client.get("/_sim/state")).json()
+    assert state["black_phones"] == ["111"]
+    assert state["black_ips"] == ["10.0.0.1"]
+    assert state["agent_statuses"] == {"101": 1, "102": 2, "103": 0}
+    assert state["messages"] == [{"ext": "101", "ani": ANI, "text": "hi"}]
