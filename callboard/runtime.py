@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from callboard.events.agent_status import AgentStatusFeed
 from callboard.events.bus import EventBus, open_bus
 from callboard.providers.base import Provider, ProviderContext
 from callboard.providers.registry import provider_class
@@ -31,6 +32,7 @@ class Runtime:
     bus: EventBus
     providers: dict[str, Provider]
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
+    agent_statuses: AgentStatusFeed = field(default_factory=AgentStatusFeed)
 
     def __repr__(self) -> str:
         return f"<Runtime providers={sorted(self.providers)}>"

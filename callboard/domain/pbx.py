@@ -3,7 +3,9 @@ and its black lists."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +40,22 @@ class AgentStatusType:
 class Blacklist:
     phones: tuple[str, ...] = field(default_factory=tuple)  # E.164 where they parse
     ips: tuple[str, ...] = field(default_factory=tuple)
+
+
+class AgentState(enum.Enum):
+    """What an agent's status means for calls, whatever the PBX calls it."""
+
+    OFFLINE = "OFFLINE"
+    FREE = "FREE"
+    BUSY = "BUSY"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """An agent's status as the PBX last reported it."""
+
+    provider_id: str
+    agent: str  # extension
+    status_id: str  # the PBX's own id, see AgentStatusType
+    state: AgentState
+    updated_at: datetime

@@ -21,7 +21,14 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import Unsupported
-from callboard.domain.pbx import Agent, AgentStatusType, Blacklist, DealStage, Shop
+from callboard.domain.pbx import (
+    Agent,
+    AgentStatus,
+    AgentStatusType,
+    Blacklist,
+    DealStage,
+    Shop,
+)
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
@@ -114,6 +121,7 @@ class WebhookOutcome:
     # The vendor asks who this phone belongs to and waits (its agent's phone is ringing):
     # the route looks the phone up in the directory and `Provider.contact_answer` answers.
     contact_lookup: str | None = None
+    agent_statuses: tuple[AgentStatus, ...] = ()
 
 
 class WebhookRejected(Exception):
@@ -200,6 +208,10 @@ class Provider:
 
     async def deal_stages(self) -> list[DealStage]:
         raise self._unsupported("list deal stages")
+
+    async def request_agent_statuses(self) -> None:
+        """Ask the PBX to report every agent's status again (through its webhooks)."""
+        raise self._unsupported("report agent statuses")
 
     async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
         raise self._unsupported("message agents")

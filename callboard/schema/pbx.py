@@ -3,17 +3,24 @@ messages to agents (LiraX)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
 import strawberry
 
 from callboard.domain import pbx as domain
 from callboard.domain.capabilities import Capability
+from callboard.domain.errors import CallboardError
+from callboard.domain.pbx import AgentState
 from callboard.resolvers import pbx as resolvers
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.providers import provider_for, scope
 from callboard.schema.context import Info
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
-__all__ = ["PbxMutation", "PbxQuery"]
+__all__ = ["PbxMutation", "PbxQuery", "PbxSubscription"]
+
+strawberry.enum(AgentState, name="AgentState")
 
 
 @strawberry.type(description="A PBX user (LiraX getUsers).")
@@ -28,6 +35,36 @@ class Agent:
 class AgentStatusType:
     id: strawberry.ID
     title: str
+
+
+@strawberry.type(description="An agent's status as the PBX last reported it (LiraX staton).")
+class AgentStatus:
+    provider: strawberry.ID
+    agent: str = strawberry.field(description="The agent's extension.")
+    state: AgentState
+    status_id: strawberry.ID = strawberry.field(description="The PBX's own status id.")
+    updated_at: datetime
+
+    @strawberry.field(description="The status's name in the PBX; null if it cannot be read.")
+    async def title(self, info: Info) -> str | None:
+        provider = info.context.runtime.providers.get(self.provider)
+        if provider is None or Capability.DIRECTORY not in provider.capabilities:
+            return None
+        try:
+            catalogue = await provider.agent_status_types()
+        except CallboardError:
+            return None  # the vendor is down: the status itself is still right
+        return next((s.title for s in catalogue if s.id == self.status_id), None)
+
+    @classmethod
+    def of(cls, status: domain.AgentStatus) -> AgentStatus:
+        return cls(
+            provider=strawberry.ID(status.provider_id),
+            agent=status.agent,
+            state=status.state,
+            status_id=strawberry.ID(status.status_id),
+            updated_at=status.updated_at,
+        )
 
 
 @strawberry.type
@@ -109,6 +146,12 @@ class PbxQuery:
             for s in await found.agent_status_types()
         ]
 
+    @strawberry.field(description="Each agent's current status, as the PBX last reported it.")
+    async def agent_statuses(self, info: Info, provider: strawberry.ID) -> list[AgentStatus]:
+        found = resolvers.directory_of(info.context.runtime, info.context.client, provider)
+        current = await info.context.runtime.store.agent_statuses.current([found.id])
+        return [AgentStatus.of(s) for s in current]
+
     @strawberry.field(description="The provider's shops (lines placeCall can use: shopId).")
     async def shops(self, info: Info, provider: strawberry.ID) -> list[Shop]:
         found = resolvers.directory_of(info.context.runtime, info.context.client, provider)
@@ -121,7 +164,22 @@ class PbxQuery:
 
 
 @strawberry.type
+class RequestPayload:
+    requested: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class PbxMutation:
+    @strawberry.mutation(
+        description="Ask the PBX to report every agent's status again (LiraX initStatuses); "
+        "the statuses then arrive in agentStatusChanged and agentStatuses."
+    )
+    async def request_agent_statuses(self, info: Info, provider: strawberry.ID) -> RequestPayload:
+        found = resolvers.directory_of(info.context.runtime, info.context.client, provider)
+        _, errors = await attempt(found.request_agent_statuses())
+        return RequestPayload(requested=not errors, user_errors=errors)
+
     @strawberry.mutation(description="Black-list a phone or an IP address.")
     async def add_to_blacklist(self, info: Info, input: BlacklistInput) -> BlacklistPayload:
         return await _blacklist(info, input, listed=True)
@@ -143,6 +201,31 @@ class PbxMutation:
             )
         )
         return AgentMessagePayload(sent=not errors, user_errors=errors)
+
+
+@strawberry.type
+class PbxSubscription:
+    @strawberry.subscription(
+        description="Agents' statuses: first each agent's current one, then every change."
+    )
+    async def agent_status_changed(
+        self, info: Info, provider: strawberry.ID | None = None
+    ) -> AsyncGenerator[AgentStatus, None]:
+        runtime, caller = info.context.runtime, info.context.client
+        if provider is not None:
+            providers = frozenset({provider_for(runtime, caller, provider).id})
+        else:
+            providers = scope(runtime, caller)
+        # Listening starts before the snapshot is read: a change in between is not missed
+        # (at worst it comes twice, which for a status changes nothing).
+        live = runtime.agent_statuses.listen(providers)
+        try:
+            for status in await runtime.store.agent_statuses.current(providers):
+                yield AgentStatus.of(status)
+            async for status in live:
+                yield AgentStatus.of(status)
+        finally:
+            await live.aclose()
 
 
 async def _blacklist(info: Info, input: BlacklistInput, *, listed: bool) -> BlacklistPayload:

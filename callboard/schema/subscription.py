@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from strawberry.tools import merge_types
 
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import EventFilter
@@ -12,12 +13,13 @@ from callboard.resolvers.providers import provider_for, scope
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, decode_int_id
+from callboard.schema.pbx import PbxSubscription
 
 __all__ = ["Subscription"]
 
 
 @strawberry.type
-class Subscription:
+class CallSubscription:
     @strawberry.subscription(
         description="Call events as they happen. With `after` (an event id), the events "
         "stored since that one come first, then the live ones, none twice."
@@ -43,3 +45,6 @@ class Subscription:
         cursor = decode_int_id("CallEvent", after, field="after") if after else None
         async for event in runtime.bus.subscribe(where, cursor):
             yield CallEvent.of(event)
+
+
+Subscription = merge_types("Subscription", (CallSubscription, PbxSubscription))

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
 from callboard.store.idempotency import IdempotencyKeys
@@ -40,6 +41,7 @@ class Store:
         self.calls = CallLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
+        self.agent_statuses = AgentStatusBook(engine)
 
     def __repr__(self) -> str:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"

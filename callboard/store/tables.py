@@ -117,6 +117,17 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Each agent's status as its PBX last reported it (LiraX staton).
+agent_statuses = Table(
+    "agent_statuses",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("agent", String(64), primary_key=True),
+    Column("status_id", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,

@@ -21,6 +21,7 @@ from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, Cal
 from callboard.domain.crm import Deal, DealStatus, Note, Task, TaskType
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
+from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 
@@ -77,6 +78,21 @@ TOKEN_FIELDS = ("from_lirax_token", "token")
 
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _SOUND_URL = re.compile(r"https?://\S+\.(mp3|wav)", re.IGNORECASE)
+
+
+def agent_status(
+    form: Mapping[str, str], *, provider_id: str, received_at: datetime
+) -> AgentStatus | None:
+    """`staton`: 0 offline, 1 free, above 1 busy (the PBX's own status ids); None if the
+    status is not a number."""
+    try:
+        status = int(form["status"].strip())
+    except (KeyError, ValueError):
+        return None
+    state = (
+        AgentState.OFFLINE if status <= 0 else AgentState.FREE if status == 1 else AgentState.BUSY
+    )
+    return AgentStatus(provider_id, form["ext"].strip(), str(status), state, received_at)
 
 
 def contact_answer(contact: Contact | None, phone: str) -> bytes:

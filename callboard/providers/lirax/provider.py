@@ -7,6 +7,7 @@ Configuration keys are those of `LiraxOptions`. `base_url` is the one command UR
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -17,7 +18,14 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
-from callboard.domain.pbx import Agent, AgentStatusType, Blacklist, DealStage, Shop
+from callboard.domain.pbx import (
+    Agent,
+    AgentStatus,
+    AgentStatusType,
+    Blacklist,
+    DealStage,
+    Shop,
+)
 from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.providers.base import (
     ConnectPartiesRequest,
@@ -34,6 +42,8 @@ from callboard.providers.lirax.client import LiraxClient
 from callboard.providers.options import OptionError, ProviderOptions, option
 
 __all__ = ["LiraxOptions", "LiraxProvider"]
+
+_CATALOGUE_TTL = 300.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class LiraxProvider(Provider):
         assert isinstance(options, LiraxOptions)
         super().__init__(context, options)
         self._options = options
+        self._status_types: tuple[float, list[AgentStatusType]] | None = None
         self._client = LiraxClient(
             context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
         )
@@ -149,13 +160,22 @@ class LiraxProvider(Provider):
         return directory.agents(await self._client.command("getUsers", {}))
 
     async def agent_status_types(self) -> list[AgentStatusType]:
-        return directory.agent_status_types(await self._client.command("getUserStatuses", {}))
+        # The catalogue changes when an admin edits it, rarely; titles of live status
+        # changes are read from here, so it is kept a few minutes.
+        now = time.monotonic()
+        if self._status_types is None or now - self._status_types[0] > _CATALOGUE_TTL:
+            reply = await self._client.command("getUserStatuses", {})
+            self._status_types = (now, directory.agent_status_types(reply))
+        return self._status_types[1]
 
     async def shops(self) -> list[Shop]:
         return directory.shops(await self._client.command("getShops", {}))
 
     async def deal_stages(self) -> list[DealStage]:
         return directory.deal_stages(await self._client.command("getStages", {}))
+
+    async def request_agent_statuses(self) -> None:
+        await self._client.command("initStatuses", {})
 
     async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
         _check_extension(agent)
@@ -176,8 +196,17 @@ class LiraxProvider(Provider):
         lookup = None
         if form.get("cmd") == "contact":
             lookup = parse_vendor_phone(form["phone"], self.context.default_region)
+        statuses: tuple[AgentStatus, ...] = ()
+        if form.get("cmd") == "staton":
+            status = mapping.agent_status(
+                form, provider_id=self.id, received_at=delivery.received_at
+            )
+            if status is None:
+                raise webhooks.INVALID_PARAMETERS
+            statuses = (status,)
         return WebhookOutcome(
             contact_lookup=lookup,
+            agent_statuses=statuses,
             dedup_key=delivery_fingerprint(payload, ignore=frozenset()),
             payload=payload,
             signals=signals,

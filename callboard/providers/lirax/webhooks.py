@@ -28,6 +28,7 @@ REQUIRED = {
     "make2calls_finished": ("id_make2calls",),
     "record": ("callid", "record_link"),
     "contact": ("phone",),
+    "staton": ("ext", "status"),
 }
 
 
