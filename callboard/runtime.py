@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from callboard.events.agent_status import AgentStatusFeed
+from callboard.domain.pbx import AgentStatus
+from callboard.events.broadcast import Broadcast
 from callboard.events.bus import EventBus, open_bus
 from callboard.providers.base import Provider, ProviderContext
 from callboard.providers.registry import provider_class
@@ -32,7 +33,7 @@ class Runtime:
     bus: EventBus
     providers: dict[str, Provider]
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
-    agent_statuses: AgentStatusFeed = field(default_factory=AgentStatusFeed)
+    agent_statuses: Broadcast[AgentStatus] = field(default_factory=Broadcast)
 
     def __repr__(self) -> str:
         return f"<Runtime providers={sorted(self.providers)}>"
