@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from callboard.domain.pbx import AgentStatus
+from callboard.domain.sms import Sms
 from callboard.events.broadcast import Broadcast
 from callboard.events.bus import EventBus, open_bus
 from callboard.providers.base import Provider, ProviderContext
@@ -34,6 +35,7 @@ class Runtime:
     providers: dict[str, Provider]
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
     agent_statuses: Broadcast[AgentStatus] = field(default_factory=Broadcast)
+    sms: Broadcast[Sms] = field(default_factory=Broadcast)
 
     def __repr__(self) -> str:
         return f"<Runtime providers={sorted(self.providers)}>"

@@ -61,9 +61,12 @@ async def receive_webhook(request: Request) -> Response:
     )
     if events is None:
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
-    elif outcome.agent_statuses:
-        await runtime.store.agent_statuses.record(outcome.agent_statuses)
-        runtime.agent_statuses.publish(outcome.agent_statuses)
+    else:
+        if outcome.agent_statuses:
+            await runtime.store.agent_statuses.record(outcome.agent_statuses)
+            runtime.agent_statuses.publish(outcome.agent_statuses)
+        if outcome.sms:
+            runtime.sms.publish(await runtime.store.sms.apply(provider_id, outcome.sms))
     body = outcome.body
     if outcome.contact_lookup is not None:
         # Answered even for a resend: the vendor is still waiting for the name.

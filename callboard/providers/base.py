@@ -29,6 +29,7 @@ from callboard.domain.pbx import (
     DealStage,
     Shop,
 )
+from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
@@ -122,6 +123,7 @@ class WebhookOutcome:
     # the route looks the phone up in the directory and `Provider.contact_answer` answers.
     contact_lookup: str | None = None
     agent_statuses: tuple[AgentStatus, ...] = ()
+    sms: tuple[SmsSignal, ...] = ()
 
 
 class WebhookRejected(Exception):
@@ -208,6 +210,13 @@ class Provider:
 
     async def deal_stages(self) -> list[DealStage]:
         raise self._unsupported("list deal stages")
+
+    async def send_sms(self, *, modem: str, agent: str, to: str, text: str) -> str:
+        """Send a text message (to: E.164); the vendor's id for it."""
+        raise self._unsupported("send SMS")
+
+    async def check_sms(self, *, modem: str, agent: str, vendor_id: str) -> SmsStatus:
+        raise self._unsupported("check SMS")
 
     async def request_agent_statuses(self) -> None:
         """Ask the PBX to report every agent's status again (through its webhooks)."""

@@ -16,6 +16,7 @@ from callboard.schema.ids import decode_id
 from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
 from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
 from callboard.schema.pbx import PbxMutation
+from callboard.schema.sms import SmsMutation
 
 __all__ = ["Mutation"]
 
@@ -94,4 +95,4 @@ class CallMutation:
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
 
 
-Mutation = merge_types("Mutation", (CallMutation, CrmMutation, PbxMutation))
+Mutation = merge_types("Mutation", (CallMutation, CrmMutation, PbxMutation, SmsMutation))

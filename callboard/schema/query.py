@@ -18,6 +18,7 @@ from callboard.schema.enums import CallStatus
 from callboard.schema.ids import decode_id, decode_int_id, encode_id
 from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
+from callboard.schema.sms import SmsQuery
 
 __all__ = ["Query"]
 
@@ -82,4 +83,4 @@ class CallQuery:
         return Contact.of(found) if found else None
 
 
-Query = merge_types("Query", (CallQuery, PbxQuery))
+Query = merge_types("Query", (CallQuery, PbxQuery, SmsQuery))

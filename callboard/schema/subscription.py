@@ -14,6 +14,7 @@ from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, decode_int_id
 from callboard.schema.pbx import PbxSubscription
+from callboard.schema.sms import SmsSubscription
 
 __all__ = ["Subscription"]
 
@@ -47,4 +48,4 @@ class CallSubscription:
             yield CallEvent.of(event)
 
 
-Subscription = merge_types("Subscription", (CallSubscription, PbxSubscription))
+Subscription = merge_types("Subscription", (CallSubscription, PbxSubscription, SmsSubscription))

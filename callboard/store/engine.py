@@ -15,6 +15,7 @@ from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
 from callboard.store.idempotency import IdempotencyKeys
+from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 
 __all__ = ["Store", "database_url"]
@@ -42,6 +43,7 @@ class Store:
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
         self.agent_statuses = AgentStatusBook(engine)
+        self.sms = SmsBox(engine)
 
     def __repr__(self) -> str:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"

@@ -128,6 +128,25 @@ agent_statuses = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+sms = Table(
+    "sms",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("vendor_id", String(64)),
+    Column("direction", String(16), nullable=False),
+    Column("modem", String(32), nullable=False),
+    Column("agent", String(64)),
+    Column("phone", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # Not unique: nothing promises a vendor never reuses an id, and a message already
+    # sent must be kept whatever its id; a look-up takes the newest.
+    Index("ix_sms_vendor_id", "provider_id", "direction", "vendor_id"),
+)
+
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -17,11 +18,16 @@ class Lirax:
 
     def __init__(self) -> None:
         self.forms: list[dict[str, str]] = []
+        self.times: list[float] = []
         self.replies: dict[str, httpx.Response] = {}
+        self.queued: dict[str, list[httpx.Response]] = {}  # answered once each, first
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         form = dict(httpx.QueryParams(request.content.decode()))
         self.forms.append(form)
+        self.times.append(time.monotonic())
+        if self.queued.get(form["cmd"]):
+            return self.queued[form["cmd"]].pop(0)
         return self.replies.get(form["cmd"], httpx.Response(200))
 
 
@@ -37,6 +43,7 @@ async def rig() -> AsyncIterator[tuple[Api, Lirax]]:
                 "token": "command-token",
                 "webhook_token": "hook-token",
                 "timezone": "Europe/Kyiv",
+                "sms_interval": 0.2,  # LiraX's 5 s, scaled down for the tests
             }
         ]
     }

@@ -12,7 +12,11 @@ from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, Pro
 from callboard.providers.http import send
 from callboard.providers.lirax.mapping import refusal_message
 
-__all__ = ["LiraxClient"]
+__all__ = ["LiraxClient", "ModemBusy"]
+
+
+class ModemBusy(ProviderRejected):
+    """LiraX's 403 for SMS commands: the modem is handling another request."""
 
 
 class LiraxClient:
@@ -40,6 +44,19 @@ class LiraxClient:
                 f"{self._who} refused Callboard's token (HTTP 401): "
                 "check `token` in this provider's configuration.",
                 vendor_code="401",
+            )
+        if response.status_code == 402:
+            raise ProviderRejected(
+                "LiraX: the GSM modem is not connected (HTTP 402); check the modem's number "
+                "and that it is online.",
+                field="modem",
+                vendor_code="402",
+            )
+        if response.status_code == 403:
+            raise ModemBusy(
+                "LiraX: the GSM modem is busy (HTTP 403); try again in a few seconds.",
+                field="modem",
+                vendor_code="403",
             )
         if response.status_code == 400:
             raise ProviderRejected(refusal_message(cmd), vendor_code="400")

@@ -23,6 +23,7 @@ from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.phones import digits_only, parse_vendor_phone
+from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 
 # LiraX documents no reason with its 400; say what the command needed instead.
@@ -50,6 +51,9 @@ _REFUSALS = {
     "delBlackIP": "LiraX refused to remove the IP address from its black list (HTTP 400): "
     "it is probably not listed.",
     "sendMsg": "LiraX refused the message (HTTP 400): check the agent's extension.",
+    "sendSMS": "LiraX refused the SMS (HTTP 400): check the agent's extension, the modem's "
+    "number and the phone.",
+    "checkSMS": "LiraX refused the status check (HTTP 400): the SMS is unknown to that modem.",
 }
 
 _TASK_TYPES = {TaskType.FOLLOW_UP: "1", TaskType.MEETING: "2", TaskType.CALL: "3"}
@@ -93,6 +97,73 @@ def agent_status(
         AgentState.OFFLINE if status <= 0 else AgentState.FREE if status == 1 else AgentState.BUSY
     )
     return AgentStatus(provider_id, form["ext"].strip(), str(status), state, received_at)
+
+
+_SMS_STATUSES = {
+    "1": SmsStatus.ACCEPTED,
+    "2": SmsStatus.SENDING,
+    "3": SmsStatus.DELIVERED,
+    "4": SmsStatus.EXPIRED,
+}
+
+
+def sms_params(*, modem: str, agent: str, to: str, text: str) -> dict[str, str | None]:
+    return {
+        **sms_check_params(modem=modem, agent=agent, vendor_id=None),
+        "phone": digits_only(to),
+        "text": _text(text, "text"),
+    }
+
+
+def sms_check_params(*, modem: str, agent: str, vendor_id: str | None) -> dict[str, str | None]:
+    if not agent.strip().isdigit():
+        raise BadInput(f"'{agent}' is not a LiraX extension, e.g. 101.", field="agent")
+    modem_digits = digits_only(modem.strip()).replace(" ", "")
+    if not modem_digits.isdigit():
+        raise BadInput("`modem` is the modem's phone number, digits.", field="modem")
+    return {"ext": agent.strip(), "provider": modem_digits, "id_sms": vendor_id}
+
+
+def sms_id(reply: Mapping[str, Any]) -> str:
+    value = reply.get("id_sms")
+    if value in (None, ""):
+        raise ProviderUnavailable("LiraX accepted the SMS but its reply had no `id_sms`.")
+    return str(value)
+
+
+def sms_status(reply: Mapping[str, Any]) -> SmsStatus:
+    status = _SMS_STATUSES.get(str(reply.get("sms_status", "")).strip())
+    if status is None:
+        raise ProviderUnavailable("LiraX answered checkSMS with a status it does not document.")
+    return status
+
+
+def sms_signals(
+    form: Mapping[str, str], *, received_at: datetime, region: str
+) -> tuple[SmsSignal, ...]:
+    """smsDelivered and smsReceived. The smsReceived example sends `id_sms` where its table
+    says `id`, and `text>Hello` for `text=Hello`: both are read."""
+    cmd = form.get("cmd", "")
+    if cmd == "smsDelivered" and form.get("id_sms"):
+        return (SmsSignal(form["id_sms"], SmsStatus.DELIVERED, received_at),)
+    if cmd == "smsReceived":
+        vendor_id = form.get("id") or form.get("id_sms")
+        text = form.get("text")
+        if text is None:
+            text = next((k.split(">", 1)[1] for k in form if k.startswith("text>")), "")
+        if not vendor_id:
+            return ()
+        return (
+            SmsSignal(
+                vendor_id,
+                SmsStatus.RECEIVED,
+                received_at,
+                modem=form.get("provider"),
+                phone=parse_vendor_phone(form.get("ani"), region),
+                text=text,
+            ),
+        )
+    return ()
 
 
 def contact_answer(contact: Contact | None, phone: str) -> bytes:

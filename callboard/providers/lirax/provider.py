@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callboard.domain.calls import Call
@@ -27,6 +27,7 @@ from callboard.domain.pbx import (
     Shop,
 )
 from callboard.domain.phones import digits_only, parse_vendor_phone
+from callboard.domain.sms import SmsStatus
 from callboard.providers.base import (
     ConnectPartiesRequest,
     PlaceCallRequest,
@@ -38,7 +39,8 @@ from callboard.providers.base import (
     delivery_fingerprint,
 )
 from callboard.providers.lirax import directory, mapping, webhooks
-from callboard.providers.lirax.client import LiraxClient
+from callboard.providers.lirax.client import LiraxClient, ModemBusy
+from callboard.providers.lirax.modems import ModemPacer
 from callboard.providers.options import OptionError, ProviderOptions, option
 
 __all__ = ["LiraxOptions", "LiraxProvider"]
@@ -55,6 +57,9 @@ class LiraxOptions(ProviderOptions):
     history_url: str = option("call history root, e.g. https://host (optional)", default="")
     history_login: str = option("USER_LOGIN for call history (optional)", default="")
     history_password: str = option("USER_HASH for call history (optional)", secret=True, default="")
+    sms_interval: float = option(
+        "seconds between two requests to one GSM modem (LiraX's rule: 5)", default=5.0
+    )
     timezone: str = option(
         "the PBX's time zone (IANA name), for the dates it takes without one, e.g. Europe/Kyiv",
         default="UTC",
@@ -86,6 +91,7 @@ class LiraxProvider(Provider):
             Capability.BLACKLIST,
             Capability.DIRECTORY,
             Capability.AGENT_MESSAGES,
+            Capability.SEND_SMS,
         }
     )
     options_type = LiraxOptions
@@ -95,6 +101,7 @@ class LiraxProvider(Provider):
         super().__init__(context, options)
         self._options = options
         self._status_types: tuple[float, list[AgentStatusType]] | None = None
+        self._pacer = ModemPacer(options.sms_interval)
         self._client = LiraxClient(
             context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
         )
@@ -174,6 +181,26 @@ class LiraxProvider(Provider):
     async def deal_stages(self) -> list[DealStage]:
         return directory.deal_stages(await self._client.command("getStages", {}))
 
+    async def send_sms(self, *, modem: str, agent: str, to: str, text: str) -> str:
+        params = mapping.sms_params(modem=modem, agent=agent, to=to, text=text)
+        return mapping.sms_id(await self._modem_command("sendSMS", params))
+
+    async def check_sms(self, *, modem: str, agent: str, vendor_id: str) -> SmsStatus:
+        params = mapping.sms_check_params(modem=modem, agent=agent, vendor_id=vendor_id)
+        return mapping.sms_status(await self._modem_command("checkSMS", params))
+
+    async def _modem_command(self, cmd: str, params: dict[str, str | None]) -> dict[str, Any]:
+        modem = params["provider"] or ""
+        for attempt in range(2):
+            async with self._pacer.turn(modem):
+                try:
+                    return await self._client.command(cmd, params)
+                except ModemBusy:
+                    # Someone else (another integration) used the modem: one more turn.
+                    if attempt:
+                        raise
+        raise AssertionError("unreachable")
+
     async def request_agent_statuses(self) -> None:
         await self._client.command("initStatuses", {})
 
@@ -207,6 +234,9 @@ class LiraxProvider(Provider):
         return WebhookOutcome(
             contact_lookup=lookup,
             agent_statuses=statuses,
+            sms=mapping.sms_signals(
+                form, received_at=delivery.received_at, region=self.context.default_region
+            ),
             dedup_key=delivery_fingerprint(payload, ignore=frozenset()),
             payload=payload,
             signals=signals,

@@ -29,6 +29,7 @@ REQUIRED = {
     "record": ("callid", "record_link"),
     "contact": ("phone",),
     "staton": ("ext", "status"),
+    "smsDelivered": ("id_sms",),
 }
 
 

@@ -1,0 +1,129 @@
+"""Text messages through GraphQL: send, check delivery, read, and follow them live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from callboard.domain import sms as domain
+from callboard.domain.sms import SmsDirection, SmsStatus
+from callboard.resolvers import sms as resolvers
+from callboard.resolvers.providers import provider_for, scope
+from callboard.schema.context import Info
+from callboard.schema.ids import decode_id, encode_id
+from callboard.schema.payloads import attempt
+from callboard.schema.user_error import UserError
+
+__all__ = ["SmsMutation", "SmsQuery", "SmsSubscription"]
+
+strawberry.enum(SmsStatus, name="SmsStatus")
+strawberry.enum(SmsDirection, name="SmsDirection")
+
+
+@strawberry.type(name="Sms", description="A text message sent or received through a provider.")
+class SmsMessage:
+    id: strawberry.ID
+    provider: strawberry.ID
+    direction: SmsDirection
+    modem: str = strawberry.field(description="The number of the SIM it went through.")
+    phone: str = strawberry.field(description="The other party, E.164 where it parses.")
+    agent: str | None
+    text: str
+    status: SmsStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, message: domain.Sms) -> SmsMessage:
+        return cls(
+            id=strawberry.ID(encode_id("Sms", message.id)),
+            provider=strawberry.ID(message.provider_id),
+            direction=message.direction,
+            modem=message.modem,
+            phone=message.phone,
+            agent=message.agent,
+            text=message.text,
+            status=message.status,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+
+@strawberry.input
+class SendSmsInput:
+    provider: strawberry.ID
+    modem: str = strawberry.field(description="The modem's SIM number (LiraX `provider`).")
+    agent: str = strawberry.field(description="The extension of the agent sending it.")
+    to: str
+    text: str
+
+
+@strawberry.type
+class SendSmsPayload:
+    sms: SmsMessage | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _payload(message: domain.Sms | None, errors: list[UserError]) -> SendSmsPayload:
+    return SendSmsPayload(sms=SmsMessage.of(message) if message else None, user_errors=errors)
+
+
+@strawberry.type
+class SmsQuery:
+    @strawberry.field(description="One message by its id; null if there is none you may see.")
+    async def sms(self, info: Info, id: strawberry.ID) -> SmsMessage | None:
+        found = await resolvers.find_sms(
+            info.context.runtime, info.context.client, decode_id("Sms", id, field="id")
+        )
+        return SmsMessage.of(found) if found else None
+
+
+@strawberry.type
+class SmsMutation:
+    @strawberry.mutation(
+        description="Send a text message through a GSM modem (LiraX sendSMS). Requests to one "
+        "modem are spaced 5 s apart, as LiraX asks: a burst waits its turn."
+    )
+    async def send_sms(self, info: Info, input: SendSmsInput) -> SendSmsPayload:
+        message, errors = await attempt(
+            resolvers.send_sms(
+                info.context.runtime,
+                info.context.client,
+                input.provider,
+                modem=input.modem,
+                agent=input.agent,
+                to=input.to,
+                text=input.text,
+            )
+        )
+        return _payload(message, errors)
+
+    @strawberry.mutation(description="Ask where a sent message stands (LiraX checkSMS).")
+    async def check_sms(self, info: Info, id: strawberry.ID) -> SendSmsPayload:
+        async def work() -> domain.Sms:
+            sms_id = decode_id("Sms", id, field="id")
+            return await resolvers.check_sms(info.context.runtime, info.context.client, sms_id)
+
+        message, errors = await attempt(work())
+        return _payload(message, errors)
+
+
+@strawberry.type
+class SmsSubscription:
+    @strawberry.subscription(description="Messages as they are sent, change status, or arrive.")
+    async def sms_events(
+        self, info: Info, provider: strawberry.ID | None = None
+    ) -> AsyncGenerator[SmsMessage, None]:
+        runtime, caller = info.context.runtime, info.context.client
+        if provider is not None:
+            providers = frozenset({provider_for(runtime, caller, provider).id})
+        else:
+            providers = scope(runtime, caller)
+        live = runtime.sms.listen(providers)
+        try:
+            async for message in live:
+                yield SmsMessage.of(message)
+        finally:
+            await live.aclose()

@@ -1,0 +1,101 @@
+"""Text messages as sent and received, with their delivery status."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_sms_status
+from callboard.store.tables import sms
+
+__all__ = ["SmsBox"]
+
+
+class SmsBox:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, message: Sms) -> Sms:
+        values = dataclasses.asdict(message)
+        values["direction"] = message.direction.value
+        values["status"] = message.status.value
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(sms).values(values))
+        return message
+
+    async def get_many(self, ids: Sequence[str]) -> list[Sms | None]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(sms).where(sms.c.id.in_(ids)))).all()
+        found = {row.id: _to_sms(row._mapping) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def apply(self, provider_id: str, signals: Sequence[SmsSignal]) -> list[Sms]:
+        """Fold what the vendor said into the stored messages; the ones that changed."""
+        changed = []
+        async with self._engine.begin() as conn:
+            for signal in signals:
+                direction = (
+                    SmsDirection.INBOUND
+                    if signal.status is SmsStatus.RECEIVED
+                    else SmsDirection.OUTBOUND
+                )
+                where = and_(
+                    sms.c.provider_id == provider_id,
+                    sms.c.direction == direction.value,
+                    sms.c.vendor_id == signal.vendor_id,
+                )
+                newest = select(sms).where(where).order_by(sms.c.created_at.desc()).limit(1)
+                row = (await conn.execute(newest)).first()
+                if row is None:
+                    if direction is SmsDirection.OUTBOUND:
+                        continue  # a status for a message not sent through Callboard
+                    message = Sms(
+                        id=str(uuid.uuid4()),
+                        provider_id=provider_id,
+                        direction=direction,
+                        modem=signal.modem or "",
+                        phone=signal.phone or "",
+                        text=signal.text or "",
+                        status=SmsStatus.RECEIVED,
+                        created_at=signal.occurred_at,
+                        updated_at=signal.occurred_at,
+                        vendor_id=signal.vendor_id,
+                    )
+                    values = dataclasses.asdict(message)
+                    values.update(direction=direction.value, status=message.status.value)
+                    await conn.execute(insert(sms).values(values))
+                    changed.append(message)
+                    continue
+                current = _to_sms(row._mapping)
+                status = next_sms_status(current.status, signal.status)
+                if status is current.status:
+                    continue
+                await conn.execute(
+                    update(sms)
+                    .where(sms.c.id == current.id)
+                    .values(status=status.value, updated_at=signal.occurred_at)
+                )
+                changed.append(
+                    dataclasses.replace(current, status=status, updated_at=signal.occurred_at)
+                )
+        return changed
+
+
+def _to_sms(row: RowMapping) -> Sms:
+    return Sms(
+        id=row["id"],
+        provider_id=row["provider_id"],
+        direction=SmsDirection(row["direction"]),
+        modem=row["modem"],
+        phone=row["phone"],
+        text=row["text"],
+        status=SmsStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        agent=row["agent"],
+        vendor_id=row["vendor_id"],
+    )
