@@ -18,6 +18,7 @@ class Capability(enum.Enum):
     BLACKLIST = "BLACKLIST"
     DIRECTORY = "DIRECTORY"  # agents, shops, deal stages, agent status types
     AGENT_MESSAGES = "AGENT_MESSAGES"
+    CALL_HISTORY = "CALL_HISTORY"
     SEND_SMS = "SEND_SMS"
     START_ROBOCALL = "START_ROBOCALL"
     ADD_INCOMING_NUMBERS = "ADD_INCOMING_NUMBERS"

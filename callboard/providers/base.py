@@ -21,6 +21,7 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import Unsupported
+from callboard.domain.history import HistoryQuery
 from callboard.domain.pbx import (
     Agent,
     AgentStatus,
@@ -217,6 +218,10 @@ class Provider:
 
     async def check_sms(self, *, modem: str, agent: str, vendor_id: str) -> SmsStatus:
         raise self._unsupported("check SMS")
+
+    async def call_history(self, query: HistoryQuery) -> list[CallSignal]:
+        """The vendor's record of past calls, one finished-call signal each (not live)."""
+        raise self._unsupported("read call history")
 
     async def request_agent_statuses(self) -> None:
         """Ask the PBX to report every agent's status again (through its webhooks)."""

@@ -15,6 +15,7 @@ from callboard.auth import Caller
 from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
 from callboard.domain.errors import NotFound, ProviderTimeout
+from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
 from callboard.providers.base import (
     ConnectPartiesRequest,
@@ -25,7 +26,14 @@ from callboard.providers.base import (
 from callboard.resolvers.providers import can_see, provider_for, scope
 from callboard.runtime import Runtime
 
-__all__ = ["CallPage", "connect_parties", "hangup_call", "list_calls", "place_call"]
+__all__ = [
+    "CallPage",
+    "call_history",
+    "connect_parties",
+    "hangup_call",
+    "list_calls",
+    "place_call",
+]
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +182,12 @@ async def _start(
         await keys.finish(claim, call.id)
     log.info("%s: %s placed call %s on %s", operation, caller.name, call.id, provider.id)
     return call
+
+
+async def call_history(
+    runtime: Runtime, caller: Caller, provider_id: str, query: HistoryQuery
+) -> list[Call]:
+    """The vendor's record of past calls, kept in the call log as it is read."""
+    provider = provider_for(runtime, caller, provider_id, Capability.CALL_HISTORY)
+    signals = await provider.call_history(query)
+    return await runtime.store.calls.import_finished(provider.id, signals)

@@ -12,6 +12,7 @@ from callboard.domain.capabilities import Capability
 __all__ = [
     "CallDirection",
     "CallEventKind",
+    "CallHistoryFilter",
     "CallStatus",
     "Capability",
     "ProviderKind",
@@ -22,6 +23,20 @@ strawberry.enum(CallStatus, name="CallStatus")
 strawberry.enum(CallDirection, name="CallDirection")
 strawberry.enum(CallEventKind, name="CallEventKind")
 strawberry.enum(Capability, name="Capability")
+
+
+@strawberry.enum(description="The field callHistory's filterValue is matched against.")
+class CallHistoryFilter(enum.Enum):
+    ANI = "call_ani"
+    DNIS = "call_dnis"
+    ANI_DNIS = "call_ani_dnis"
+    ORIGIN_IP = "call_originip"
+    DESTINATION = "call_destination"
+    ORIGINATION = "call_origination"
+    UTM_SOURCE = "call_utm_source"
+    UTM_MEDIUM = "call_utm_medium"
+    UTM_CAMPAIGN = "call_utm_campaign"
+    UTM_TERM = "call_utm_term"
 
 
 @strawberry.enum(description="The vendor behind a provider; OTHER for a third-party kind.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
+
 import strawberry
 from strawberry.tools import merge_types
 
 from callboard.domain.errors import BadInput
+from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.calls import MAX_PAGE
@@ -14,7 +18,7 @@ from callboard.schema.calls import Call
 from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
-from callboard.schema.enums import CallStatus
+from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
 from callboard.schema.ids import decode_id, decode_int_id, encode_id
 from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
@@ -74,6 +78,34 @@ class CallQuery:
             ),
             total_count=total,
         )
+
+    @strawberry.field(
+        description="The vendor's record of past calls (LiraX call history), as Calls; they "
+        "are kept in the call log, so call(id:) finds them again."
+    )
+    async def call_history(
+        self,
+        info: Info,
+        provider: strawberry.ID,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        filter: CallHistoryFilter | None = None,
+        filter_value: str | None = None,
+        direction: CallDirection | None = None,
+        connected: bool | None = None,
+    ) -> list[Call]:
+        query = HistoryQuery(
+            date_from=from_,
+            date_to=to,
+            filter_field=filter.value if filter else None,
+            filter_value=filter_value,
+            direction=direction,
+            connected=connected,
+        )
+        found = await call_resolvers.call_history(
+            info.context.runtime, info.context.client, provider, query
+        )
+        return [Call.of(c) for c in found]
 
     @strawberry.field(description="The directory's contact for a phone number, if any.")
     async def contact(self, info: Info, phone: str) -> Contact | None:

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
@@ -88,6 +88,29 @@ class CallLog:
                 return None
             publish(events)
         return events
+
+    async def import_finished(self, provider_id: str, signals: Sequence[CallSignal]) -> list[Call]:
+        """Past calls from a vendor's history: added to the log, or filling in what a
+        call already known lacks. They happened before: no event is published for them."""
+        found = []
+        async with self._lock, self._engine.begin() as conn:
+            for signal in signals:
+                history = _finished_call(provider_id, signal)
+                call = await _find(conn, provider_id, signal.refs)
+                if call is None:
+                    result = await conn.execute(insert(calls).values(_row(history)))
+                    call = dataclasses.replace(
+                        history,
+                        seq=int(result.inserted_primary_key[0]),  # type: ignore[index]
+                    )
+                else:
+                    call = merge_calls(call, history)
+                    await conn.execute(
+                        update(calls).where(calls.c.id == call.id).values(_row(call))
+                    )
+                await _link(conn, provider_id, signal.refs, call.id)
+                found.append(call)
+        return found
 
     async def get_many(self, ids: Sequence[str]) -> list[Call | None]:
         async with self._engine.connect() as conn:
@@ -213,6 +236,27 @@ async def _apply(
         phones=call.phones,
     )
     return call, event
+
+
+def _finished_call(provider_id: str, signal: CallSignal) -> Call:
+    started = signal.occurred_at
+    ended = started + timedelta(seconds=signal.duration_seconds or 0)
+    return Call(
+        id=str(uuid.uuid4()),
+        provider_id=provider_id,
+        direction=signal.direction or CallDirection.INBOUND,
+        status=signal.status or CallStatus.COMPLETED,
+        created_at=started,
+        provider_call_id=signal.refs[0] if signal.refs else None,
+        from_number=signal.from_number,
+        to_number=signal.to_number,
+        agent=signal.agent,
+        started_at=started,
+        ended_at=ended,
+        duration_seconds=signal.duration_seconds,
+        recording_url=signal.recording_url,
+        raw=signal.raw,
+    )
 
 
 async def _delivered(conn: AsyncConnection, provider_id: str, dedup_key: str) -> bool:

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from callboard.domain.calls import Call
+from callboard.domain.calls import Call, CallSignal
 from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
-from callboard.domain.errors import BadInput
+from callboard.domain.errors import BadInput, Unsupported
+from callboard.domain.history import HistoryQuery
 from callboard.domain.pbx import (
     Agent,
     AgentStatus,
@@ -38,7 +39,7 @@ from callboard.providers.base import (
     WebhookOutcome,
     delivery_fingerprint,
 )
-from callboard.providers.lirax import directory, mapping, webhooks
+from callboard.providers.lirax import directory, history, mapping, webhooks
 from callboard.providers.lirax.client import LiraxClient, ModemBusy
 from callboard.providers.lirax.modems import ModemPacer
 from callboard.providers.options import OptionError, ProviderOptions, option
@@ -92,6 +93,7 @@ class LiraxProvider(Provider):
             Capability.DIRECTORY,
             Capability.AGENT_MESSAGES,
             Capability.SEND_SMS,
+            Capability.CALL_HISTORY,
         }
     )
     options_type = LiraxOptions
@@ -102,6 +104,17 @@ class LiraxProvider(Provider):
         self._options = options
         self._status_types: tuple[float, list[AgentStatusType]] | None = None
         self._pacer = ModemPacer(options.sms_interval)
+        self._history = (
+            history.HistoryClient(
+                context.http,
+                root=options.history_url,
+                login=options.history_login,
+                password=options.history_password,
+                who=f"LiraX ({context.id}) call history",
+            )
+            if options.history_url and options.history_login
+            else None
+        )
         self._client = LiraxClient(
             context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
         )
@@ -200,6 +213,19 @@ class LiraxProvider(Provider):
                     if attempt:
                         raise
         raise AssertionError("unreachable")
+
+    async def call_history(self, query: HistoryQuery) -> list[CallSignal]:
+        if self._history is None:
+            raise Unsupported(
+                f"Provider '{self.id}' has no call history configured: set history_url, "
+                "history_login and history_password.",
+                field="provider",
+            )
+        zone = ZoneInfo(self._options.timezone)
+        text = await self._history.export(query, zone)
+        now = datetime.now(UTC)
+        rows = history.parse_export(text, zone=zone, region=self.context.default_region)
+        return [history.row_signal(row, fetched_at=now) for row in rows]
 
     async def request_agent_statuses(self) -> None:
         await self._client.command("initStatuses", {})
