@@ -8,7 +8,7 @@ from callboard.domain.errors import NotFound, Unsupported
 from callboard.providers.base import Provider
 from callboard.runtime import Runtime
 
-__all__ = ["can_see", "provider_for", "scope", "visible_providers"]
+__all__ = ["can_see", "provider_for", "scope", "scope_of", "visible_providers"]
 
 
 def visible_providers(runtime: Runtime, caller: Caller) -> list[Provider]:
@@ -22,6 +22,14 @@ def scope(runtime: Runtime, caller: Caller) -> frozenset[str]:
     in the log but are shown to nobody.
     """
     return frozenset(pid for pid in runtime.providers if caller.may_use(pid))
+
+
+def scope_of(runtime: Runtime, caller: Caller, provider_id: str | None) -> frozenset[str]:
+    """The providers a listener asked for: the one named (if the caller may use it), or
+    all those it may see."""
+    if provider_id is None:
+        return scope(runtime, caller)
+    return frozenset({provider_for(runtime, caller, provider_id).id})
 
 
 def can_see(runtime: Runtime, caller: Caller, provider_id: str) -> bool:

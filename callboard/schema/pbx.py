@@ -13,7 +13,7 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.errors import CallboardError
 from callboard.domain.pbx import AgentState
 from callboard.resolvers import pbx as resolvers
-from callboard.resolvers.providers import provider_for, scope
+from callboard.resolvers.providers import provider_for, scope_of
 from callboard.schema.context import Info
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
@@ -212,10 +212,7 @@ class PbxSubscription:
         self, info: Info, provider: strawberry.ID | None = None
     ) -> AsyncGenerator[AgentStatus, None]:
         runtime, caller = info.context.runtime, info.context.client
-        if provider is not None:
-            providers = frozenset({provider_for(runtime, caller, provider).id})
-        else:
-            providers = scope(runtime, caller)
+        providers = scope_of(runtime, caller, provider)
         # Listening starts before the snapshot is read: a change in between is not missed
         # (at worst it comes twice, which for a status changes nothing).
         live = runtime.agent_statuses.listen(providers)

@@ -10,7 +10,7 @@ import strawberry
 from callboard.domain import sms as domain
 from callboard.domain.sms import SmsDirection, SmsStatus
 from callboard.resolvers import sms as resolvers
-from callboard.resolvers.providers import provider_for, scope
+from callboard.resolvers.providers import scope_of
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.payloads import attempt
@@ -117,10 +117,7 @@ class SmsSubscription:
         self, info: Info, provider: strawberry.ID | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
         runtime, caller = info.context.runtime, info.context.client
-        if provider is not None:
-            providers = frozenset({provider_for(runtime, caller, provider).id})
-        else:
-            providers = scope(runtime, caller)
+        providers = scope_of(runtime, caller, provider)
         live = runtime.sms.listen(providers)
         try:
             async for message in live:

@@ -9,7 +9,7 @@ from strawberry.tools import merge_types
 
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import EventFilter
-from callboard.resolvers.providers import provider_for, scope
+from callboard.resolvers.providers import scope_of
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, decode_int_id
@@ -34,10 +34,7 @@ class CallSubscription:
         after: str | None = None,
     ) -> AsyncGenerator[CallEvent, None]:
         runtime, caller = info.context.runtime, info.context.client
-        if provider is not None:
-            providers = frozenset({provider_for(runtime, caller, provider).id})
-        else:
-            providers = scope(runtime, caller)
+        providers = scope_of(runtime, caller, provider)
         where = EventFilter(
             provider_ids=providers,
             call_id=decode_id("Call", call_id, field="callId") if call_id else None,
