@@ -1,6 +1,6 @@
 """A fake LiraX PBX: its /general command URL, scripted calls, the webhooks it posts back,
 the CRM it keeps (contacts, tasks, notes, deals), its black lists, shops, users and their
-statuses, and the messenger's messages."""
+statuses, the messenger's messages, and the GSM modems' text messages."""
 
 from __future__ import annotations
 
@@ -35,8 +35,12 @@ __all__ = [
     "SimContact",
     "SimDeal",
     "SimMessage",
+    "SimModem",
     "SimNote",
+    "SimReceivedSms",
+    "SimSms",
     "SimTask",
+    "SmsOutcome",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,10 +49,12 @@ Outcome = Literal[
     "answered", "busy", "no_answer", "unavailable", "not_allowed", "agent_no_answer", "missed"
 ]
 CallState = Literal["ringing", "accepted", "finished", "killed"]
+SmsOutcome = Literal["delivered", "expired"]
 
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 INBOUND_OUTCOMES: frozenset[str] = frozenset({"answered", "missed"})
 OUTBOUND_OUTCOMES: frozenset[str] = OUTCOMES - {"missed"}
+SMS_OUTCOMES: frozenset[str] = frozenset(get_args(SmsOutcome))
 
 # The page's vocabulary for outgoing calls has no "no answer"; an unanswered
 # client looks to the PBX like an unreachable one.
@@ -82,6 +88,10 @@ DEFAULT_SHOPS = {1: "Main shop", 2: "Online shop"}
 # The staton webhook's vocabulary: 0 went offline, 1 free, above 1 busy "as configured".
 DEFAULT_USER_STATUSES = {0: "Offline", 1: "Available", 2: "Busy", 3: "On a break"}
 DEFAULT_AGENT_STATUSES = {"101": 1, "102": 2, "103": 0}
+DEFAULT_MODEM = "380123456789"  # the page's example provider
+# checkSMS's sms_status: 1 handed to the provider, state unknown; 2 handed over, being
+# delivered; 3 delivered; 4 delivery time ran out.
+SMS_QUEUED, SMS_DELIVERING, SMS_DELIVERED, SMS_EXPIRED = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -174,6 +184,41 @@ class SimMessage:
 
     ext: str
     ani: str
+    text: str
+
+
+@dataclass
+class SimModem:
+    """A GSM modem, known by its phone number (sendSMS's and checkSMS's ``provider``).
+
+    A modem that is not ``connected`` answers 402, as an unknown one does."""
+
+    number: str
+    connected: bool = True
+
+
+@dataclass
+class SimSms:
+    """A text message sendSMS accepted; ``status`` is what checkSMS answers (1 to 4) and
+    ``outcome`` where its script takes it: ``delivered`` ends at 3 with an smsDelivered
+    webhook, ``expired`` at 4 with none."""
+
+    id: int
+    ext: str
+    modem: str
+    phone: str
+    text: str
+    status: int = SMS_QUEUED
+    outcome: SmsOutcome = "delivered"
+
+
+@dataclass(frozen=True)
+class SimReceivedSms:
+    """A text message that reached modem ``modem`` from ``ani`` (see ``receive_sms``)."""
+
+    id: int
+    ani: str
+    modem: str
     text: str
 
 
@@ -277,7 +322,13 @@ class LiraxSimulator:
     and ``black_ips`` (in order of addition); ``shops`` (id -> name); ``user_statuses``
     (status id -> title); ``agent_details`` (extension -> id and active flag, for getUsers);
     ``agent_statuses`` (extension -> current status id, for initStatuses) and the
-    ``messages`` sendMsg left. Tests may read and change all of them.
+    ``messages`` sendMsg left; the GSM ``modems`` (number -> modem), the ``sms`` sendSMS
+    accepted (by id) and the ``received_sms`` ``receive_sms`` delivered. Tests may read and
+    change all of them.
+
+    The page allows "one request in 5 seconds per modem" for sendSMS and checkSMS together:
+    one that comes less than ``modem_interval`` seconds (by ``clock``) after the last one the
+    modem accepted is refused with 403, and being refused it does not restart the wait.
     """
 
     # The page's command list marks only these "(POST,GET)"; every other command is POST.
@@ -292,6 +343,8 @@ class LiraxSimulator:
         http: httpx.AsyncClient | None = None,
         step_delay: float = 1.0,
         external_number: str = "74950000000",
+        modem_interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._token = token
         self._webhook_token = webhook_token
@@ -315,8 +368,17 @@ class LiraxSimulator:
         self.agent_details: dict[str, SimAgent] = dict(DEFAULT_AGENT_DETAILS)
         self.agent_statuses: dict[str, int] = dict(DEFAULT_AGENT_STATUSES)
         self.messages: list[SimMessage] = []
+        self.modems: dict[str, SimModem] = {DEFAULT_MODEM: SimModem(DEFAULT_MODEM)}
+        self.sms: dict[int, SimSms] = {}
+        self.received_sms: list[SimReceivedSms] = []
+        self.modem_interval = modem_interval
+        self.clock = clock
+        self._modem_last: dict[str, float] = {}
         self._deal_ids = itertools.count(1)
+        # One sequence for both directions, so that an id names one message.
+        self._sms_ids = itertools.count(1)
         self._next_outcome: Outcome | None = None
+        self._next_sms_outcome: SmsOutcome | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._scripts: dict[str, asyncio.Task[None]] = {}
         self._commands: dict[str, Callable[[dict[str, str]], Awaitable[Response]]] = {
@@ -340,12 +402,16 @@ class LiraxSimulator:
             "getUsers": self._get_users,
             "initStatuses": self._init_statuses,
             "sendMsg": self._send_msg,
+            "sendSMS": self._send_sms,
+            "checkSMS": self._check_sms,
         }
         self.app = Starlette(
             routes=[
                 Route("/general", self._general, methods=["GET", "POST"]),
                 Route("/_sim/inbound", self._sim_inbound, methods=["POST"]),
                 Route("/_sim/next-outcome", self._sim_next_outcome, methods=["POST"]),
+                Route("/_sim/sms-received", self._sim_sms_received, methods=["POST"]),
+                Route("/_sim/next-sms-outcome", self._sim_next_sms_outcome, methods=["POST"]),
                 Route("/_sim/state", self._sim_state, methods=["GET"]),
             ],
             lifespan=self._lifespan,
@@ -358,6 +424,25 @@ class LiraxSimulator:
         if outcome not in OUTBOUND_OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(OUTBOUND_OUTCOMES)}")
         self._next_outcome = outcome
+
+    def set_next_sms_outcome(self, outcome: SmsOutcome) -> None:
+        """Make the next SMS sendSMS accepts end this way; later ones are delivered again."""
+        if outcome not in SMS_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(SMS_OUTCOMES)}")
+        self._next_sms_outcome = outcome
+
+    async def receive_sms(self, ani: str, modem: str, text: str) -> int:
+        """Let modem ``modem`` receive ``text`` from ``ani``: posts the smsReceived webhook
+        after one step; returns the message's id."""
+        if not _PHONE.fullmatch(ani):
+            raise ValueError("ani must be 5 to 15 digits")
+        known = self.modems.get(modem)
+        if known is None or not known.connected:
+            raise ValueError(f"no connected modem {modem!r}")
+        received = SimReceivedSms(next(self._sms_ids), ani, modem, text)
+        self.received_sms.append(received)
+        self._spawn(self._sms_received_script(received))
+        return received.id
 
     async def start_inbound(self, *, phone: str, ext: str, outcome: Outcome = "answered") -> str:
         """Ring extension ``ext`` from ``phone``; returns the callid the webhooks will carry."""
@@ -602,6 +687,54 @@ class LiraxSimulator:
         self.messages.append(SimMessage(ext, ani, _text(p, "text")))
         return Response(status_code=200)
 
+    # -- GSM modem commands ------------------------------------------------------------------
+    # A request is checked for its parameters (400) first, then for its modem (402), then
+    # for the modem's spacing (403); only one that passes all three counts as the modem's
+    # last request.
+
+    async def _send_sms(self, p: dict[str, str]) -> Response:
+        ext, modem = self._agent(p), self._provider(p)
+        phone = p.get("phone", "")
+        _check(_PHONE.fullmatch(phone))
+        text = _text(p, "text")
+        if refused := self._modem_refusal(modem):
+            return refused
+        outcome, self._next_sms_outcome = self._next_sms_outcome or "delivered", None
+        sms = SimSms(next(self._sms_ids), ext, modem, phone, text, outcome=outcome)
+        self.sms[sms.id] = sms
+        self._spawn(self._sms_script(sms))
+        return JSONResponse({"id_sms": sms.id})
+
+    async def _check_sms(self, p: dict[str, str]) -> Response:
+        self._agent(p)  # any known agent may ask, not only the sender
+        modem = self._provider(p)
+        id_sms = p.get("id_sms", "")
+        sms = self.sms.get(int(id_sms)) if _UINT.fullmatch(id_sms) else None
+        if sms is None or sms.modem != modem:  # an id of another modem is no id here
+            raise _Invalid
+        if refused := self._modem_refusal(modem):
+            return refused
+        return JSONResponse({"sms_status": sms.status})
+
+    @staticmethod
+    def _provider(p: Mapping[str, str]) -> str:
+        modem = p.get("provider", "")
+        _check(_DIGITS.fullmatch(modem))
+        return modem
+
+    def _modem_refusal(self, number: str) -> Response | None:
+        """402 for a modem unknown or not connected, 403 for one asked too soon; None, and
+        the modem's wait restarted, when the request may go through."""
+        modem = self.modems.get(number)
+        if modem is None or not modem.connected:
+            return Response(status_code=402)
+        now = self.clock()
+        last = self._modem_last.get(number)
+        if last is not None and now - last < self.modem_interval:
+            return Response(status_code=403)
+        self._modem_last[number] = now
+        return None
+
     def _agent_detail(self, ext: str) -> SimAgent:
         """An agent a test added to ``agents`` alone gets the next free id, active."""
         detail = self.agent_details.get(ext)
@@ -689,6 +822,28 @@ class LiraxSimulator:
         await self._step()
         for ext, status in statuses:
             await self._post("staton", ext=ext, status=str(status))
+
+    async def _sms_script(self, sms: SimSms) -> None:
+        await self._step()
+        sms.status = SMS_DELIVERING
+        await self._step()
+        if sms.outcome == "expired":
+            sms.status = SMS_EXPIRED
+            return
+        sms.status = SMS_DELIVERED
+        await self._post("smsDelivered", id_sms=str(sms.id))
+
+    async def _sms_received_script(self, sms: SimReceivedSms) -> None:
+        await self._step()
+        # The page's table calls the id ``id``, its example ``id_sms``: both go, alike.
+        await self._post(
+            "smsReceived",
+            ani=sms.ani,
+            id=str(sms.id),
+            id_sms=str(sms.id),
+            provider=sms.modem,
+            text=sms.text,
+        )
 
     async def _after_kill(self, call: SimCall, script: asyncio.Task[None]) -> None:
         # Let the cancelled script unwind first so no webhook of it lands after ours.
@@ -809,6 +964,24 @@ class LiraxSimulator:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"outcome": body["outcome"]})
 
+    async def _sim_sms_received(self, request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+            id_sms = await self.receive_sms(
+                _str_field(body, "ani"), _str_field(body, "modem"), _str_field(body, "text")
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"id": id_sms})
+
+    async def _sim_next_sms_outcome(self, request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+            self.set_next_sms_outcome(_sms_outcome(body.get("outcome")))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"outcome": body["outcome"]})
+
     async def _sim_state(self, request: Request) -> Response:
         def shown(d: Delivery) -> dict[str, object]:
             # The state page needs no token, so it must not hand out the receiver's secret.
@@ -827,6 +1000,9 @@ class LiraxSimulator:
                 "black_ips": list(self.black_ips),
                 "agent_statuses": dict(self.agent_statuses),
                 "messages": [dataclasses.asdict(m) for m in self.messages],
+                "modems": [dataclasses.asdict(m) for m in self.modems.values()],
+                "sms": [dataclasses.asdict(s) for s in self.sms.values()],
+                "received_sms": [dataclasses.asdict(s) for s in self.received_sms],
             }
         )
 
@@ -852,3 +1028,9 @@ def _outcome(value: object) -> Outcome:
     if not isinstance(value, str) or value not in OUTCOMES:
         raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}")
     return cast(Outcome, value)
+
+
+def _sms_outcome(value: object) -> SmsOutcome:
+    if not isinstance(value, str) or value not in SMS_OUTCOMES:
+        raise ValueError(f"outcome must be one of {sorted(SMS_OUTCOMES)}")
+    return cast(SmsOutcome, value)

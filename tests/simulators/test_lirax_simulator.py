@@ -22,7 +22,10 @@ from callboard.simulators.lirax import (
     SimContact,
     SimDeal,
     SimMessage,
+    SimModem,
     SimNote,
+    SimReceivedSms,
+    SimSms,
     SimTask,
 )
 
@@ -33,6 +36,9 @@ EXTERNAL = "74950000000"
 CALLID = re.compile(r"[0-9A-F]{20}-[0-9]+")
 ANI = "19101234567"
 GOOD_DEAL = {"ext": "101", "ani": ANI, "name": "Подготовить Задание", "sum": "3030", "stage": "1"}
+MODEM = "380123456789"
+OTHER_MODEM = "380501112233"
+GOOD_SMS = {"ext": "101", "provider": MODEM, "phone": ANI, "text": "Подготовить Задание"}
 
 ANSWERED = [
     ("makecall_finished", None),
@@ -91,6 +97,25 @@ class Rig:
         assert response.status_code == 200
         id_deal: int = response.json()["id_deal"]
         return id_deal
+
+    async def send_sms(self, **params: str) -> httpx.Response:
+        return await self.command(cmd="sendSMS", **{**GOOD_SMS, **params})
+
+    async def sent_sms(self, **params: str) -> int:
+        response = await self.send_sms(**params)
+        assert response.status_code == 200, response.status_code
+        id_sms: int = response.json()["id_sms"]
+        return id_sms
+
+    async def check_sms(self, id_sms: int | str, **params: str) -> httpx.Response:
+        base = {"ext": "101", "provider": MODEM, "id_sms": str(id_sms)}
+        return await self.command(cmd="checkSMS", **{**base, **params})
+
+    async def sms_status(self, id_sms: int, **params: str) -> int:
+        response = await self.check_sms(id_sms, **params)
+        assert response.status_code == 200, response.status_code
+        status: int = response.json()["sms_status"]
+        return status
 
     def sequence(self) -> list[tuple[str, str | None]]:
         return [(h["cmd"], h.get("event")) for h in self.hooks]
@@ -1440,3 +1465,417 @@ async def test_state_shows_black_lists_statuses_and_messages(rig: Rig) -> None:
     assert state["black_ips"] == ["10.0.0.1"]
     assert state["agent_statuses"] == {"101": 1, "102": 2, "103": 0}
     assert state["messages"] == [{"ext": "101", "ani": ANI, "text": "hi"}]
+
+
+# -- GSM modem commands and webhooks -----------------------------------------------------------
+
+
+class Clock:
+    """Stands in for the simulator's monotonic clock."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Steps:
+    """Stands in for the simulator's step timer: a script's step ends when the test says so."""
+
+    def __init__(self, sim: LiraxSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.entered = 0
+        self._arrived = asyncio.Condition()
+        self._go = asyncio.Semaphore(0)
+        monkeypatch.setattr(sim, "_step", self._step)
+
+    async def _step(self) -> None:
+        async with self._arrived:
+            self.entered += 1
+            self._arrived.notify_all()
+        await self._go.acquire()
+
+    async def parked(self, count: int) -> None:
+        """Wait until the scripts have reached their ``count``-th step in all."""
+        async with asyncio.timeout(5), self._arrived:
+            await self._arrived.wait_for(lambda: self.entered >= count)
+
+    def release(self) -> None:
+        self._go.release()
+
+
+SMS_COMMANDS = [
+    {"cmd": "sendSMS", **GOOD_SMS},
+    {"cmd": "checkSMS", "ext": "101", "provider": MODEM, "id_sms": "1"},
+]
+
+
+@pytest.mark.parametrize("params", SMS_COMMANDS, ids=lambda p: p["cmd"])
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN.upper()])
+async def test_sms_commands_with_a_wrong_token_are_401(
+    rig: Rig, params: dict[str, str], token: str | None
+) -> None:
+    rig.sim.clock = clock = Clock(1000.0)
+    id_sms = await rig.sent_sms()
+    await rig.sim.wait_idle()
+    snapshot = repr(rig.sim.sms)
+    clock.now = 1005.0
+    data = params if token is None else {**params, "token": token}
+    response = await rig.client.post("/general", data=data)
+    assert (response.status_code, response.content) == (401, b"")
+    await rig.sim.wait_idle()
+    assert repr(rig.sim.sms) == snapshot
+    assert [h["cmd"] for h in rig.hooks] == ["smsDelivered"]
+    # The refused request did not take the modem's turn.
+    assert await rig.sms_status(id_sms) == 3
+
+
+@pytest.mark.parametrize("params", SMS_COMMANDS, ids=lambda p: p["cmd"])
+async def test_sms_commands_are_post_only(rig: Rig, params: dict[str, str]) -> None:
+    response = await rig.client.get("/general", params={"token": TOKEN, **params})
+    assert (response.status_code, response.content) == (400, b"")
+    await rig.sim.wait_idle()
+    assert rig.sim.sms == {}
+    assert rig.hooks == []
+
+
+async def test_there_is_one_connected_modem_by_default(rig: Rig) -> None:
+    assert rig.sim.modems == {MODEM: SimModem(MODEM, connected=True)}
+    assert rig.sim.modem_interval == 5.0
+
+
+async def test_send_sms_answers_increasing_ids_and_stores_the_sms(rig: Rig) -> None:
+    rig.sim.step_delay = 60
+    rig.sim.modem_interval = 0
+    first = await rig.send_sms()
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    assert first.json() == {"id_sms": 1}
+    second = await rig.send_sms(ext="102", phone="79123456789", text="second")
+    assert second.json() == {"id_sms": 2}
+    assert rig.sim.sms == {
+        1: SimSms(1, "101", MODEM, ANI, "Подготовить Задание", status=1),
+        2: SimSms(2, "102", MODEM, "79123456789", "second", status=1),
+    }
+    assert await rig.sms_status(1) == 1  # handed to the provider, nothing known yet
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ext", None),
+        ("ext", ""),
+        ("ext", "104"),
+        ("ext", "10a"),
+        ("ext", "١٠١"),
+        ("provider", None),
+        ("provider", ""),
+        ("provider", "+380123456789"),
+        ("provider", "380 123456789"),
+        ("provider", "٣٨٠١٢٣٤٥٦٧٨٩"),
+        ("phone", None),
+        ("phone", ""),
+        ("phone", "1234"),
+        ("phone", "1234567890123456"),
+        ("phone", "+19101234567"),
+        ("phone", "1910 123 45 67"),
+        ("text", None),
+        ("text", ""),
+        ("text", " \n"),
+    ],
+)
+async def test_send_sms_with_bad_parameters_is_400(rig: Rig, name: str, value: str | None) -> None:
+    params = {k: v for k, v in GOOD_SMS.items() if k != name}
+    if value is not None:
+        params[name] = value
+    response = await rig.command(cmd="sendSMS", **params)
+    assert (response.status_code, response.content) == (400, b"")
+    assert rig.sim.sms == {}
+    # A refused request does not take the modem's turn, even with the page's 5 seconds.
+    assert (await rig.send_sms()).status_code == 200
+
+
+@pytest.mark.parametrize("cause", ["unknown", "disconnected"])
+async def test_send_sms_through_a_modem_not_connected_is_402(rig: Rig, cause: str) -> None:
+    provider = "380999999999" if cause == "unknown" else MODEM
+    rig.sim.modems[MODEM].connected = cause == "unknown"
+    response = await rig.send_sms(provider=provider)
+    assert (response.status_code, response.content) == (402, b"")
+    await rig.sim.wait_idle()
+    assert rig.sim.sms == {}
+    assert rig.hooks == []
+
+
+@pytest.mark.parametrize("cause", ["removed", "disconnected"])
+async def test_check_sms_through_a_modem_not_connected_is_402(rig: Rig, cause: str) -> None:
+    rig.sim.modem_interval = 0
+    id_sms = await rig.sent_sms()
+    if cause == "removed":
+        del rig.sim.modems[MODEM]
+    else:
+        rig.sim.modems[MODEM].connected = False
+    response = await rig.check_sms(id_sms)
+    assert (response.status_code, response.content) == (402, b"")
+    rig.sim.modems[MODEM] = SimModem(MODEM)
+    assert (await rig.check_sms(id_sms)).status_code == 200
+
+
+async def test_modems_can_be_changed_by_tests(rig: Rig) -> None:
+    rig.sim.modems[OTHER_MODEM] = SimModem(OTHER_MODEM)
+    id_sms = await rig.sent_sms(provider=OTHER_MODEM)
+    assert rig.sim.sms[id_sms].modem == OTHER_MODEM
+    rig.sim.modems = {}
+    response = await rig.send_sms(provider=OTHER_MODEM)
+    assert response.status_code == 402
+
+
+async def test_a_second_request_to_a_modem_within_the_interval_is_403(rig: Rig) -> None:
+    rig.sim.step_delay = 60
+    rig.sim.modems[OTHER_MODEM] = SimModem(OTHER_MODEM)
+    id_sms = await rig.sent_sms()
+    again = await rig.send_sms()
+    assert (again.status_code, again.content) == (403, b"")
+    check = await rig.check_sms(id_sms)
+    assert (check.status_code, check.content) == (403, b"")
+    assert list(rig.sim.sms) == [id_sms]
+    # The wait is per modem.
+    assert (await rig.send_sms(provider=OTHER_MODEM)).status_code == 200
+
+
+async def test_a_modem_takes_requests_again_after_the_interval(rig: Rig) -> None:
+    rig.sim.modem_interval = 0.2
+    id_sms = await rig.sent_sms()
+    assert (await rig.check_sms(id_sms)).status_code == 403
+    await asyncio.sleep(0.25)
+    assert (await rig.check_sms(id_sms)).status_code == 200
+    assert (await rig.send_sms()).status_code == 403
+    await asyncio.sleep(0.25)
+    assert (await rig.send_sms()).status_code == 200
+
+
+async def test_only_accepted_requests_restart_a_modems_wait(rig: Rig) -> None:
+    rig.sim.clock = clock = Clock(1000.0)
+    id_sms = await rig.sent_sms()  # accepted at 1000
+    clock.now = 1004.9
+    assert (await rig.check_sms(id_sms)).status_code == 403
+    clock.now = 1005.0  # the interval exactly: the refusal at 1004.9 did not count
+    assert (await rig.check_sms(id_sms)).status_code == 200
+    clock.now = 1007.0
+    assert (await rig.check_sms(999)).status_code == 400
+    rig.sim.modems[MODEM].connected = False
+    assert (await rig.check_sms(id_sms)).status_code == 402
+    rig.sim.modems[MODEM].connected = True
+    clock.now = 1009.99
+    assert (await rig.check_sms(id_sms)).status_code == 403
+    clock.now = 1010.0  # five seconds after the last accepted one, at 1005
+    assert (await rig.send_sms()).status_code == 200
+
+
+async def test_check_sms_follows_the_sms_to_delivery_and_sms_delivered_is_posted(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = Steps(rig.sim, monkeypatch)
+    rig.sim.modem_interval = 0
+    id_sms = await rig.sent_sms()
+    await steps.parked(1)
+    assert await rig.sms_status(id_sms) == 1
+    steps.release()
+    await steps.parked(2)
+    assert await rig.sms_status(id_sms) == 2
+    assert rig.hooks == []
+    steps.release()
+    await rig.sim.wait_idle()
+    assert await rig.sms_status(id_sms) == 3
+    assert rig.sim.sms[id_sms].status == 3
+    assert rig.hooks == [
+        {"cmd": "smsDelivered", "id_sms": str(id_sms), "from_LiraX_token": HOOK_TOKEN}
+    ]
+    assert [(d.cmd, d.status_code) for d in rig.sim.deliveries] == [("smsDelivered", 200)]
+
+
+async def test_an_expired_sms_ends_at_4_without_sms_delivered(rig: Rig) -> None:
+    rig.sim.modem_interval = 0
+    rig.sim.set_next_sms_outcome("expired")
+    refused = await rig.send_sms(phone="1")
+    assert refused.status_code == 400  # a refused request leaves the outcome for the next
+    expired = await rig.sent_sms()
+    delivered = await rig.sent_sms()  # the outcome holds for one SMS only
+    await rig.sim.wait_idle()
+    assert rig.sim.sms[expired].outcome == "expired"
+    assert await rig.sms_status(expired) == 4
+    assert await rig.sms_status(delivered) == 3
+    assert rig.hooks == [
+        {"cmd": "smsDelivered", "id_sms": str(delivered), "from_LiraX_token": HOOK_TOKEN}
+    ]
+
+
+async def test_set_next_sms_outcome_refuses_unknown_outcomes(rig: Rig) -> None:
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        rig.sim.set_next_sms_outcome("lost")  # type: ignore[arg-type]
+
+
+async def test_next_sms_outcome_control(rig: Rig) -> None:
+    bad = await rig.client.post("/_sim/next-sms-outcome", json={"outcome": "lost"})
+    assert bad.status_code == 400
+    assert "outcome must be one of" in bad.json()["error"]
+    good = await rig.client.post("/_sim/next-sms-outcome", json={"outcome": "expired"})
+    assert (good.status_code, good.json()) == (200, {"outcome": "expired"})
+    id_sms = await rig.sent_sms()
+    await rig.sim.wait_idle()
+    assert rig.sim.sms[id_sms].status == 4
+    assert rig.hooks == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"id_sms": None},
+        {"id_sms": ""},
+        {"id_sms": "x"},
+        {"id_sms": "1.0"},
+        {"id_sms": " 1"},
+        {"id_sms": "-1"},
+        {"id_sms": "١"},
+        {"id_sms": "3"},  # unknown
+        {"id_sms": "2"},  # another modem's
+        {"ext": None},
+        {"ext": "104"},
+        {"ext": "10a"},
+        {"provider": None},
+        {"provider": ""},
+        {"provider": "+380123456789"},
+        {"provider": OTHER_MODEM},  # id 1 is not this modem's
+    ],
+)
+async def test_check_sms_with_bad_parameters_is_400(
+    rig: Rig, params: dict[str, str | None]
+) -> None:
+    rig.sim.modem_interval = 0
+    rig.sim.modems[OTHER_MODEM] = SimModem(OTHER_MODEM)
+    assert await rig.sent_sms() == 1
+    assert await rig.sent_sms(provider=OTHER_MODEM) == 2
+    base = {"ext": "101", "provider": MODEM, "id_sms": "1", **params}
+    sent = {k: v for k, v in base.items() if v is not None}
+    response = await rig.command(cmd="checkSMS", **sent)
+    assert (response.status_code, response.content) == (400, b"")
+
+
+async def test_check_sms_need_not_come_from_the_sender(rig: Rig) -> None:
+    rig.sim.step_delay = 60
+    rig.sim.modem_interval = 0
+    id_sms = await rig.sent_sms(ext="101")
+    assert await rig.sms_status(id_sms, ext="103") == 1
+
+
+async def test_receive_sms_posts_sms_received_with_both_id_spellings(rig: Rig) -> None:
+    rig.sim.modem_interval = 0
+    sent = await rig.sent_sms()
+    await rig.sim.wait_idle()
+    rig.hooks.clear()
+    id_sms = await rig.sim.receive_sms("38012345679", MODEM, "Привіт, ✓")
+    assert id_sms == sent + 1  # one sequence for both directions
+    await rig.sim.wait_idle()
+    assert rig.hooks == [
+        {
+            "cmd": "smsReceived",
+            "ani": "38012345679",
+            "id": str(id_sms),
+            "id_sms": str(id_sms),
+            "provider": MODEM,
+            "text": "Привіт, ✓",
+            "from_LiraX_token": HOOK_TOKEN,
+        }
+    ]
+    assert rig.sim.received_sms == [SimReceivedSms(id_sms, "38012345679", MODEM, "Привіт, ✓")]
+    # A received message is not one checkSMS knows.
+    assert (await rig.check_sms(id_sms)).status_code == 400
+
+
+async def test_receiving_does_not_take_the_modems_turn(rig: Rig) -> None:
+    await rig.sim.receive_sms("38012345679", MODEM, "hi")
+    assert (await rig.send_sms()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("ani", "modem", "error"),
+    [
+        ("", MODEM, "ani must be"),
+        ("+38012345679", MODEM, "ani must be"),
+        ("1234", MODEM, "ani must be"),
+        ("38012345679", "380999999999", "no connected modem"),
+        ("38012345679", "disconnected", "no connected modem"),
+    ],
+)
+async def test_receive_sms_refuses_bad_senders_and_modems(
+    rig: Rig, ani: str, modem: str, error: str
+) -> None:
+    rig.sim.modems["disconnected"] = SimModem("disconnected", connected=False)
+    with pytest.raises(ValueError, match=error):
+        await rig.sim.receive_sms(ani, modem, "hi")
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+    assert rig.sim.received_sms == []
+
+
+async def test_sms_received_control(rig: Rig) -> None:
+    body = {"ani": "38012345679", "modem": MODEM, "text": "Hello"}
+    response = await rig.client.post("/_sim/sms-received", json=body)
+    assert (response.status_code, response.json()) == (200, {"id": 1})
+    await rig.sim.wait_idle()
+    [hook] = rig.hooks
+    assert (hook["cmd"], hook["id"], hook["id_sms"], hook["text"]) == (
+        "smsReceived",
+        "1",
+        "1",
+        "Hello",
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"modem": MODEM, "text": "hi"},
+        {"ani": 38012345679, "modem": MODEM, "text": "hi"},
+        {"ani": "38012345679", "text": "hi"},
+        {"ani": "38012345679", "modem": MODEM},
+        {"ani": "38012345679", "modem": "380999999999", "text": "hi"},
+    ],
+)
+async def test_sms_received_control_rejects_bad_input(rig: Rig, body: object) -> None:
+    response = await rig.client.post("/_sim/sms-received", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    await rig.sim.wait_idle()
+    assert rig.hooks == []
+
+
+async def test_sms_received_control_wants_json(rig: Rig) -> None:
+    response = await rig.client.post("/_sim/sms-received", content=b"ani=1")
+    assert (response.status_code, response.json()) == (400, {"error": "body must be JSON"})
+
+
+async def test_state_shows_modems_and_sms(rig: Rig) -> None:
+    rig.sim.modem_interval = 0
+    rig.sim.modems[OTHER_MODEM] = SimModem(OTHER_MODEM, connected=False)
+    await rig.sent_sms()
+    await rig.sim.receive_sms("38012345679", MODEM, "hi")
+    await rig.sim.wait_idle()
+    state = (await rig.client.get("/_sim/state")).json()
+    assert state["modems"] == [
+        {"number": MODEM, "connected": True},
+        {"number": OTHER_MODEM, "connected": False},
+    ]
+    assert state["sms"] == [
+        {
+            "id": 1,
+            "ext": "101",
+            "modem": MODEM,
+            "phone": ANI,
+            "text": "Подготовить Задание",
+            "status": 3,
+            "outcome": "delivered",
+        }
+    ]
+    assert state["received_sms"] == [{"id": 2, "ani": "38012345679", "modem": MODEM, "text": "hi"}]
+    assert {d["form"]["from_LiraX_token"] for d in state["deliveries"]} == {"***"}
