@@ -59,6 +59,7 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
     public = address(api_socket)
     lirax_socket = bind(host, 0)
     lirax_token, lirax_hook = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    history_password = secrets.token_urlsafe(16)
     settings = parse_settings(
         {
             "server": {"host": host, "port": api_socket.getsockname()[1], "public_url": public},
@@ -70,6 +71,9 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
                     "base_url": f"{address(lirax_socket)}/general",
                     "token": lirax_token,
                     "webhook_token": lirax_hook,
+                    "history_url": address(lirax_socket),
+                    "history_login": "demo",
+                    "history_password": history_password,
                 },
             ],
         },
@@ -81,6 +85,8 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
         webhook_token=lirax_hook,
         webhook_url=f"{public}/webhooks/lirax-demo",
         step_delay=step_delay,
+        history_login="demo",
+        history_password=history_password,
     )
     return DemoRig(
         settings=settings,

@@ -31,6 +31,8 @@ class Vendor:
     forged_webhook: Callable[[], dict[str, Any]]
     # the final status of a call the simulator answers
     answered_final: str = "COMPLETED"
+    # more provider keys that point at the simulator, from its root URL
+    sim_urls: Callable[[str], dict[str, str]] = lambda root: {}
 
 
 def _lirax(webhook_url: str, step_delay: float) -> Vendor:
@@ -44,7 +46,13 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
         kind="lirax",
         simulator=sim,
         place_call={"agent": "101", "to": "+7 912 345-67-89"},
-        credentials={"token": "lirax-command-token", "webhook_token": "lirax-webhook-token"},
+        credentials={
+            "token": "lirax-command-token",
+            "webhook_token": "lirax-webhook-token",
+            "history_login": "api-user",
+            "history_password": "api-password",
+        },
+        sim_urls=lambda root: {"history_url": root},
         forged_webhook=lambda: {
             "data": {
                 "cmd": "record",
@@ -90,6 +98,7 @@ async def vendor_rig(
         "id": PROVIDER_ID,
         "kind": kind,
         "base_url": base_url(address(sim_sock)),
+        **vendor.sim_urls(address(sim_sock)),
         **vendor.credentials,
         **(credentials or {}),
     }

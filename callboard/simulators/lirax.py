@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, cast, get_args
 
 import httpx
@@ -25,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from callboard.simulators.lirax_history import HistoryCall, HistoryDesk
 
 __all__ = [
     "Delivery",
@@ -119,6 +121,8 @@ class SimCall:
     accepted_at: float | None = None
     id_makecall: str | None = None
     id_make2calls: str | None = None
+    duration: int | None = None  # set when the call has ended
+    recorded: bool = False
 
 
 @dataclass
@@ -345,6 +349,8 @@ class LiraxSimulator:
         external_number: str = "74950000000",
         modem_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        history_login: str = "api-user",
+        history_password: str = "api-password",  # noqa: S107 - a simulator's default
     ) -> None:
         self._token = token
         self._webhook_token = webhook_token
@@ -405,8 +411,17 @@ class LiraxSimulator:
             "sendSMS": self._send_sms,
             "checkSMS": self._check_sms,
         }
+        # Past calls for call history besides the ones played here; tests add to it.
+        self.history_calls: list[HistoryCall] = []
+        self.history = HistoryDesk(
+            login=history_login,
+            password=history_password,
+            calls=self._history,
+            clock=clock,
+        )
         self.app = Starlette(
             routes=[
+                *self.history.routes(),
                 Route("/general", self._general, methods=["GET", "POST"]),
                 Route("/_sim/inbound", self._sim_inbound, methods=["POST"]),
                 Route("/_sim/next-outcome", self._sim_next_outcome, methods=["POST"]),
@@ -418,6 +433,25 @@ class LiraxSimulator:
         )
 
     # -- public controls ---------------------------------------------------------------
+
+    def _history(self) -> list[HistoryCall]:
+        """The history: the calls given, and every call played here that has ended."""
+        played = [
+            HistoryCall(
+                call_id=c.callid,
+                # the simulated PBX keeps UTC, like a provider's default `timezone`
+                started_at=datetime.fromtimestamp(c.started_at, UTC).replace(tzinfo=None),
+                ani=self.external_number if c.direction == "out" else c.phone,
+                dnis=c.phone if c.direction == "out" else self.external_number,
+                outgoing=c.direction == "out",
+                connected=bool(c.duration),
+                duration=c.duration or 0,
+                record=f"{RECORDS_BASE}/{c.callid}.wav" if c.recorded else "",
+            )
+            for c in self.calls.values()
+            if c.duration is not None
+        ]
+        return [*self.history_calls, *played]
 
     def set_next_outcome(self, outcome: Outcome) -> None:
         """Make the next makeCall or make2Calls end this way; later ones are answered again."""
@@ -858,6 +892,7 @@ class LiraxSimulator:
             await self._hang_up(call, status="Success", duration=duration, recorded=False)
 
     async def _hang_up(self, call: SimCall, *, status: str, duration: int, recorded: bool) -> None:
+        call.duration, call.recorded = duration, recorded
         fields = {"duration": str(duration), "is_recorded": "1" if recorded else "0"}
         await self._event(call, "COMPLETED", status=status, **fields)
         await self._event(call, "CALL_COMPLETED", status=status, **fields)
