@@ -594,7 +594,7 @@ class LiraxSimulator:
         raw_date = p.get("date", "")
         _check(_is_task_date(raw_date))
         date = datetime.strptime(raw_date, "%Y-%m-%d %H:%M:%S")
-        now = datetime.fromtimestamp(time.time())
+        now = datetime.now(UTC).replace(tzinfo=None)  # the PBX keeps UTC (see _history)
         # The page: "later than the current date and less than two years ahead".
         _check(now < date < _two_years_after(now))
         task_type = p.get("type", "")

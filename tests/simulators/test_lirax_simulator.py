@@ -8,7 +8,7 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -530,7 +530,7 @@ async def test_aclose_stops_running_scripts(rig: Rig) -> None:
 
 
 def _task_date(delta: timedelta) -> str:
-    return (datetime.now() + delta).strftime("%Y-%m-%d %H:%M:%S")
+    return (datetime.now(UTC).replace(tzinfo=None) + delta).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _good_task() -> dict[str, str]:
@@ -715,7 +715,7 @@ async def test_create_task_accepts_dates_within_two_years(rig: Rig, delta: timed
 
 
 def _two_years_ahead(delta: timedelta) -> str:
-    now = datetime.now()
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         later = now.replace(year=now.year + 2)
     except ValueError:
