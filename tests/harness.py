@@ -8,7 +8,7 @@ import base64
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -63,7 +63,6 @@ class Api:
     settings: Settings
     http: httpx.AsyncClient
     key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def webhook_base(self) -> str:

@@ -25,14 +25,14 @@ class Vendor:
     simulator: Any
     # what placeCall needs besides `provider`, for a call the simulator answers
     place_call: dict[str, str]
-    # what each provider entry needs besides id/kind/base_url
+    # the provider keys that point at the simulator (base_url, ...), from its root URL
+    sim_urls: Callable[[str], dict[str, str]]
+    # what each provider entry needs besides id, kind and those URLs
     credentials: dict[str, str]
     # a webhook delivery with a forged credential: (method, path suffix, body, headers)
     forged_webhook: Callable[[], dict[str, Any]]
     # the final status of a call the simulator answers
     answered_final: str = "COMPLETED"
-    # more provider keys that point at the simulator, from its root URL
-    sim_urls: Callable[[str], dict[str, str]] = lambda root: {}
 
 
 def _lirax(webhook_url: str, step_delay: float) -> Vendor:
@@ -52,7 +52,7 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
             "history_login": "api-user",
             "history_password": "api-password",
         },
-        sim_urls=lambda root: {"history_url": root},
+        sim_urls=lambda root: {"base_url": f"{root}/general", "history_url": root},
         forged_webhook=lambda: {
             "data": {
                 "cmd": "record",
@@ -64,12 +64,9 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
     )
 
 
-def _lirax_base(sim_url: str) -> str:
-    return f"{sim_url}/general"
-
-
-VENDORS: dict[str, tuple[Callable[[str, float], Vendor], Callable[[str], str]]] = {
-    "lirax": (_lirax, _lirax_base),
+# kind -> the vendor's simulator and test data, given Callboard's webhook URL and a step delay
+VENDORS: dict[str, Callable[[str, float], Vendor]] = {
+    "lirax": _lirax,
 }
 
 
@@ -77,7 +74,6 @@ VENDORS: dict[str, tuple[Callable[[str, float], Vendor], Callable[[str], str]]] 
 class Rig:
     api: Api
     vendor: Vendor
-    sim_url: str
     provider_id: str = PROVIDER_ID
 
 
@@ -91,13 +87,11 @@ async def vendor_rig(
     key: str | None = None,
 ) -> AsyncIterator[Rig]:
     """The simulator of `kind` and a Callboard with one provider of that kind using it."""
-    make_vendor, base_url = VENDORS[kind]
     api_sock, sim_sock = bind("127.0.0.1", 0), bind("127.0.0.1", 0)
-    vendor = make_vendor(f"{address(api_sock)}/webhooks/{PROVIDER_ID}", step_delay)
+    vendor = VENDORS[kind](f"{address(api_sock)}/webhooks/{PROVIDER_ID}", step_delay)
     entry = {
         "id": PROVIDER_ID,
         "kind": kind,
-        "base_url": base_url(address(sim_sock)),
         **vendor.sim_urls(address(sim_sock)),
         **vendor.credentials,
         **(credentials or {}),
@@ -106,10 +100,10 @@ async def vendor_rig(
     config["providers"] = [entry, *config.get("providers", [])]
     try:
         async with (
-            serving(vendor.simulator.app, sim_sock) as sim_url,
+            serving(vendor.simulator.app, sim_sock),
             running_callboard(config, api_socket=api_sock, key=key) as api,
         ):
-            yield Rig(api=api, vendor=vendor, sim_url=sim_url)
+            yield Rig(api=api, vendor=vendor)
     finally:
         await vendor.simulator.aclose()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from callboard.domain.calls import CallEvent
@@ -26,9 +26,6 @@ class EventFilter:
         if self.call_id is not None and event.call_id != self.call_id:
             return False
         return self.phone is None or self.phone in event.phones
-
-    def scope(self) -> Collection[str] | None:
-        return self.provider_ids
 
 
 class EventBus(abc.ABC):

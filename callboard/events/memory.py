@@ -60,7 +60,7 @@ class MemoryBus(EventBus):
                 while True:
                     batch = await self._log.events_after(
                         last or 0,
-                        provider_ids=where.scope(),
+                        provider_ids=where.provider_ids,
                         call_id=where.call_id,
                         phone=where.phone,
                         limit=_REPLAY_BATCH,

@@ -69,14 +69,6 @@ def parse_options(options_type: type[T], raw: Mapping[str, Any]) -> T:
     return options_type(**values)
 
 
-def describe_options(options_type: type[ProviderOptions]) -> list[tuple[str, str, bool]]:
-    """(key, doc, required) for each key, for the README and `--help`."""
-    return [
-        (f.name, f.metadata.get("doc", ""), f.default is dataclasses.MISSING)
-        for f in dataclasses.fields(options_type)
-    ]
-
-
 def _expected_type(f: dataclasses.Field[Any]) -> type | tuple[type, ...] | None:
     annotation = str(f.type)
     if annotation.startswith("str"):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from tests.harness import Api, running_callboard
-
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 class Lirax:

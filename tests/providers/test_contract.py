@@ -100,7 +100,7 @@ async def test_vendor_down_is_provider_unavailable() -> None:
 
 
 async def test_wrong_credentials_are_a_clear_user_error() -> None:
-    for kind, (make_vendor, _) in sorted(VENDORS.items()):
+    for kind, make_vendor in sorted(VENDORS.items()):
         wrong = {k: f"wrong-{v}" for k, v in make_vendor("http://x", 1).credentials.items()}
         async with vendor_rig(kind, credentials=wrong) as rig:
             if Capability.PLACE_CALL not in provider_class(kind).capabilities:
