@@ -46,10 +46,11 @@ class CallboardGraphQL(GraphQL[Context, None]):
         self.runtime: Runtime | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not _wants_graphiql(Request(scope)):
+        request = Request(scope) if scope["type"] == "http" else None
+        if request is not None and not _wants_graphiql(request):
             # Refused before the body is read: no key, no work.
             try:
-                caller = authenticate(self.settings, Request(scope).headers.get("authorization"))
+                caller = authenticate(self.settings, request.headers.get("authorization"))
             except Unauthenticated as exc:
                 response = JSONResponse(
                     {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},

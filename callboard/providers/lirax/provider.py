@@ -204,15 +204,13 @@ class LiraxProvider(Provider):
 
     async def _modem_command(self, cmd: str, params: dict[str, str | None]) -> dict[str, Any]:
         modem = params["provider"] or ""
-        for attempt in range(2):
+        try:
             async with self._pacer.turn(modem):
-                try:
-                    return await self._client.command(cmd, params)
-                except ModemBusy:
-                    # Someone else (another integration) used the modem: one more turn.
-                    if attempt:
-                        raise
-        raise AssertionError("unreachable")
+                return await self._client.command(cmd, params)
+        except ModemBusy:
+            # Someone else (another integration) used the modem: one more turn, the last.
+            async with self._pacer.turn(modem):
+                return await self._client.command(cmd, params)
 
     async def call_history(self, query: HistoryQuery) -> list[CallSignal]:
         if self._history is None:
