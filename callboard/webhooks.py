@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from callboard.domain.sms import Sms
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 from callboard.runtime import Runtime
+from callboard.store.agents import record_statuses
+from callboard.store.sms import apply_sms
 
 __all__ = ["MAX_BODY", "receive_webhook"]
 
@@ -51,6 +55,12 @@ async def receive_webhook(request: Request) -> Response:
             delivery.client_ip,
         )
         return Response(rejected.body, rejected.status_code, media_type=rejected.media_type)
+    changed_sms: list[Sms] = []
+
+    async def also(conn: AsyncConnection) -> None:
+        await record_statuses(conn, outcome.agent_statuses)
+        changed_sms.extend(await apply_sms(conn, provider_id, outcome.sms))
+
     events = await runtime.store.calls.ingest_webhook(
         provider_id,
         outcome.dedup_key,
@@ -58,15 +68,13 @@ async def receive_webhook(request: Request) -> Response:
         outcome.signals,
         delivery.received_at,
         runtime.bus.publish,
+        also=also,
     )
     if events is None:
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
     else:
-        if outcome.agent_statuses:
-            await runtime.store.agent_statuses.record(outcome.agent_statuses)
-            runtime.agent_statuses.publish(outcome.agent_statuses)
-        if outcome.sms:
-            runtime.sms.publish(await runtime.store.sms.apply(provider_id, outcome.sms))
+        runtime.agent_statuses.publish(outcome.agent_statuses)
+        runtime.sms.publish(changed_sms)
     body = outcome.body
     if outcome.contact_lookup is not None:
         # Answered even for a resend: the vendor is still waiting for the name.

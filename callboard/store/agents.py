@@ -6,12 +6,12 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.store.tables import agent_statuses
 
-__all__ = ["AgentStatusBook"]
+__all__ = ["AgentStatusBook", "record_statuses"]
 
 
 class AgentStatusBook:
@@ -19,25 +19,8 @@ class AgentStatusBook:
         self._engine = engine
 
     async def record(self, statuses: Sequence[AgentStatus]) -> None:
-        """Keep each status unless a later one is already known (deliveries can overtake)."""
-        if not statuses:
-            return
         async with self._engine.begin() as conn:
-            for status in statuses:
-                values = {
-                    "provider_id": status.provider_id,
-                    "agent": status.agent,
-                    "status_id": status.status_id,
-                    "state": status.state.value,
-                    "updated_at": status.updated_at,
-                }
-                statement = sqlite_insert(agent_statuses).values(values)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["provider_id", "agent"],
-                    set_=values,
-                    where=agent_statuses.c.updated_at <= status.updated_at,
-                )
-                await conn.execute(statement)
+            await record_statuses(conn, statuses)
 
     async def current(self, provider_ids: Collection[str]) -> list[AgentStatus]:
         query = (
@@ -51,3 +34,22 @@ class AgentStatusBook:
             AgentStatus(r.provider_id, r.agent, r.status_id, AgentState(r.state), r.updated_at)
             for r in rows
         ]
+
+
+async def record_statuses(conn: AsyncConnection, statuses: Sequence[AgentStatus]) -> None:
+    """Keep each status unless a later one is already known (deliveries can overtake)."""
+    for status in statuses:
+        values = {
+            "provider_id": status.provider_id,
+            "agent": status.agent,
+            "status_id": status.status_id,
+            "state": status.state.value,
+            "updated_at": status.updated_at,
+        }
+        statement = sqlite_insert(agent_statuses).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["provider_id", "agent"],
+            set_=values,
+            where=agent_statuses.c.updated_at <= status.updated_at,
+        )
+        await conn.execute(statement)

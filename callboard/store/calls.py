@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,8 +60,14 @@ class CallLog:
         signals: Iterable[CallSignal],
         received_at: datetime,
         publish: Publish,
+        *,
+        also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
     ) -> list[CallEvent] | None:
-        """Store one delivery and its events in one transaction; None if it came before."""
+        """Store one delivery and its events in one transaction; None if it came before.
+
+        `also` writes the rest of what the delivery says (agent statuses, messages) in the
+        same transaction: a delivery is stored whole or not at all.
+        """
         signals = list(signals)
         async with self._lock:
             try:
@@ -73,6 +79,8 @@ class CallLog:
                         _, event = await _apply(conn, provider_id, signal, None)
                         if event:
                             events.append(event)
+                    if also is not None:
+                        await also(conn)
                     await conn.execute(
                         insert(webhook_deliveries).values(
                             provider_id=provider_id,

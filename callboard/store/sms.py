@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import RowMapping, and_, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_sms_status
 from callboard.store.tables import sms
 
-__all__ = ["SmsBox"]
+__all__ = ["SmsBox", "apply_sms"]
 
 
 class SmsBox:
@@ -20,11 +21,8 @@ class SmsBox:
         self._engine = engine
 
     async def add(self, message: Sms) -> Sms:
-        values = dataclasses.asdict(message)
-        values["direction"] = message.direction.value
-        values["status"] = message.status.value
         async with self._engine.begin() as conn:
-            await conn.execute(insert(sms).values(values))
+            await conn.execute(insert(sms).values(_values(message)))
         return message
 
     async def get_many(self, ids: Sequence[str]) -> list[Sms | None]:
@@ -34,55 +32,61 @@ class SmsBox:
         return [found.get(i) for i in ids]
 
     async def apply(self, provider_id: str, signals: Sequence[SmsSignal]) -> list[Sms]:
-        """Fold what the vendor said into the stored messages; the ones that changed."""
-        changed = []
         async with self._engine.begin() as conn:
-            for signal in signals:
-                direction = (
-                    SmsDirection.INBOUND
-                    if signal.status is SmsStatus.RECEIVED
-                    else SmsDirection.OUTBOUND
-                )
-                where = and_(
-                    sms.c.provider_id == provider_id,
-                    sms.c.direction == direction.value,
-                    sms.c.vendor_id == signal.vendor_id,
-                )
-                newest = select(sms).where(where).order_by(sms.c.created_at.desc()).limit(1)
-                row = (await conn.execute(newest)).first()
-                if row is None:
-                    if direction is SmsDirection.OUTBOUND:
-                        continue  # a status for a message not sent through Callboard
-                    message = Sms(
-                        id=str(uuid.uuid4()),
-                        provider_id=provider_id,
-                        direction=direction,
-                        modem=signal.modem or "",
-                        phone=signal.phone or "",
-                        text=signal.text or "",
-                        status=SmsStatus.RECEIVED,
-                        created_at=signal.occurred_at,
-                        updated_at=signal.occurred_at,
-                        vendor_id=signal.vendor_id,
-                    )
-                    values = dataclasses.asdict(message)
-                    values.update(direction=direction.value, status=message.status.value)
-                    await conn.execute(insert(sms).values(values))
-                    changed.append(message)
-                    continue
-                current = _to_sms(row._mapping)
-                status = next_sms_status(current.status, signal.status)
-                if status is current.status:
-                    continue
-                await conn.execute(
-                    update(sms)
-                    .where(sms.c.id == current.id)
-                    .values(status=status.value, updated_at=signal.occurred_at)
-                )
-                changed.append(
-                    dataclasses.replace(current, status=status, updated_at=signal.occurred_at)
-                )
-        return changed
+            return await apply_sms(conn, provider_id, signals)
+
+
+async def apply_sms(
+    conn: AsyncConnection, provider_id: str, signals: Sequence[SmsSignal]
+) -> list[Sms]:
+    """Fold what the vendor said into the stored messages; the ones that changed."""
+    changed = []
+    for signal in signals:
+        direction = (
+            SmsDirection.INBOUND if signal.status is SmsStatus.RECEIVED else SmsDirection.OUTBOUND
+        )
+        where = and_(
+            sms.c.provider_id == provider_id,
+            sms.c.direction == direction.value,
+            sms.c.vendor_id == signal.vendor_id,
+        )
+        newest = select(sms).where(where).order_by(sms.c.created_at.desc()).limit(1)
+        row = (await conn.execute(newest)).first()
+        if row is None:
+            if direction is SmsDirection.OUTBOUND:
+                continue  # a status for a message not sent through Callboard
+            message = Sms(
+                id=str(uuid.uuid4()),
+                provider_id=provider_id,
+                direction=direction,
+                modem=signal.modem or "",
+                phone=signal.phone or "",
+                text=signal.text or "",
+                status=SmsStatus.RECEIVED,
+                created_at=signal.occurred_at,
+                updated_at=signal.occurred_at,
+                vendor_id=signal.vendor_id,
+            )
+            await conn.execute(insert(sms).values(_values(message)))
+            changed.append(message)
+            continue
+        current = _to_sms(row._mapping)
+        status = next_sms_status(current.status, signal.status)
+        if status is current.status:
+            continue
+        await conn.execute(
+            update(sms)
+            .where(sms.c.id == current.id)
+            .values(status=status.value, updated_at=signal.occurred_at)
+        )
+        changed.append(dataclasses.replace(current, status=status, updated_at=signal.occurred_at))
+    return changed
+
+
+def _values(message: Sms) -> dict[str, Any]:
+    values = dataclasses.asdict(message)
+    values.update(direction=message.direction.value, status=message.status.value)
+    return values
 
 
 def _to_sms(row: RowMapping) -> Sms:

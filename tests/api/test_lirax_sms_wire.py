@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 
+from callboard import webhooks
 from tests.api.conftest import Lirax
 from tests.harness import Api, next_event
 
@@ -110,3 +113,37 @@ async def test_an_incoming_sms_with_the_pages_typos(rig: tuple[Api, Lirax]) -> N
     assert received["status"] == "RECEIVED"
     assert received["text"] == "Hello"
     assert received["phone"] == "38012345679"  # a digit short: kept as written
+
+
+async def test_a_delivery_that_fails_midway_is_not_half_stored(
+    rig: tuple[Api, Lirax], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SMS of a delivery is written in the delivery's own transaction: if that fails,
+    nothing is kept, the vendor gets an error and its resend is processed in full."""
+    api, _ = rig
+    real = webhooks.apply_sms
+    failures = iter([RuntimeError("disk full")])
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        for failure in failures:
+            raise failure
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(webhooks, "apply_sms", flaky)
+    hook = {
+        **HOOK,
+        "cmd": "smsReceived",
+        "id": "9",
+        "ani": "79161234567",
+        "provider": "380112345678",
+        "text": "again",
+    }
+    first = await api.http.post(f"{api.webhook_base}/crm", data=hook)
+    assert first.status_code == 500
+    async with api.subscription(EVENTS) as events:
+        pending = asyncio.ensure_future(next_event(events))
+        await asyncio.sleep(0.5)
+        second = await api.http.post(f"{api.webhook_base}/crm", data=hook)
+        assert second.status_code == 200  # not taken for a resend of a stored delivery
+        received = (await pending)["smsEvents"]
+    assert received["text"] == "again"
