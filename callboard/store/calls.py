@@ -207,20 +207,21 @@ async def _apply(
     conn: AsyncConnection, provider_id: str, signal: CallSignal, new_id: str | None
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
-    call = await _find(conn, provider_id, signal.refs)
-    if call is None:
-        call = Call(
-            id=new_id or str(uuid.uuid4()),
-            provider_id=provider_id,
-            direction=signal.direction or CallDirection.INBOUND,
-            status=signal.status or CallStatus.QUEUED,
-            created_at=signal.occurred_at,
-        )
-        result = await conn.execute(insert(calls).values(_row(call)))
-        call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
+    found = await _find(conn, provider_id, signal.refs)
+    call = found or Call(
+        id=new_id or str(uuid.uuid4()),
+        provider_id=provider_id,
+        direction=signal.direction or CallDirection.INBOUND,
+        status=signal.status or CallStatus.QUEUED,
+        created_at=signal.occurred_at,
+    )
     news = is_news(call, signal)
     call = apply_signal(call, signal)
-    await conn.execute(update(calls).where(calls.c.id == call.id).values(_row(call)))
+    if found is None:  # one write either way, on every webhook
+        result = await conn.execute(insert(calls).values(_row(call)))
+        call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
+    else:
+        await conn.execute(update(calls).where(calls.c.id == call.id).values(_row(call)))
     await _link(conn, provider_id, signal.refs, call.id)
     if not news:
         return call, None
