@@ -166,21 +166,19 @@ async def test_create_and_update_a_deal(rig: tuple[Api, Lirax]) -> None:
         "sum": "3030",
         "stage": "1",
     }
-    updated = await api.query(
-        UPDATE,
-        {
-            "i": {
-                "provider": "crm",
-                "id": "1910",
-                "agent": "101",
-                "phone": "+79123456789",
-                "name": "Order",
-                "amount": 3030,
-                "stage": 2,
-                "status": "WON",
-            }
-        },
-    )
+    won = {
+        "i": {
+            "provider": "crm",
+            "id": "1910",
+            "agent": "101",
+            "phone": "+79123456789",
+            "name": "Order",
+            "amount": 3030,
+            "stage": 2,
+            "status": "WON",
+        }
+    }
+    updated = await api.query(UPDATE, won)
     assert updated["updateDeal"]["deal"] == {"id": "1910", "status": "WON"}
     assert sent(lirax) == {
         "cmd": "updateDeal",
@@ -193,21 +191,7 @@ async def test_create_and_update_a_deal(rig: tuple[Api, Lirax]) -> None:
         "status": "1",
     }
     lirax.replies["updateDeal"] = httpx.Response(400)
-    refused = await api.query(
-        UPDATE,
-        {
-            "i": {
-                "provider": "crm",
-                "id": "1910",
-                "agent": "101",
-                "phone": "+79123456789",
-                "name": "Order",
-                "amount": 3030,
-                "stage": 2,
-                "status": "WON",
-            }
-        },
-    )
+    refused = await api.query(UPDATE, won)
     assert "nothing changed" in refused["updateDeal"]["userErrors"][0]["message"]
 
 
