@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
 from callboard.domain.errors import Unauthenticated
@@ -41,6 +42,9 @@ class CallboardGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             connection_init_wait_timeout=timedelta(seconds=10),
+            # Audio files for createAudioRecord (the GraphQL multipart request spec). Safe
+            # from cross-site forms: every request needs the Authorization header.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.runtime: Runtime | None = None
@@ -70,7 +74,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             caller = request.scope.get("state", {}).get("caller")
         return Context(
             runtime=self.runtime,
-            loaders=Loaders(self.runtime.store, cache=not isinstance(request, WebSocket)),
+            loaders=Loaders(self.runtime, cache=not isinstance(request, WebSocket)),
             caller=caller,
             request=request,
             response=response,
@@ -123,12 +127,19 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[
+            *(
+                # The client address the webhook allow-lists see: the peer's, or behind a
+                # configured proxy the right-most address that proxy vouches for.
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted))]
+                if (trusted := settings.server.trusted_proxies)
+                else []
+            ),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.server.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from callboard.app import create_app
 from callboard.settings import Settings, parse_settings
 from callboard.simulators.lirax import LiraxSimulator
+from callboard.simulators.zvonobot import ZvonobotSimulator
 
 __all__ = ["DemoRig", "build_demo", "run_demo"]
 
@@ -52,12 +53,14 @@ class DemoRig:
     api_socket: socket.socket
     simulators: list[tuple[str, Any, socket.socket]]
     lirax: LiraxSimulator
+    zvonobot: ZvonobotSimulator
 
 
 def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float = 1.5) -> DemoRig:
     api_socket = bind(host, port)
     public = address(api_socket)
-    lirax_socket = bind(host, 0)
+    lirax_socket, zvonobot_socket = bind(host, 0), bind(host, 0)
+    zvonobot_key = secrets.token_urlsafe(16)
     lirax_token, lirax_hook = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     history_password = secrets.token_urlsafe(16)
     settings = parse_settings(
@@ -75,6 +78,15 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
                     "history_login": "demo",
                     "history_password": history_password,
                 },
+                {
+                    "id": "zvonobot-demo",
+                    "kind": "zvonobot",
+                    "base_url": address(zvonobot_socket),
+                    "api_key": zvonobot_key,
+                    # The simulator posts from this machine, not from Zvonobot's address.
+                    "allowed_ips": ["127.0.0.0/8", "::1"],
+                    "moderation_lifted": True,
+                },
             ],
         },
         source="<demo>",
@@ -88,21 +100,33 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
         history_login="demo",
         history_password=history_password,
     )
+    zvonobot = ZvonobotSimulator(zvonobot_key, step_delay=step_delay)
     return DemoRig(
         settings=settings,
         app=create_app(settings),
         api_socket=api_socket,
-        simulators=[("LiraX", lirax.app, lirax_socket)],
+        simulators=[
+            ("LiraX", lirax.app, lirax_socket),
+            ("Zvonobot", zvonobot.app, zvonobot_socket),
+        ],
         lirax=lirax,
+        zvonobot=zvonobot,
     )
 
 
 async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = None) -> None:
     servers = [
-        (uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")), sock)
+        (
+            uvicorn.Server(
+                uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
+            ),
+            sock,
+        )
         for _, app, sock in rig.simulators
     ]
-    api = uvicorn.Server(uvicorn.Config(rig.app, log_level="info", lifespan="on"))
+    api = uvicorn.Server(
+        uvicorn.Config(rig.app, log_level="info", lifespan="on", proxy_headers=False)
+    )
     if announce:
         announce(_banner(rig))
     try:
@@ -112,6 +136,7 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
         )
     finally:
         await rig.lirax.aclose()
+        await rig.zvonobot.aclose()
 
 
 def _banner(rig: DemoRig) -> str:

@@ -46,6 +46,9 @@ class ServerSettings:
     public_url: str = ""  # defaults to http://host:port
     default_region: str = "RU"
     cors_origins: tuple[str, ...] = ()
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default,
+    # so a webhook's source address is the connecting peer's.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_loopback(self) -> bool:
@@ -203,6 +206,15 @@ class _Reader:
             if key in raw and not isinstance(raw[key], wanted):
                 raise self.fail(f"[server] {key}", f"must be {expected}")
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+        raw["trusted_proxies"] = tuple(raw.get("trusted_proxies", ()))
+        for proxy in raw["trusted_proxies"]:
+            try:
+                ipaddress.ip_network(str(proxy), strict=False)
+            except ValueError:
+                raise self.fail(
+                    "[server] trusted_proxies",
+                    f"'{proxy}' is not an IP address or network, e.g. 10.0.0.0/8",
+                ) from None
         server = ServerSettings(**raw)
         if not 0 <= server.port <= 65535:
             raise self.fail("[server] port", "must be between 0 and 65535")

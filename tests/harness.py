@@ -29,7 +29,9 @@ LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
 async def serving(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterator[str]:
     """Run `app` under uvicorn on a loopback socket; yields its base URL."""
     sock = sock or bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
+    )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -14,6 +14,7 @@ import httpx
 
 from callboard.demo import address, bind
 from callboard.simulators.lirax import LiraxSimulator
+from callboard.simulators.zvonobot import ZvonobotSimulator
 from tests.harness import Api, running_callboard, serving
 
 PROVIDER_ID = "vendor-under-test"
@@ -26,7 +27,7 @@ class Vendor:
     # what placeCall needs besides `provider`, for a call the simulator answers
     place_call: dict[str, str]
     # the provider keys that point at the simulator (base_url, ...), from its root URL
-    sim_urls: Callable[[str], dict[str, str]]
+    sim_urls: Callable[[str], dict[str, Any]]
     # what each provider entry needs besides id, kind and those URLs
     credentials: dict[str, str]
     # a webhook delivery with a forged credential: (method, path suffix, body, headers)
@@ -64,9 +65,27 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
     )
 
 
+def _zvonobot(webhook_url: str, step_delay: float) -> Vendor:
+    # Zvonobot is told its webhook URL with every call, not once.
+    sim = ZvonobotSimulator(api_key="zvonobot-api-key", step_delay=step_delay, resend_delay=0.05)
+    return Vendor(
+        kind="zvonobot",
+        simulator=sim,
+        place_call={},
+        credentials={"api_key": "zvonobot-api-key"},
+        # The simulator posts from loopback, not from Zvonobot's address.
+        sim_urls=lambda root: {"base_url": root, "allowed_ips": ["127.0.0.1", "::1"]},
+        forged_webhook=lambda: {
+            "params": {"key": "forged"},
+            "json": {"id": 1001, "calls": [{"phone": "79123456789", "status": "finished"}]},
+        },
+    )
+
+
 # kind -> the vendor's simulator and test data, given Callboard's webhook URL and a step delay
 VENDORS: dict[str, Callable[[str, float], Vendor]] = {
     "lirax": _lirax,
+    "zvonobot": _zvonobot,
 }
 
 
@@ -82,7 +101,7 @@ async def vendor_rig(
     kind: str,
     *,
     step_delay: float = 0.05,
-    credentials: dict[str, str] | None = None,
+    credentials: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
     key: str | None = None,
 ) -> AsyncIterator[Rig]:

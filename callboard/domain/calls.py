@@ -120,6 +120,13 @@ class CallSignal:
     recording_url: str | None = None
     control_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # Vendors that report their own times (Zvonobot: Unix seconds per phase) set these
+    # and `exact_times`: then `occurred_at` is only when the report came, and a call not
+    # yet dialled has no start time.
+    exact_times: bool = False
+    started_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
 def is_news(call: Call, signal: CallSignal) -> bool:
@@ -147,6 +154,12 @@ def next_status(current: CallStatus, reported: CallStatus | None) -> CallStatus:
 def apply_signal(call: Call, signal: CallSignal) -> Call:
     """The call after `signal`: fills what was unknown, never forgets what was known."""
     at = signal.occurred_at
+    if signal.exact_times:
+        started, answered, ended = signal.started_at, signal.answered_at, signal.ended_at
+    else:
+        started = at
+        answered = at if signal.kind is CallEventKind.ANSWERED else None
+        ended = at if signal.kind in _ENDING_KINDS else None
     return dataclasses.replace(
         call,
         status=next_status(call.status, signal.status),
@@ -154,9 +167,9 @@ def apply_signal(call: Call, signal: CallSignal) -> Call:
         from_number=call.from_number or signal.from_number,
         to_number=call.to_number or signal.to_number,
         agent=call.agent or signal.agent,
-        started_at=call.started_at or at,
-        answered_at=call.answered_at or (at if signal.kind is CallEventKind.ANSWERED else None),
-        ended_at=call.ended_at or (at if signal.kind in _ENDING_KINDS else None),
+        started_at=call.started_at or started,
+        answered_at=call.answered_at or answered,
+        ended_at=call.ended_at or ended,
         duration_seconds=signal.duration_seconds
         if signal.duration_seconds is not None
         else call.duration_seconds,

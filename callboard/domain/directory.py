@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,23 @@ class PhoneNumber:
     provider_id: str
     number: str  # E.164 where it parses
     name: str | None = None
+    number_id: str | None = None  # the vendor's id for it
+    shared: bool | None = None  # one of the vendor's common numbers, not the account's own
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ModerationStatus(enum.Enum):
+    """Whether a vendor lets a message be played: calls using a PENDING or REJECTED
+    record do not start."""
+
+    NOT_REQUIRED = "NOT_REQUIRED"
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+    @property
+    def blocks_calls(self) -> bool:
+        return self in (ModerationStatus.PENDING, ModerationStatus.REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +48,13 @@ class AudioRecord:
     provider_id: str
     record_id: str
     name: str | None = None
-    moderation_status: str | None = None
+    moderation_status: ModerationStatus | None = None
+    moderator_comment: str | None = None
+    text: str | None = None  # what a text-to-speech record says
+    url: str | None = None
     cost: float | None = None
+    created_at: datetime | None = None
+    deleted_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,8 +19,8 @@ import httpx
 from callboard.domain.calls import Call, CallDirection, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
-from callboard.domain.directory import Contact
-from callboard.domain.errors import Unsupported
+from callboard.domain.directory import AudioRecord, Contact, PhoneNumber
+from callboard.domain.errors import CallboardError, Unsupported
 from callboard.domain.history import HistoryQuery
 from callboard.domain.pbx import (
     Agent,
@@ -30,15 +30,25 @@ from callboard.domain.pbx import (
     DealStage,
     Shop,
 )
+from callboard.domain.robocalls import (
+    Balance,
+    Language,
+    Notice,
+    RobocallDetails,
+    RobocallRequest,
+    RobocallTemplate,
+)
 from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
+    "AudioFile",
     "ConnectPartiesRequest",
     "PlaceCallRequest",
     "PlacedCall",
     "Provider",
     "ProviderContext",
+    "StartedCalls",
     "WebhookDelivery",
     "WebhookOutcome",
     "WebhookRejected",
@@ -92,6 +102,32 @@ class PlacedCall:
     to_number: str | None = None
     agent: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    refs: tuple[str, ...] = ()  # more vendor ids that name the call (webhooks use them)
+    # The vendor reports the call's times itself (a robocall may be dialled hours later):
+    # being accepted is not the call's start.
+    vendor_times: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCalls:
+    """What came of a request that starts calls, maybe sent in several parts: the calls
+    the vendor accepted, and why the other parts were not (each an error naming them)."""
+
+    calls: list[PlacedCall]
+    record_cost: float | None = None
+    failures: list[CallboardError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFile:
+    """An uploaded sound file, read into memory (records are a few megabytes at most)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"<AudioFile {self.filename!r} {len(self.content)} bytes>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +265,55 @@ class Provider:
 
     async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
         raise self._unsupported("message agents")
+
+    async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
+        raise self._unsupported("start robocalls")
+
+    async def robocall_calls(
+        self, vendor_ids: Sequence[str], *, template: bool
+    ) -> list[CallSignal]:
+        """The vendor's current state of these calls (those it knows), one signal each."""
+        raise self._unsupported("read robocalls")
+
+    async def reschedule_robocalls(self, plan: Sequence[tuple[Call, datetime]]) -> list[str]:
+        """Move planned calls to new times; the vendor ids of those moved."""
+        raise self._unsupported("reschedule robocalls")
+
+    async def cancel_robocalls(self, calls: Sequence[Call]) -> list[str]:
+        """Remove planned calls; the vendor ids of those removed."""
+        raise self._unsupported("cancel robocalls")
+
+    def robocall_notices(self, request: RobocallRequest) -> list[Notice]:
+        """What the client should know before these calls start (e.g. moderation)."""
+        return []
+
+    def robocall_details(self, call: Call) -> RobocallDetails | None:
+        """What the vendor's last payload says beyond the common fields (pure)."""
+        return None
+
+    async def robocall_templates(self, *, only_moderated: bool) -> list[RobocallTemplate]:
+        raise self._unsupported("list robocall templates")
+
+    async def languages(self) -> list[Language]:
+        raise self._unsupported("list languages")
+
+    async def create_audio_record(
+        self, *, name: str, text: str | None, file: AudioFile | None
+    ) -> AudioRecord:
+        raise self._unsupported("keep audio records")
+
+    async def remove_audio_records(self, record_ids: Sequence[str]) -> list[AudioRecord]:
+        raise self._unsupported("keep audio records")
+
+    async def numbers(self, *, include_shared: bool) -> list[PhoneNumber]:
+        raise self._unsupported("list numbers")
+
+    async def balance(self) -> Balance:
+        raise self._unsupported("report a balance")
+
+    async def verify_phone(self, phone: str, pin: str) -> None:
+        """Call `phone` from a number ending in `pin` (FlashOnCall)."""
+        raise self._unsupported("verify phones")
 
     def contact_answer(self, contact: Contact | None, phone: str) -> bytes:
         """The body answering a `contact_lookup` outcome; `contact` None when unknown."""

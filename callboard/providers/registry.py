@@ -17,6 +17,7 @@ ENTRY_POINT_GROUP = "callboard.providers"
 
 DRIVERS: dict[str, tuple[str, str]] = {
     "lirax": ("callboard.providers.lirax.provider", "LiraxProvider"),
+    "zvonobot": ("callboard.providers.zvonobot.provider", "ZvonobotProvider"),
 }
 
 

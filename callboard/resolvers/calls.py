@@ -7,14 +7,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from callboard.auth import Caller
 from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
-from callboard.domain.errors import NotFound, ProviderTimeout
+from callboard.domain.errors import CallboardError, NotFound, ProviderTimeout
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
 from callboard.providers.base import (
@@ -22,17 +22,20 @@ from callboard.providers.base import (
     PlaceCallRequest,
     PlacedCall,
     Provider,
+    StartedCalls,
 )
 from callboard.resolvers.providers import can_see, provider_for, scope
 from callboard.runtime import Runtime
 
 __all__ = [
     "CallPage",
+    "Started",
     "call_history",
     "connect_parties",
     "hangup_call",
     "list_calls",
     "place_call",
+    "start_calls",
 ]
 
 log = logging.getLogger(__name__)
@@ -133,6 +136,16 @@ async def list_calls(
     return CallPage(calls, has_next), await runtime.store.calls.count(providers)
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The calls a request started, and what else its payload says (kept with the
+    idempotency key, so a retry gets the same answer)."""
+
+    calls: list[Call]
+    record_cost: float | None = None
+    failures: list[CallboardError] = field(default_factory=list)
+
+
 async def _start(
     runtime: Runtime,
     caller: Caller,
@@ -142,7 +155,25 @@ async def _start(
     idempotency_key: str | None,
     send: Callable[[], Awaitable[PlacedCall]],
 ) -> Call:
-    """Ask the vendor to start a call once per idempotency key, and log it as PLACED."""
+    async def send_one() -> StartedCalls:
+        return StartedCalls([await send()])
+
+    started = await start_calls(
+        runtime, caller, provider, operation, request, idempotency_key, send_one
+    )
+    return started.calls[0]
+
+
+async def start_calls(
+    runtime: Runtime,
+    caller: Caller,
+    provider: Provider,
+    operation: str,
+    request: dict[str, Any],
+    idempotency_key: str | None,
+    send: Callable[[], Awaitable[StartedCalls]],
+) -> Started:
+    """Ask the vendor to start calls once per idempotency key, and log each as PLACED."""
     keys = runtime.store.idempotency
     claim = None
     if idempotency_key is not None:
@@ -150,12 +181,15 @@ async def _start(
         claim = await keys.claim(
             caller.name, idempotency_key, hashlib.sha256(fingerprint.encode()).hexdigest()
         )
-        if claim.call_id is not None:
-            earlier = (await runtime.store.calls.get_many([claim.call_id]))[0]
-            if earlier is not None:
-                return earlier
+        if claim.result is not None:
+            earlier = await runtime.store.calls.get_many(claim.call_ids)
+            return Started(
+                calls=[c for c in earlier if c is not None],
+                record_cost=claim.result.get("record_cost"),
+                failures=[revive_error(e) for e in claim.result.get("failures", [])],
+            )
     try:
-        placed = await send()
+        started = await send()
     except (ProviderTimeout, asyncio.CancelledError):
         # The vendor may have started the call: the key must not let a retry start another.
         if claim is not None:
@@ -166,22 +200,49 @@ async def _start(
         if claim is not None:
             await keys.release(claim)
         raise
-    signal = CallSignal(
-        refs=(placed.provider_call_id,),
-        kind=CallEventKind.PLACED,
-        status=placed.status,
-        occurred_at=datetime.now(UTC),
-        direction=placed.direction,
-        from_number=placed.from_number,
-        to_number=placed.to_number,
-        agent=placed.agent,
-        raw=placed.raw,
-    )
-    call, _ = await runtime.store.calls.record(provider.id, signal, runtime.bus.publish)
+    now = datetime.now(UTC)
+    signals = [
+        CallSignal(
+            refs=(placed.provider_call_id, *placed.refs),
+            kind=CallEventKind.PLACED,
+            status=placed.status,
+            occurred_at=now,
+            direction=placed.direction,
+            from_number=placed.from_number,
+            to_number=placed.to_number,
+            agent=placed.agent,
+            raw=placed.raw,
+            exact_times=placed.vendor_times,
+        )
+        for placed in started.calls
+    ]
+    calls = await runtime.store.calls.record_many(provider.id, signals, runtime.bus.publish)
+    result = Started(calls, started.record_cost, list(started.failures))
     if claim is not None:
-        await keys.finish(claim, call.id)
-    log.info("%s: %s placed call %s on %s", operation, caller.name, call.id, provider.id)
-    return call
+        await keys.finish(
+            claim,
+            [c.id for c in calls],
+            record_cost=result.record_cost,
+            failures=[dump_error(e) for e in result.failures],
+        )
+    log.info("%s: %s started %d call(s) on %s", operation, caller.name, len(calls), provider.id)
+    return result
+
+
+def dump_error(error: CallboardError) -> dict[str, Any]:
+    return {
+        "code": error.code,
+        "message": error.message,
+        "field": error.field,
+        "vendor_code": getattr(error, "vendor_code", None),
+    }
+
+
+def revive_error(data: dict[str, Any]) -> CallboardError:
+    error = CallboardError(data["message"], field=data.get("field"))
+    error.code = data["code"]
+    error.vendor_code = data.get("vendor_code")  # type: ignore[attr-defined]
+    return error
 
 
 async def call_history(

@@ -1,5 +1,5 @@
-"""Per-request DataLoaders: one store query for all the calls, events or contacts a
-document asks for, however many fields ask."""
+"""Per-request DataLoaders: one store query (or one vendor request) for all the calls,
+events or contacts a document asks for, however many fields ask."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from aiodataloader import DataLoader
 
 from callboard.domain.calls import Call, CallEvent
 from callboard.domain.directory import Contact
-from callboard.store.engine import Store
+from callboard.resolvers.robocalls import RobocallKey, fetch_robocalls
+from callboard.runtime import Runtime
 
 __all__ = ["Loaders"]
 
@@ -18,14 +19,19 @@ class Loaders:
     """`cache=False` for a WebSocket connection: it lives for hours, and each event must
     see the call as it is then, not as it was at the first event."""
 
-    def __init__(self, store: Store, *, cache: bool = True) -> None:
-        self._store = store
+    def __init__(self, runtime: Runtime, *, cache: bool = True) -> None:
+        self._runtime = runtime
+        self._store = runtime.store
         self.call: DataLoader[str, Call | None] = DataLoader(self._calls, cache=cache)
         """Call by id."""
         self.events: DataLoader[str, list[CallEvent]] = DataLoader(self._events, cache=cache)
         """A call's events, oldest first, by call id."""
         self.contact: DataLoader[str, Contact | None] = DataLoader(self._contacts, cache=cache)
         """Contact by E.164 phone."""
+        self.robocall: DataLoader[RobocallKey, Call | None] = DataLoader(
+            self._robocalls, cache=cache
+        )
+        """A robocall as its vendor has it now, kept in the call log; None if unknown."""
 
     async def _calls(self, ids: Sequence[str]) -> list[Call | None]:
         return await self._store.calls.get_many(ids)
@@ -36,3 +42,14 @@ class Loaders:
 
     async def _contacts(self, phones: Sequence[str]) -> list[Contact | None]:
         return await self._store.contacts.get_many(phones)
+
+    async def _robocalls(self, keys: Sequence[RobocallKey]) -> list[Call | None]:
+        # One vendor request per provider and kind (the provider splits past its limit).
+        groups: dict[tuple[str, bool], list[str]] = {}
+        for provider_id, vendor_id, template in keys:
+            groups.setdefault((provider_id, template), []).append(vendor_id)
+        found: dict[RobocallKey, Call] = {}
+        for (provider_id, template), ids in groups.items():
+            calls = await fetch_robocalls(self._runtime, provider_id, ids, template=template)
+            found.update({(provider_id, i, template): c for i, c in calls.items()})
+        return [found.get(key) for key in keys]

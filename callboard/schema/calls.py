@@ -8,10 +8,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from callboard.domain import calls as domain
+from callboard.resolvers.robocalls import robocall_details
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallEventKind, CallStatus
 from callboard.schema.ids import encode_id
 from callboard.schema.provider import Provider
+from callboard.schema.robocall_details import RobocallDetails
 
 __all__ = ["Call", "CallEvent"]
 
@@ -57,6 +59,14 @@ class Call:
     @strawberry.field
     def provider(self, info: Info) -> Provider:
         return Provider.of(info.context.runtime.providers[self._call.provider_id])
+
+    @strawberry.field(
+        description="What a robocall vendor last said of this call beyond the fields above "
+        "(null for other vendors)."
+    )
+    def robocall(self, info: Info) -> RobocallDetails | None:
+        details = robocall_details(info.context.runtime, self._call)
+        return RobocallDetails.of(details) if details else None
 
     @strawberry.field(description="Everything that happened to the call, oldest first.")
     async def events(self, info: Info) -> list[CallEvent]:

@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from callboard.providers.base import ConnectPartiesRequest
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import upsert_contact
+from callboard.schema.account import AccountMutation
 from callboard.schema.calls import Call
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
@@ -16,6 +17,7 @@ from callboard.schema.ids import decode_id
 from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
 from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
 from callboard.schema.pbx import PbxMutation
+from callboard.schema.robocalls import RobocallMutation
 from callboard.schema.sms import SmsMutation
 
 __all__ = ["Mutation"]
@@ -95,4 +97,7 @@ class CallMutation:
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
 
 
-Mutation = merge_types("Mutation", (CallMutation, CrmMutation, PbxMutation, SmsMutation))
+Mutation = merge_types(
+    "Mutation",
+    (CallMutation, CrmMutation, PbxMutation, SmsMutation, RobocallMutation, AccountMutation),
+)

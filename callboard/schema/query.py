@@ -14,6 +14,7 @@ from callboard.domain.phones import normalize_phone
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.calls import MAX_PAGE
 from callboard.resolvers.providers import can_see, visible_providers
+from callboard.schema.account import AccountQuery
 from callboard.schema.calls import Call
 from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
@@ -22,6 +23,7 @@ from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
 from callboard.schema.ids import decode_id, decode_int_id, encode_id
 from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
+from callboard.schema.robocalls import RobocallQuery
 from callboard.schema.sms import SmsQuery
 
 __all__ = ["Query"]
@@ -115,4 +117,4 @@ class CallQuery:
         return Contact.of(found) if found else None
 
 
-Query = merge_types("Query", (CallQuery, PbxQuery, SmsQuery))
+Query = merge_types("Query", (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery))

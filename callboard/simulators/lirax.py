@@ -15,7 +15,7 @@ import random
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast, get_args
@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callboard.simulators.lirax_history import HistoryCall, HistoryDesk
+from callboard.simulators.scripts import Scripts
 
 __all__ = [
     "Delivery",
@@ -385,7 +386,7 @@ class LiraxSimulator:
         self._sms_ids = itertools.count(1)
         self._next_outcome: Outcome | None = None
         self._next_sms_outcome: SmsOutcome | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Scripts("LiraX")
         self._scripts: dict[str, asyncio.Task[None]] = {}
         self._commands: dict[str, Callable[[dict[str, str]], Awaitable[Response]]] = {
             "makeCall": self._make_call,
@@ -475,7 +476,7 @@ class LiraxSimulator:
             raise ValueError(f"no connected modem {modem!r}")
         received = SimReceivedSms(next(self._sms_ids), ani, modem, text)
         self.received_sms.append(received)
-        self._spawn(self._sms_received_script(received))
+        self._background.spawn(self._sms_received_script(received))
         return received.id
 
     async def start_inbound(self, *, phone: str, ext: str, outcome: Outcome = "answered") -> str:
@@ -487,7 +488,7 @@ class LiraxSimulator:
         if outcome not in INBOUND_OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(INBOUND_OUTCOMES)}")
         call = self._new_call(direction="in", ext=ext, phone=phone, outcome=outcome)
-        self._scripts[call.callid] = self._spawn(self._inbound_script(call))
+        self._scripts[call.callid] = self._background.spawn(self._inbound_script(call))
         return call.callid
 
     async def set_agent_status(self, ext: str, status: int) -> None:
@@ -498,13 +499,11 @@ class LiraxSimulator:
         if status not in self.user_statuses:
             raise ValueError(f"status must be one of {sorted(self.user_statuses)}")
         self.agent_statuses[ext] = status
-        self._spawn(self._staton_script([(ext, status)]))
+        self._background.spawn(self._staton_script([(ext, status)]))
 
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - fixed public API
         """Return once every running script (and any it started) has finished."""
-        async with asyncio.timeout(timeout):
-            while self._tasks:
-                await asyncio.wait(set(self._tasks))
+        await self._background.wait_idle(timeout)
 
     async def aclose(self) -> None:
         """Cancel running scripts; close the HTTP client if the simulator made it."""
@@ -538,7 +537,7 @@ class LiraxSimulator:
         _check("idshop" not in p or _DIGITS.fullmatch(p["idshop"]))
         call = self._new_call(direction="out", ext=p["from"], phone=p["to"])
         call.id_makecall = secrets.token_hex(6)
-        self._scripts[call.callid] = self._spawn(self._outbound_script(call))
+        self._scripts[call.callid] = self._background.spawn(self._outbound_script(call))
         return JSONResponse({"id_makecall": call.id_makecall})
 
     async def _kill_call(self, p: dict[str, str]) -> Response:
@@ -547,7 +546,7 @@ class LiraxSimulator:
             raise _Invalid
         self._scripts[call.callid].cancel()
         call.state = "killed"
-        self._spawn(self._after_kill(call, self._scripts[call.callid]))
+        self._background.spawn(self._after_kill(call, self._scripts[call.callid]))
         return Response(status_code=200)
 
     async def _make_2_calls(self, p: dict[str, str]) -> Response:
@@ -561,7 +560,9 @@ class LiraxSimulator:
         call = self._new_call(direction="out", ext=p["from"], phone=p["to1"])
         call.id_make2calls = secrets.token_hex(6)
         plays_sound = _SOUND_URL.fullmatch(to2) is not None
-        self._scripts[call.callid] = self._spawn(self._make2calls_script(call, plays_sound))
+        self._scripts[call.callid] = self._background.spawn(
+            self._make2calls_script(call, plays_sound)
+        )
         return JSONResponse({"id_make2calls": call.id_make2calls})
 
     # -- CRM commands --------------------------------------------------------------------
@@ -710,7 +711,7 @@ class LiraxSimulator:
         # The page: the current statuses come "through webhooks" -- one staton per agent,
         # after the empty 200. An agent with no status on record is reported offline (0).
         current = [(ext, self.agent_statuses.get(ext, 0)) for ext in self.agents]
-        self._spawn(self._staton_script(current))
+        self._background.spawn(self._staton_script(current))
         return Response(status_code=200)
 
     async def _send_msg(self, p: dict[str, str]) -> Response:
@@ -736,7 +737,7 @@ class LiraxSimulator:
         outcome, self._next_sms_outcome = self._next_sms_outcome or "delivered", None
         sms = SimSms(next(self._sms_ids), ext, modem, phone, text, outcome=outcome)
         self.sms[sms.id] = sms
-        self._spawn(self._sms_script(sms))
+        self._background.spawn(self._sms_script(sms))
         return JSONResponse({"id_sms": sms.id})
 
     async def _check_sms(self, p: dict[str, str]) -> Response:
@@ -955,22 +956,8 @@ class LiraxSimulator:
         self.calls[call.callid] = call
         return call
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._reap)
-        return task
-
-    def _reap(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("LiraX simulator script failed", exc_info=exc)
-
     async def _cancel_all(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._background.cancel_all()
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:

@@ -52,6 +52,32 @@ class CallLog:
             publish([event] if event else [])
         return call, event
 
+    async def record_many(
+        self,
+        provider_id: str,
+        signals: Sequence[CallSignal],
+        publish: Publish,
+        *,
+        only_status_changes: bool = False,
+    ) -> list[Call]:
+        """Apply signals Callboard produced or asked for, in one transaction.
+
+        `only_status_changes`: what a vendor said when asked about its calls; a call gets
+        an event only where its status changed, since nothing else told listeners so.
+        """
+        calls, events = [], []
+        async with self._lock:
+            async with self._engine.begin() as conn:
+                for signal in signals:
+                    call, event = await _apply(
+                        conn, provider_id, signal, None, only_status_changes=only_status_changes
+                    )
+                    calls.append(call)
+                    if event:
+                        events.append(event)
+            publish(events)
+        return calls
+
     async def ingest_webhook(
         self,
         provider_id: str,
@@ -204,7 +230,12 @@ class CallLog:
 
 
 async def _apply(
-    conn: AsyncConnection, provider_id: str, signal: CallSignal, new_id: str | None
+    conn: AsyncConnection,
+    provider_id: str,
+    signal: CallSignal,
+    new_id: str | None,
+    *,
+    only_status_changes: bool = False,
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
     found = await _find(conn, provider_id, signal.refs)
@@ -215,8 +246,11 @@ async def _apply(
         status=signal.status or CallStatus.QUEUED,
         created_at=signal.occurred_at,
     )
+    before = call.status
     news = is_news(call, signal)
     call = apply_signal(call, signal)
+    if only_status_changes:
+        news = found is not None and call.status is not before
     if found is None:  # one write either way, on every webhook
         result = await conn.execute(insert(calls).values(_row(call)))
         call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]

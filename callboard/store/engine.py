@@ -15,6 +15,7 @@ from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
 from callboard.store.idempotency import IdempotencyKeys
+from callboard.store.records import AudioRecordShelf
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 
@@ -44,6 +45,7 @@ class Store:
         self.idempotency = IdempotencyKeys(engine, write_lock)
         self.agent_statuses = AgentStatusBook(engine)
         self.sms = SmsBox(engine)
+        self.audio_records = AudioRecordShelf(engine)
 
     def __repr__(self) -> str:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"

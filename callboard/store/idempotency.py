@@ -9,8 +9,10 @@ call started, and a retry with that key must not risk a second one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +26,16 @@ __all__ = ["Claim", "IdempotencyKeys"]
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A key this request now holds (`call_id` None), or the call an earlier one started."""
+    """A key this request now holds (`result` None), or what an earlier one did: the ids
+    of the calls it started, and anything else needed to answer the same again."""
 
     client: str
     key: str
-    call_id: str | None = None
+    result: Mapping[str, Any] | None = None
+
+    @property
+    def call_ids(self) -> list[str]:
+        return list((self.result or {}).get("call_ids", []))
 
 
 class IdempotencyKeys:
@@ -61,7 +68,7 @@ class IdempotencyKeys:
                 field="idempotencyKey",
             )
         if row.state == "done":
-            return Claim(client, key, row.call_id)
+            return Claim(client, key, row.result)
         if row.state == "pending":
             raise IdempotencyConflict(
                 "A request with this idempotencyKey is still in progress; wait for its answer.",
@@ -74,22 +81,22 @@ class IdempotencyKeys:
             field="idempotencyKey",
         )
 
-    async def finish(self, claim: Claim, call_id: str) -> None:
-        await self._set(claim, state="done", call_id=call_id)
+    async def finish(self, claim: Claim, call_ids: Sequence[str], **extra: Any) -> None:
+        await self._set(claim, state="done", result={"call_ids": list(call_ids), **extra})
 
     async def mark_unknown(self, claim: Claim) -> None:
-        await self._set(claim, state="unknown", call_id=None)
+        await self._set(claim, state="unknown", result=None)
 
     async def release(self, claim: Claim) -> None:
         async with self._lock, self._engine.begin() as conn:
             await conn.execute(delete(idempotency_keys).where(_is(claim.client, claim.key)))
 
-    async def _set(self, claim: Claim, *, state: str, call_id: str | None) -> None:
+    async def _set(self, claim: Claim, *, state: str, result: dict[str, Any] | None) -> None:
         async with self._lock, self._engine.begin() as conn:
             await conn.execute(
                 update(idempotency_keys)
                 .where(_is(claim.client, claim.key))
-                .values(state=state, call_id=call_id)
+                .values(state=state, result=result)
             )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -113,7 +114,7 @@ idempotency_keys = Table(
     Column("key", String(255), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("state", String(16), nullable=False),  # pending | done | unknown
-    Column("call_id", String(36)),
+    Column("result", JSON),  # {"call_ids": [...], ...}: what the first request answered
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -145,6 +146,24 @@ sms = Table(
     # Not unique: nothing promises a vendor never reuses an id, and a message already
     # sent must be kept whatever its id; a look-up takes the newest.
     Index("ix_sms_vendor_id", "provider_id", "direction", "vendor_id"),
+)
+
+# Audio records created through Callboard (Zvonobot has no endpoint that lists them).
+audio_records = Table(
+    "audio_records",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("name", String(255)),
+    Column("moderation_status", String(16)),
+    Column("moderator_comment", Text),
+    Column("text", Text),
+    Column("url", Text),
+    Column("cost", Float),
+    Column("created_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+    Column("raw", JSON, nullable=False),
+    Column("stored_at", UTCDateTime, nullable=False),
 )
 
 webhook_deliveries = Table(

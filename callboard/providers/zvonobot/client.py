@@ -1,0 +1,133 @@
+"""Zvonobot on the wire: JSON POSTs with `apiKey` in the body, replies `{"status", "data"}`.
+
+The page documents no error codes; what its Laravel backend answers is read leniently:
+`{"status": "error", "data": ...}` with any HTTP status, a validation message, or a bare
+HTTP error. A refused key (HTTP 401/403, or a message about the key) is the operator's
+to fix; everything else the vendor refuses is the client's, with Zvonobot's own words.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
+from callboard.providers.base import AudioFile
+from callboard.providers.http import send
+
+__all__ = ["ZvonobotClient", "refusal"]
+
+_KEY_WORDS = ("apikey", "api key", "api-key", "api-ключ", "api ключ")
+_MODERATION_WORDS = ("moderat", "модерац")
+
+
+class ZvonobotClient:
+    def __init__(self, http: httpx.AsyncClient, *, root: str, api_key: str, who: str) -> None:
+        self._http = http
+        self._root = root.rstrip("/")
+        self._api_key = api_key
+        self._who = who
+
+    def __repr__(self) -> str:
+        return f"<ZvonobotClient {self._who}>"
+
+    async def post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST `body` (plus the key) to `{root}/{path}`; the reply's `data`."""
+        request = self._http.build_request(
+            "POST",
+            f"{self._root}/{path}",
+            json={"apiKey": self._api_key, **body},
+            headers={"Accept": "application/json"},
+        )
+        return await self._data(request, path)
+
+    async def get(self, path: str) -> Any:
+        """The page documents getAvailableLanguages as GET (its example POSTs): GET with the
+        key in the query, and POST if the server says the method is not allowed."""
+        request = self._http.build_request(
+            "GET",
+            f"{self._root}/{path}",
+            params={"apiKey": self._api_key},
+            headers={"Accept": "application/json"},
+        )
+        response = await send(self._http, request, who=self._who)
+        if response.status_code == 405:
+            return await self.post(path, {})
+        return self._read(response, path)
+
+    async def upload(self, path: str, fields: Mapping[str, str], file: AudioFile) -> Any:
+        """A multipart POST (createRecord with source=file): the key as a form field."""
+        request = self._http.build_request(
+            "POST",
+            f"{self._root}/{path}",
+            data={"apiKey": self._api_key, **fields},
+            files={"file": (file.filename, file.content, file.content_type)},
+            headers={"Accept": "application/json"},
+        )
+        return await self._data(request, path)
+
+    async def _data(self, request: httpx.Request, path: str) -> Any:
+        return self._read(await send(self._http, request, who=self._who), path)
+
+    def _read(self, response: httpx.Response, path: str) -> Any:
+        try:
+            body = json.loads(response.text) if response.text.strip() else None
+        except ValueError:
+            body = None
+        if response.status_code in (401, 403):
+            raise self._misconfigured(response.status_code)
+        if isinstance(body, Mapping) and body.get("status") == "success":
+            return body.get("data")
+        if body is None and response.is_success:
+            raise ProviderUnavailable(f"{self._who} answered {path} with something not JSON.")
+        error = refusal(body, path=path, http_status=response.status_code)
+        if any(w in error.message.lower() for w in _KEY_WORDS):
+            raise self._misconfigured(response.status_code)
+        raise error
+
+    def _misconfigured(self, status: int) -> ProviderMisconfigured:
+        return ProviderMisconfigured(
+            f"{self._who} refused Callboard's API key (HTTP {status}): check `api_key` in "
+            "this provider's configuration.",
+            vendor_code=str(status),
+        )
+
+
+def refusal(body: Any, *, path: str, http_status: int) -> ProviderRejected:
+    """Zvonobot's refusal as a user error with its own message (and the field it names)."""
+    data = body.get("data", body) if isinstance(body, Mapping) else body
+    message, field = _message(data)
+    if not message:
+        message = f"refused {path} (HTTP {http_status})"
+    vendor_code = "MODERATION" if any(w in message.lower() for w in _MODERATION_WORDS) else None
+    return ProviderRejected(
+        f"Zvonobot: {message}",
+        field=field,
+        vendor_code=vendor_code or str(http_status),
+    )
+
+
+def _message(data: Any) -> tuple[str, str | None]:
+    if isinstance(data, str):
+        return data.strip(), None
+    if isinstance(data, list):
+        return "; ".join(str(d) for d in data if d), None
+    if not isinstance(data, Mapping):
+        return "", None
+    errors = data.get("errors")
+    if isinstance(errors, Mapping) and errors:
+        field, problems = next(iter(errors.items()))
+        text = problems[0] if isinstance(problems, list) and problems else problems
+        return str(data.get("message") or text), str(field)
+    if data.get("message"):
+        return str(data["message"]), None
+    if data.get("error"):
+        return str(data["error"]), None
+    # Laravel's bare validation bag: {"field": ["problem"]}
+    for field, problems in data.items():
+        if isinstance(problems, list) and problems:
+            return str(problems[0]), str(field)
+    return "", None

@@ -1,0 +1,114 @@
+"""Audio records created through Callboard, with their moderation as last reported.
+
+Zvonobot can create and remove records but not list them, so Callboard keeps what it
+created: the `audioRecords` query and startRobocall's moderation warnings read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callboard.domain.directory import AudioRecord, ModerationStatus
+from callboard.store.tables import audio_records
+
+__all__ = ["AudioRecordShelf"]
+
+_FIELDS = [c.name for c in audio_records.columns if c.name != "stored_at"]
+
+
+class AudioRecordShelf:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def put(self, records: Sequence[AudioRecord]) -> None:
+        """Keep these records, replacing what was known of the same ids (one transaction)."""
+        if not records:
+            return
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            for record in records:
+                await conn.execute(
+                    delete(audio_records).where(_is(record.provider_id, record.record_id))
+                )
+            await conn.execute(
+                insert(audio_records), [{**_values(r), "stored_at": now} for r in records]
+            )
+
+    async def removed(self, records: Sequence[AudioRecord]) -> None:
+        """Mark records the vendor removed; a record it reported without a removal time
+        is stamped now."""
+        now = datetime.now(UTC)
+        known = {
+            r.record_id: r
+            for r in await self.list(
+                [records[0].provider_id] if records else [], include_deleted=True
+            )
+        }
+        merged = []
+        for record in records:
+            before = known.get(record.record_id)
+            base = before or record
+            merged.append(
+                dataclasses.replace(
+                    base,
+                    deleted_at=record.deleted_at or now,
+                    raw={**base.raw, **record.raw},
+                )
+            )
+        await self.put(merged)
+
+    async def get_many(
+        self, provider_id: str, record_ids: Sequence[str]
+    ) -> list[AudioRecord | None]:
+        query = select(audio_records).where(
+            and_(
+                audio_records.c.provider_id == provider_id,
+                audio_records.c.record_id.in_(record_ids),
+            )
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found = {row.record_id: _to_record(row._mapping) for row in rows}
+        return [found.get(i) for i in record_ids]
+
+    async def list(
+        self, provider_ids: Collection[str], *, include_deleted: bool = False
+    ) -> list[AudioRecord]:
+        query = (
+            select(audio_records)
+            .where(audio_records.c.provider_id.in_(provider_ids))
+            .order_by(audio_records.c.stored_at.desc(), audio_records.c.record_id)
+        )
+        if not include_deleted:
+            query = query.where(audio_records.c.deleted_at.is_(None))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_record(row._mapping) for row in rows]
+
+
+def _is(provider_id: str, record_id: str) -> Any:
+    return and_(audio_records.c.provider_id == provider_id, audio_records.c.record_id == record_id)
+
+
+def _values(record: AudioRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _FIELDS}
+    values["moderation_status"] = (
+        record.moderation_status.value if record.moderation_status else None
+    )
+    values["raw"] = dict(record.raw)
+    return values
+
+
+def _to_record(row: RowMapping) -> AudioRecord:
+    values = {name: row[name] for name in _FIELDS}
+    status = values.pop("moderation_status")
+    return AudioRecord(
+        **values,
+        moderation_status=ModerationStatus(status) if status else None,
+    )
