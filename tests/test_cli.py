@@ -12,12 +12,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.api.zvonobot_queries import START as START_ROBOCALL
 from tests.harness import Api, next_event
 from tests.queries import CALL_EVENTS, PLACE_CALL
 
@@ -92,32 +93,65 @@ def test_demo_refuses_a_non_loopback_host() -> None:
     assert "loopback only" in result.stderr
 
 
-async def test_demo_places_a_call_and_streams_its_events() -> None:
+@contextlib.asynccontextmanager
+async def demo() -> AsyncIterator[tuple[Api, subprocess.Popen[str]]]:
+    """`callboard demo` in a subprocess, with quick simulators, and a client for it."""
     port = free_port()
     with running(["demo", "--port", str(port), "--step-delay", "0.05"]) as process:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         async with httpx.AsyncClient(timeout=10) as http:
-            api = Api(url=url, settings=None, http=http)  # type: ignore[arg-type]
-            providers = await api.query("{ providers { id kind } }")
-            (lirax,) = [p for p in providers["providers"] if p["kind"] == "LIRAX"]
-            placed = await api.query(
-                PLACE_CALL,
-                {"input": {"provider": lirax["id"], "agent": "101", "to": "+79123456789"}},
-            )
-            call_id = placed["placeCall"]["call"]["id"]
-            async with api.subscription(
-                CALL_EVENTS, {"callId": call_id, "after": "Q2FsbEV2ZW50OjA="}
-            ) as events:
-                kinds = []
-                while "RECORDING_READY" not in kinds:
-                    kinds.append((await next_event(events))["callEvents"]["kind"])
-            page = await http.get(f"{url}/graphql", headers={"accept": "text/html"})
-            assert page.status_code == 200
+            yield Api(url=url, settings=None, http=http), process  # type: ignore[arg-type]
+
+
+async def test_demo_places_a_call_and_streams_its_events() -> None:
+    async with demo() as (api, process):
+        url, http = api.url, api.http
+        providers = await api.query("{ providers { id kind } }")
+        (lirax,) = [p for p in providers["providers"] if p["kind"] == "LIRAX"]
+        placed = await api.query(
+            PLACE_CALL,
+            {"input": {"provider": lirax["id"], "agent": "101", "to": "+79123456789"}},
+        )
+        call_id = placed["placeCall"]["call"]["id"]
+        async with api.subscription(
+            CALL_EVENTS, {"callId": call_id, "after": "Q2FsbEV2ZW50OjA="}
+        ) as events:
+            kinds = []
+            while "RECORDING_READY" not in kinds:
+                kinds.append((await next_event(events))["callEvents"]["kind"])
+        page = await http.get(f"{url}/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 200
     output = process.output  # type: ignore[attr-defined]
     assert f"GraphiQL:  {url}/graphql" in output
     assert "No client keys" in output
     assert "ANSWERED" in kinds
+
+
+async def test_demo_runs_a_robocall_through_the_simulated_zvonobot() -> None:
+    async with demo() as (api, process):
+        providers = await api.query("{ providers { id kind } }")
+        (zvonobot,) = [p for p in providers["providers"] if p["kind"] == "ZVONOBOT"]
+        async with api.subscription(
+            CALL_EVENTS, {"provider": zvonobot["id"], "after": "Q2FsbEV2ZW50OjA="}
+        ) as events:
+            started = await api.query(
+                START_ROBOCALL,
+                {
+                    "i": {
+                        "provider": zvonobot["id"],
+                        "phones": ["+7 912 345-67-89"],
+                        "outgoingPhone": "+7 495 000-00-01",
+                        "message": {"text": "Здравствуйте!"},
+                    }
+                },
+            )
+            assert started["startRobocall"]["userErrors"] == []
+            statuses = []
+            while "COMPLETED" not in statuses:
+                statuses.append((await next_event(events))["callEvents"]["status"])
+    assert "zvonobot-demo" in process.output  # type: ignore[attr-defined]
+    assert statuses[0] == "QUEUED"
 
 
 def test_dockerfile_copies_what_exists_and_its_command_starts(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.api.zvonobot_queries import OUTGOING, ROBOCALL_CALL, START, robocall
-from tests.harness import FROM_START, next_event
+from tests.harness import FROM_START, GraphQLFailed, next_event, running_callboard
 from tests.queries import CALL_EVENTS
 from tests.vendors import Rig, vendor_rig
 
@@ -272,3 +273,31 @@ async def test_callboard_hands_zvonobot_its_own_webhook_url_with_a_secret(zb: Ri
     assert len(secret) >= 32
     assert "zvonobot-api-key" not in (sent.webhook_url or "")
     assert sent.webhook_fields["a"] == 1, "the client's parameters pass through"
+
+
+async def test_a_timed_out_create_is_never_sent_again() -> None:
+    """NOTES.md: a timed-out apiCalls/create may still have created the calls."""
+    sent: list[str] = []
+
+    def slow_zvonobot(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    provider = {
+        "id": "zb",
+        "kind": "zvonobot",
+        "base_url": "https://zvonobot.invalid",
+        "api_key": "k" * 16,
+        "moderation_lifted": True,
+    }
+    transports = {"zb": httpx.MockTransport(slow_zvonobot)}
+    async with running_callboard({"providers": [provider]}, transports=transports) as api:
+        rig = Rig(api=api, vendor=None, provider_id="zb")  # type: ignore[arg-type]
+        variables = robocall(rig, [PHONE], idempotencyKey="k-1")
+        with pytest.raises(GraphQLFailed) as failed:
+            await api.query(START, variables)
+        assert failed.value.codes == ["PROVIDER_TIMEOUT"]
+        (error,) = (await api.query(START, variables))["startRobocall"]["userErrors"]
+        assert error["code"] == "IDEMPOTENCY_CONFLICT"
+        assert "look for it" in error["message"]
+    assert sent == ["/apiCalls/create"], "sent once, not retried"

@@ -9,6 +9,7 @@ to fix; everything else the vendor refuses is the client's, with Zvonobot's own 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,8 @@ from callboard.providers.http import send
 
 __all__ = ["ZvonobotClient", "refusal"]
 
-_KEY_WORDS = ("apikey", "api key", "api-key", "api-ключ", "api ключ")
+# A refusal about the key (English or Russian, any case) - but not "ключевые слова".
+_ABOUT_KEY = re.compile(r"api[\s_-]?key|apikey|\bключ(?:а|у|ом|е)?\b|api[\s-]?ключ", re.I)
 _MODERATION_WORDS = ("moderat", "модерац")
 
 
@@ -83,8 +85,14 @@ class ZvonobotClient:
             return body.get("data")
         if body is None and response.is_success:
             raise ProviderUnavailable(f"{self._who} answered {path} with something not JSON.")
-        error = refusal(body, path=path, http_status=response.status_code)
-        if any(w in error.message.lower() for w in _KEY_WORDS):
+        if response.status_code == 404 and not isinstance(body, Mapping):
+            raise ProviderMisconfigured(
+                f"{self._who} has no {path} (HTTP 404): check `base_url` in this provider's "
+                "configuration (the API root, without /apiCalls).",
+                vendor_code="404",
+            )
+        error = refusal(body, path=path, http_status=response.status_code, secret=self._api_key)
+        if _ABOUT_KEY.search(error.message):
             raise self._misconfigured(response.status_code)
         raise error
 
@@ -96,10 +104,13 @@ class ZvonobotClient:
         )
 
 
-def refusal(body: Any, *, path: str, http_status: int) -> ProviderRejected:
-    """Zvonobot's refusal as a user error with its own message (and the field it names)."""
+def refusal(body: Any, *, path: str, http_status: int, secret: str = "") -> ProviderRejected:
+    """Zvonobot's refusal as a user error with its own message (and the field it names);
+    should the message quote the API key, the key is blanked out."""
     data = body.get("data", body) if isinstance(body, Mapping) else body
     message, field = _message(data)
+    if secret:
+        message = message.replace(secret, "***")
     if not message:
         message = f"refused {path} (HTTP {http_status})"
     vendor_code = "MODERATION" if any(w in message.lower() for w in _MODERATION_WORDS) else None

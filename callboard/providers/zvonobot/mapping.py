@@ -133,8 +133,7 @@ def call_signals(
 ) -> list[CallSignal]:
     """One apiCall (a `get` item, or the status webhook's body) as signals for its call."""
     call_id = api_call.get("id")
-    legs = [leg for leg in api_call.get("calls") or () if isinstance(leg, Mapping)]
-    leg: Mapping[str, Any] = legs[-1] if legs else {}
+    leg = _last_leg(api_call)
     phone = leg.get("phone") or api_call.get("phone")
     refs: list[str] = [str(call_id)] if call_id not in (None, "") else []
     ref = _parameter(api_call, REF_PARAMETER)
@@ -176,9 +175,7 @@ def status_fingerprint_fields(api_call: Mapping[str, Any]) -> dict[str, Any]:
     """The webhook minus what changes between resends of the same delivery."""
     kept = {k: v for k, v in api_call.items() if k not in _RESEND_KEYS}
     kept["calls"] = [
-        {k: v for k, v in leg.items() if k not in _RESEND_KEYS}
-        for leg in api_call.get("calls") or ()
-        if isinstance(leg, Mapping)
+        {k: v for k, v in leg.items() if k not in _RESEND_KEYS} for leg in _legs(api_call)
     ]
     return kept
 
@@ -208,8 +205,7 @@ def details(raw: Mapping[str, Any]) -> RobocallDetails | None:
     """A stored call's last Zvonobot payload, read for the fields the common Call lacks."""
     if not raw:
         return None
-    legs = [leg for leg in raw.get("calls") or () if isinstance(leg, Mapping)]
-    leg: Mapping[str, Any] = legs[-1] if legs else {}
+    leg = _last_leg(raw)
     answers = leg.get("ivrAnswers")
     digit = leg.get("ivrDigit")
     return RobocallDetails(
@@ -217,7 +213,7 @@ def details(raw: Mapping[str, Any]) -> RobocallDetails | None:
         planned_at=_time(raw.get("plannedAt")),
         ivr_digit=_int(digit),
         ivr_answers=tuple(a for a in str(answers).split("|") if a) if answers else (),
-        blocked=bool(leg["toBlock"]) if leg.get("toBlock") is not None else None,
+        blocked=_flag(leg.get("toBlock")),
         manager_status=str(leg["managerStatus"]) if leg.get("managerStatus") else None,
         manager_started_at=_time(leg.get("managerStartedAt")),
         manager_answered_at=_time(leg.get("managerAnsweredAt")),
@@ -252,6 +248,8 @@ def audio_record(provider_id: str, data: Any) -> AudioRecord:
 def moderation(need: Any, status: Any) -> ModerationStatus:
     """The page names the fields, not their values: read them leniently."""
     word = str(status or "").lower()
+    if any(w in word for w in ("unmoderat", "not moderat", "не ")):
+        return ModerationStatus.PENDING
     if any(w in word for w in ("reject", "declin", "отклон")):
         return ModerationStatus.REJECTED
     if any(w in word for w in ("approv", "accept", "moderated", "success", "одобр")):
@@ -339,6 +337,25 @@ def items(data: Any) -> list[Mapping[str, Any]]:
     if isinstance(data, Mapping):
         data = [data]
     return [i for i in data or () if isinstance(i, Mapping)] if isinstance(data, list) else []
+
+
+def _legs(api_call: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The apiCall's `calls` (its attempts); one object where a list was shown is one."""
+    return items(api_call.get("calls"))
+
+
+def _last_leg(api_call: Mapping[str, Any]) -> Mapping[str, Any]:
+    legs = _legs(api_call)
+    return legs[-1] if legs else {}
+
+
+def _flag(value: Any) -> bool | None:
+    """0/1, true/false, "0"/"1", "true"/"false" as the vendor may write them."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no")
+    return bool(value)
 
 
 def _parameter(body: Mapping[str, Any], name: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import ipaddress
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ from callboard.providers.zvonobot import mapping, requests, webhooks
 from callboard.providers.zvonobot.client import ZvonobotClient
 
 __all__ = ["ZvonobotOptions", "ZvonobotProvider"]
+
+log = logging.getLogger(__name__)
 
 ZVONOBOT_SOURCE = "82.202.206.194"  # the page: webhooks come from this address
 MAX_IDS = 5000  # the page: call info for at most 5000 ids a request
@@ -286,17 +289,22 @@ class ZvonobotProvider(Provider):
         body = webhooks.read_body(delivery)
         region = self.context.default_region
         signals: list[CallSignal] = []
-        if isinstance(body.get("call"), dict) and "calls" not in body:
-            signals.append(
-                mapping.ivr_signal(body, received_at=delivery.received_at, region=region)
-            )
-            fingerprint = dict(body)
-        else:
-            if body.get("id") not in (None, ""):
+        is_ivr = isinstance(body.get("call"), dict) and "calls" not in body
+        fingerprint = dict(body) if is_ivr else mapping.status_fingerprint_fields(body)
+        try:
+            if is_ivr:
+                signals.append(
+                    mapping.ivr_signal(body, received_at=delivery.received_at, region=region)
+                )
+            elif body.get("id") not in (None, ""):
                 signals += mapping.call_signals(
                     body, received_at=delivery.received_at, region=region
                 )
-            fingerprint = mapping.status_fingerprint_fields(body)
+        except (TypeError, ValueError, AttributeError):
+            # A shape the page does not show: kept as it came (the inbox has it), and
+            # answered 200 so Zvonobot does not send it three more times.
+            log.warning("Zvonobot webhook for %s of an unknown shape; kept, no events", self.id)
+            signals = []
         return WebhookOutcome(
             dedup_key=delivery_fingerprint(fingerprint, ignore=frozenset()),
             payload=dict(body),

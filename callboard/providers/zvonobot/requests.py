@@ -6,6 +6,7 @@ the field and the rule, so the client learns it before anything is sent (and pai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -117,24 +118,7 @@ def template_body(request: RobocallRequest, phones: Sequence[str]) -> dict[str, 
     options, so only the phones, their variables and the planned time may be given."""
     template_id = request.message.template_id
     assert template_id is not None
-    extras = [
-        name
-        for name, given in (
-            ("message.recordId", request.message.record_id is not None),
-            ("message.text", request.message.text is not None),
-            ("outgoingPhone", request.outgoing_phone is not None),
-            ("dutyPhone", request.duty_phone),
-            ("ivrs", bool(request.ivrs)),
-            ("startTime", request.start_time is not None),
-            ("weekdays", bool(request.weekdays)),
-            ("smartDelay", request.smart_delay is not None),
-            ("record", request.record is not None),
-            ("answerTimeout", request.answer_timeout is not None),
-            ("language", request.language is not None),
-            ("webhookParameters", bool(request.webhook_parameters)),
-        )
-        if given
-    ]
+    extras = _given_options(request)
     if extras:
         raise BadInput(
             f"A template brings its own message and options; leave out {', '.join(extras)} "
@@ -153,6 +137,32 @@ def template_body(request: RobocallRequest, phones: Sequence[str]) -> dict[str, 
     if variables:
         body["variables"] = variables
     return body
+
+
+# What a template call may carry besides its template: the rest comes from the template.
+_TEMPLATE_FIELDS = frozenset({"phones", "message", "variables", "planned_at"})
+_BARE = RobocallRequest(phones=(), message=RobocallMessage())
+
+
+def _given_options(request: RobocallRequest) -> list[str]:
+    """The input fields (GraphQL names) set on `request` that a template call cannot take."""
+    given = [
+        _camel(f.name)
+        for f in dataclasses.fields(request)
+        if f.name not in _TEMPLATE_FIELDS and getattr(request, f.name) != getattr(_BARE, f.name)
+    ]
+    message = request.message
+    given += [
+        f"message.{_camel(name)}"
+        for name in ("record_id", "text", "voice")
+        if getattr(message, name) is not None
+    ]
+    return given
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _template_variables(phone: str, values: Mapping[str, str]) -> dict[str, str]:
@@ -308,7 +318,8 @@ def _schedule(request: RobocallRequest) -> dict[str, Any]:
         )
     if request.weekdays:
         wire["weekdays"] = sorted({d.value for d in request.weekdays})
-    if request.exclude_weekends is not None:
+    elif request.exclude_weekends is not None:
+        # The page: never both keys, even with excludeWeekends 0.
         wire["excludeWeekends"] = int(request.exclude_weekends)
     if request.subscriber_time_zone is not None:
         wire["plannedAtTimeZone"] = int(request.subscriber_time_zone)
