@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
 from callboard.domain.errors import Unauthenticated
+from callboard.logs import hide_query_strings
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
@@ -111,6 +112,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = graphql.runtime = runtime
         try:
