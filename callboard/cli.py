@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--step-delay", type=float, default=1.5, help="seconds between a simulated call's steps"
     )
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    commands.add_parser(
+        "capabilities", help="print which operations each provider kind serves (Markdown)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from callboard.schema import build_schema
 
             print(build_schema().as_str())
+        elif args.command == "capabilities":
+            from callboard.providers.registry import known_kinds
+            from callboard.schema.capabilities import matrix
+
+            print(matrix(known_kinds()), end="")
         elif args.command == "demo":
             from callboard.settings import ServerSettings
 

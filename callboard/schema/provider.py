@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from callboard.providers.base import Provider as DomainProvider
+from callboard.schema.capabilities import operations_of
 from callboard.schema.enums import Capability, ProviderKind
 
 __all__ = ["Provider"]
@@ -17,6 +18,9 @@ class Provider:
     capabilities: list[Capability] = strawberry.field(
         description="What this backend can do; clients hide what it can't."
     )
+    operations: list[str] = strawberry.field(
+        description="The GraphQL operations (root fields, or Type.field) it serves."
+    )
 
     @classmethod
     def of(cls, provider: DomainProvider) -> Provider:
@@ -24,4 +28,5 @@ class Provider:
             id=strawberry.ID(provider.id),
             kind=ProviderKind.of(provider.kind),
             capabilities=sorted(provider.capabilities, key=lambda c: c.name),
+            operations=operations_of(provider.capabilities),
         )

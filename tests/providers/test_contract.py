@@ -10,6 +10,7 @@ import pytest
 
 from callboard.domain.capabilities import Capability
 from callboard.providers.registry import provider_class
+from callboard.schema.capabilities import operations_of
 from tests.harness import FROM_START, GraphQLFailed, next_event
 from tests.queries import CALL, CALL_EVENTS, HANGUP, PLACE_CALL, PROVIDERS
 from tests.vendors import VENDORS, Rig, post_webhook, vendor_rig
@@ -45,6 +46,13 @@ async def test_providers_lists_the_declared_capabilities(rig: Rig) -> None:
             "capabilities": sorted(c.name for c in declared),
         }
     ]
+
+
+async def test_providers_lists_the_operations_it_serves(rig: Rig) -> None:
+    data = await rig.api.query("{ providers { operations } }")
+    (provider,) = data["providers"]
+    assert provider["operations"] == operations_of(provider_class(rig.vendor.kind).capabilities)
+    assert provider["operations"], "every kind serves something"
 
 
 async def test_a_placed_call_is_one_call_from_placed_to_final(rig: Rig) -> None:

@@ -1,0 +1,78 @@
+"""Which GraphQL operations each capability opens.
+
+The README's capability matrix and `Provider.operations` are made from this table and
+the capabilities each provider kind declares, so neither can drift from the code; a
+test checks every name here exists in the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from callboard.domain.capabilities import Capability
+from callboard.providers.registry import provider_class
+
+__all__ = ["OPERATIONS", "matrix", "operations_of"]
+
+OPERATIONS: dict[Capability, tuple[str, ...]] = {
+    Capability.PLACE_CALL: ("placeCall",),
+    Capability.CONNECT_PARTIES: ("connectParties",),
+    Capability.HANGUP_CALL: ("hangupCall",),
+    Capability.CALL_EVENTS: ("callEvents",),
+    Capability.RECORDINGS: ("Call.recordingUrl",),
+    Capability.UPSERT_CONTACT: ("upsertContact",),
+    Capability.CREATE_TASK: ("createTask",),
+    Capability.CREATE_NOTE: ("createNote",),
+    Capability.MANAGE_DEALS: ("createDeal", "updateDeal"),
+    Capability.BLACKLIST: ("blacklist", "addToBlacklist", "removeFromBlacklist"),
+    Capability.DIRECTORY: (
+        "agents",
+        "agentStatusTypes",
+        "agentStatuses",
+        "agentStatusChanged",
+        "requestAgentStatuses",
+        "shops",
+        "dealStages",
+    ),
+    Capability.AGENT_MESSAGES: ("sendAgentMessage",),
+    Capability.CALL_HISTORY: ("callHistory",),
+    Capability.SEND_SMS: ("sendSms", "checkSms", "smsEvents"),
+    Capability.START_ROBOCALL: (
+        "startRobocall",
+        "robocalls",
+        "rescheduleRobocalls",
+        "cancelRobocalls",
+        "robocallTemplates",
+        "languages",
+        "Call.robocall",
+    ),
+    Capability.AUDIO_RECORDS: ("createAudioRecord", "removeAudioRecords", "audioRecords"),
+    Capability.NUMBERS: ("numbers",),
+    Capability.BALANCE: ("balance",),
+    Capability.VERIFY_PHONE: ("verifyPhone",),
+    Capability.ADD_INCOMING_NUMBERS: ("addIncomingNumbers",),
+    Capability.CREATE_ORDER: ("createOrder",),
+}
+
+
+def operations_of(capabilities: Iterable[Capability]) -> list[str]:
+    """The GraphQL operations a provider with these capabilities serves, in table order."""
+    have = set(capabilities)
+    return [op for capability, ops in OPERATIONS.items() if capability in have for op in ops]
+
+
+def matrix(kinds: Sequence[str]) -> str:
+    """The capability matrix as a Markdown table: a row per capability some kind declares,
+    a column per kind."""
+    declared = {kind: provider_class(kind).capabilities for kind in kinds}
+    lines = [
+        "| capability | GraphQL | " + " | ".join(f"`{k}`" for k in kinds) + " |",
+        "|---|---|" + "---|" * len(kinds),
+    ]
+    for capability, ops in OPERATIONS.items():
+        if not any(capability in declared[k] for k in kinds):
+            continue  # its operations come with the first kind that declares it
+        marks = " | ".join("✓" if capability in declared[k] else "" for k in kinds)
+        names = ", ".join(f"`{op}`" for op in ops)
+        lines.append(f"| `{capability.name}` | {names} | {marks} |")
+    return "\n".join(lines) + "\n"
