@@ -186,7 +186,7 @@ async def start_calls(
             return Started(
                 calls=[c for c in earlier if c is not None],
                 record_cost=claim.result.get("record_cost"),
-                failures=[revive_error(e) for e in claim.result.get("failures", [])],
+                failures=[ReplayedError(e) for e in claim.result.get("failures", [])],
             )
     try:
         started = await send()
@@ -238,11 +238,13 @@ def dump_error(error: CallboardError) -> dict[str, Any]:
     }
 
 
-def revive_error(data: dict[str, Any]) -> CallboardError:
-    error = CallboardError(data["message"], field=data.get("field"))
-    error.code = data["code"]
-    error.vendor_code = data.get("vendor_code")  # type: ignore[attr-defined]
-    return error
+class ReplayedError(CallboardError):
+    """A failure kept with an idempotency key, told again as it was first told."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data["message"], field=data.get("field"))
+        self.code = data["code"]
+        self.vendor_code: str | None = data.get("vendor_code")
 
 
 async def call_history(

@@ -228,24 +228,30 @@ async def reschedule_robocalls(
     """Move planned calls; the calls moved (as the vendor now has them), and the ids of
     those it did not move."""
     calls = await _robocalls_by_id(runtime, caller, [call_id for call_id, _ in plan])
+    at = dict(plan)
     moved: list[Call] = []
     for provider_id, group in _by_provider(calls).items():
         provider = runtime.providers[provider_id]
-        at = dict(plan)
         moved_ids = set(await provider.reschedule_robocalls([(c, at[c.id]) for c in group]))
-        template = [c for c in group if c.provider_call_id in moved_ids and c.raw.get("templateId")]
-        plain = [c for c in group if c.provider_call_id in moved_ids and c not in template]
-        for part, is_template in ((plain, False), (template, True)):
-            if part:
-                fresh = await fetch_robocalls(
-                    runtime,
-                    provider_id,
-                    [c.provider_call_id or "" for c in part],
-                    template=is_template,
-                )
-                moved += [fresh.get(c.provider_call_id or "", c) for c in part]
+        moved += await _refreshed(
+            runtime, provider_id, [c for c in group if c.provider_call_id in moved_ids]
+        )
     moved_set = {c.id for c in moved}
     return moved, [c.id for c in calls if c.id not in moved_set]
+
+
+async def _refreshed(runtime: Runtime, provider_id: str, calls: Sequence[Call]) -> list[Call]:
+    """These calls as the vendor has them now; template calls are read apart, as the
+    vendor keeps them apart."""
+    parts: dict[bool, list[Call]] = {}
+    for call in calls:
+        details = robocall_details(runtime, call)
+        parts.setdefault(bool(details and details.template_id is not None), []).append(call)
+    fresh: dict[str, Call] = {}
+    for template, part in parts.items():
+        ids = [c.provider_call_id or "" for c in part]
+        fresh.update(await fetch_robocalls(runtime, provider_id, ids, template=template))
+    return [fresh.get(c.provider_call_id or "", c) for c in calls]
 
 
 async def cancel_robocalls(
@@ -277,9 +283,10 @@ async def cancel_robocalls(
 async def _robocalls_by_id(runtime: Runtime, caller: Caller, call_ids: Sequence[str]) -> list[Call]:
     if not call_ids:
         raise BadInput("Name at least one call.", field="ids")
-    found = await runtime.store.calls.get_many(list(dict.fromkeys(call_ids)))
+    unique = list(dict.fromkeys(call_ids))
+    found = await runtime.store.calls.get_many(unique)
     calls = []
-    for call_id, call in zip(dict.fromkeys(call_ids), found, strict=True):
+    for call_id, call in zip(unique, found, strict=True):
         if call is None or not can_see(runtime, caller, call.provider_id):
             raise NotFound(f"No call with id {call_id}.", field="ids")
         provider_for(runtime, caller, call.provider_id, Capability.START_ROBOCALL, field="ids")
@@ -328,12 +335,7 @@ async def remove_audio_records(
     if not record_ids:
         raise BadInput("Name at least one record.", field="ids")
     removed = await provider.remove_audio_records(record_ids)
-    await runtime.store.audio_records.removed(removed)
-    return await _stored(runtime, provider.id, [r.record_id for r in removed])
-
-
-async def _stored(runtime: Runtime, provider_id: str, ids: Sequence[str]) -> list[AudioRecord]:
-    return [r for r in await runtime.store.audio_records.get_many(provider_id, ids) if r]
+    return await runtime.store.audio_records.removed(removed)
 
 
 async def audio_records(

@@ -7,7 +7,8 @@ test checks every name here exists in the schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Sequence
 
 from callboard.domain.capabilities import Capability
 from callboard.providers.registry import provider_class
@@ -55,10 +56,13 @@ OPERATIONS: dict[Capability, tuple[str, ...]] = {
 }
 
 
-def operations_of(capabilities: Iterable[Capability]) -> list[str]:
-    """The GraphQL operations a provider with these capabilities serves, in table order."""
-    have = set(capabilities)
-    return [op for capability, ops in OPERATIONS.items() if capability in have for op in ops]
+@functools.cache
+def operations_of(capabilities: frozenset[Capability]) -> list[str]:
+    """The GraphQL operations a provider with these capabilities serves, in table order
+    (cached: `Provider` is resolved for every call a page shows)."""
+    return [
+        op for capability, ops in OPERATIONS.items() if capability in capabilities for op in ops
+    ]
 
 
 def matrix(kinds: Sequence[str]) -> str:

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from callboard.domain import robocalls as domain
+from callboard.domain.calls import Call as DomainCall
 from callboard.domain.errors import BadInput
 from callboard.domain.robocalls import Voice, Weekday
 from callboard.resolvers import robocalls as resolvers
@@ -285,7 +286,7 @@ class RobocallMutation:
     async def reschedule_robocalls(
         self, info: Info, input: RescheduleRobocallsInput
     ) -> RobocallsPayload:
-        async def work() -> tuple[list[Any], list[str]]:
+        async def work() -> tuple[list[DomainCall], list[str]]:
             plan = [
                 (decode_id("Call", c.id, field="calls.id"), _aware(c.planned_at))
                 for c in input.calls
@@ -303,7 +304,7 @@ class RobocallMutation:
         description="Cancel planned robocalls (Zvonobot remove); each becomes CANCELED."
     )
     async def cancel_robocalls(self, info: Info, ids: list[strawberry.ID]) -> RobocallsPayload:
-        async def work() -> tuple[list[Any], list[str]]:
+        async def work() -> tuple[list[DomainCall], list[str]]:
             call_ids = [decode_id("Call", i, field="ids") for i in ids]
             return await resolvers.cancel_robocalls(
                 info.context.runtime, info.context.client, call_ids
@@ -316,7 +317,7 @@ class RobocallMutation:
 
 
 def _calls_payload(
-    outcome: tuple[tuple[list[Any], list[str]] | None, list[UserError]], why: str
+    outcome: tuple[tuple[list[DomainCall], list[str]] | None, list[UserError]], why: str
 ) -> RobocallsPayload:
     result, errors = outcome
     if result is None:

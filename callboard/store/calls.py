@@ -42,16 +42,6 @@ class CallLog:
         self._engine = engine
         self._lock = write_lock
 
-    async def record(
-        self, provider_id: str, signal: CallSignal, publish: Publish, *, call_id: str | None = None
-    ) -> tuple[Call, CallEvent | None]:
-        """Apply one signal Callboard itself produced (a call it placed)."""
-        async with self._lock:
-            async with self._engine.begin() as conn:
-                call, event = await _apply(conn, provider_id, signal, call_id)
-            publish([event] if event else [])
-        return call, event
-
     async def record_many(
         self,
         provider_id: str,
@@ -70,7 +60,7 @@ class CallLog:
             async with self._engine.begin() as conn:
                 for signal in signals:
                     call, event = await _apply(
-                        conn, provider_id, signal, None, only_status_changes=only_status_changes
+                        conn, provider_id, signal, only_status_changes=only_status_changes
                     )
                     calls.append(call)
                     if event:
@@ -102,7 +92,7 @@ class CallLog:
                         return None  # a resend of a stored delivery: nothing to apply
                     events: list[CallEvent] = []
                     for signal in signals:
-                        _, event = await _apply(conn, provider_id, signal, None)
+                        _, event = await _apply(conn, provider_id, signal)
                         if event:
                             events.append(event)
                     if also is not None:
@@ -233,14 +223,13 @@ async def _apply(
     conn: AsyncConnection,
     provider_id: str,
     signal: CallSignal,
-    new_id: str | None,
     *,
     only_status_changes: bool = False,
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
     found = await _find(conn, provider_id, signal.refs)
     call = found or Call(
-        id=new_id or str(uuid.uuid4()),
+        id=str(uuid.uuid4()),
         provider_id=provider_id,
         direction=signal.direction or CallDirection.INBOUND,
         status=signal.status or CallStatus.QUEUED,

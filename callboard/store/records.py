@@ -40,28 +40,23 @@ class AudioRecordShelf:
                 insert(audio_records), [{**_values(r), "stored_at": now} for r in records]
             )
 
-    async def removed(self, records: Sequence[AudioRecord]) -> None:
-        """Mark records the vendor removed; a record it reported without a removal time
-        is stamped now."""
+    async def removed(self, records: Sequence[AudioRecord]) -> list[AudioRecord]:
+        """Mark records the vendor removed (what Callboard knew of them kept, a record
+        reported without a removal time stamped now); the records as now kept."""
+        if not records:
+            return []
         now = datetime.now(UTC)
-        known = {
-            r.record_id: r
-            for r in await self.list(
-                [records[0].provider_id] if records else [], include_deleted=True
+        known = await self.get_many(records[0].provider_id, [r.record_id for r in records])
+        merged = [
+            dataclasses.replace(
+                before or record,
+                deleted_at=record.deleted_at or now,
+                raw={**(before or record).raw, **record.raw},
             )
-        }
-        merged = []
-        for record in records:
-            before = known.get(record.record_id)
-            base = before or record
-            merged.append(
-                dataclasses.replace(
-                    base,
-                    deleted_at=record.deleted_at or now,
-                    raw={**base.raw, **record.raw},
-                )
-            )
+            for record, before in zip(records, known, strict=True)
+        ]
         await self.put(merged)
+        return merged
 
     async def get_many(
         self, provider_id: str, record_ids: Sequence[str]
@@ -77,16 +72,14 @@ class AudioRecordShelf:
         found = {row.record_id: _to_record(row._mapping) for row in rows}
         return [found.get(i) for i in record_ids]
 
-    async def list(
-        self, provider_ids: Collection[str], *, include_deleted: bool = False
-    ) -> list[AudioRecord]:
+    async def list(self, provider_ids: Collection[str]) -> list[AudioRecord]:
+        """The records not removed, newest first."""
         query = (
             select(audio_records)
             .where(audio_records.c.provider_id.in_(provider_ids))
+            .where(audio_records.c.deleted_at.is_(None))
             .order_by(audio_records.c.stored_at.desc(), audio_records.c.record_id)
         )
-        if not include_deleted:
-            query = query.where(audio_records.c.deleted_at.is_(None))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_to_record(row._mapping) for row in rows]

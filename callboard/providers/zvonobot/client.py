@@ -23,6 +23,7 @@ __all__ = ["ZvonobotClient", "refusal"]
 
 # A refusal about the key (English or Russian, any case) - but not "ключевые слова".
 _ABOUT_KEY = re.compile(r"api[\s_-]?key|apikey|\bключ(?:а|у|ом|е)?\b|api[\s-]?ключ", re.I)
+_ACCEPT_JSON = {"Accept": "application/json"}
 _MODERATION_WORDS = ("moderat", "модерац")
 
 
@@ -42,7 +43,7 @@ class ZvonobotClient:
             "POST",
             f"{self._root}/{path}",
             json={"apiKey": self._api_key, **body},
-            headers={"Accept": "application/json"},
+            headers=_ACCEPT_JSON,
         )
         return await self._data(request, path)
 
@@ -53,7 +54,7 @@ class ZvonobotClient:
             "GET",
             f"{self._root}/{path}",
             params={"apiKey": self._api_key},
-            headers={"Accept": "application/json"},
+            headers=_ACCEPT_JSON,
         )
         response = await send(self._http, request, who=self._who)
         if response.status_code == 405:
@@ -67,7 +68,7 @@ class ZvonobotClient:
             f"{self._root}/{path}",
             data={"apiKey": self._api_key, **fields},
             files={"file": (file.filename, file.content, file.content_type)},
-            headers={"Accept": "application/json"},
+            headers=_ACCEPT_JSON,
         )
         return await self._data(request, path)
 

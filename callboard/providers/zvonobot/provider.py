@@ -128,10 +128,6 @@ class ZvonobotProvider(Provider):
         """Where Zvonobot posts (the secret is in it: never log it)."""
         return f"{self.context.webhook_url}?key={self._secret}"
 
-    @property
-    def moderation_lifted(self) -> bool:
-        return self._options.moderation_lifted
-
     async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
         ref = secrets.token_hex(8)
         template = request.message.template_id
@@ -182,7 +178,9 @@ class ZvonobotProvider(Provider):
         path = "apiCalls/getWithTemplates" if template else "apiCalls/get"
         numeric = [int(i) for i in dict.fromkeys(vendor_ids) if i.isdigit()]
         found: list[CallSignal] = []
-        for part in _chunks(numeric, min(self._options.max_batch, MAX_IDS)):
+        if not numeric:
+            return found  # no id Zvonobot could know: nothing to ask
+        for part in _chunks(numeric, self._options.max_batch):
             data = await self._client.post(path, {"apiCallIdList": list(part)})
             for item in mapping.items(data):
                 signals = mapping.call_signals(
@@ -323,7 +321,7 @@ def _speaks_text(request: RobocallRequest) -> bool:
 
 
 def _chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [values[i : i + size] for i in range(0, len(values), size)] or [values]
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _part_failed(
