@@ -301,3 +301,20 @@ async def test_a_timed_out_create_is_never_sent_again() -> None:
         assert error["code"] == "IDEMPOTENCY_CONFLICT"
         assert "look for it" in error["message"]
     assert sent == ["/apiCalls/create"], "sent once, not retried"
+
+
+async def test_a_retry_with_the_key_gets_the_same_partial_answer() -> None:
+    credentials = {"moderation_lifted": True, "max_batch": 2}
+    async with vendor_rig("zvonobot", credentials=credentials) as rig:
+        rig.vendor.simulator.balance = 0.3
+        phones = [f"+7912345670{n}" for n in range(4)]
+        variables = robocall(
+            rig, phones, plannedAt="2030-01-01T09:00:00+03:00", idempotencyKey="half"
+        )
+        first = (await rig.api.query(START, variables))["startRobocall"]
+        again = (await rig.api.query(START, variables))["startRobocall"]
+        assert [c["id"] for c in again["calls"]] == [c["id"] for c in first["calls"]]
+        assert again["userErrors"] == first["userErrors"]
+        assert again["recordCost"] == first["recordCost"]
+        assert len(first["userErrors"]) == 1
+        assert rig.vendor.simulator.requests["/apiCalls/create"] == 2, "nothing sent again"
