@@ -59,6 +59,24 @@ class CallEventKind(enum.Enum):
 _ENDING_KINDS = frozenset({CallEventKind.ENDED, CallEventKind.COMPLETED, CallEventKind.FAILED})
 
 
+class AgentType(enum.Enum):
+    """What a PBX rings first when it originates a call (While1 `type`)."""
+
+    USER = "user"
+    QUEUE = "queue"
+    CONTEXT = "context"
+    EXTENSION = "extension"  # newer While1 versions
+    USER_EMAIL = "user_email"  # newer While1 versions
+
+
+class AgentAnswer(enum.Enum):
+    """How the agent answered when Callboard waited for them (While1 async=0)."""
+
+    ANSWERED = "ANSWERED"
+    REJECTED = "REJECTED"
+    TIMED_OUT = "TIMED_OUT"
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """One call as Callboard knows it, whichever vendor carried it."""

@@ -60,9 +60,13 @@ class AudioRecord:
 
 @dataclass(frozen=True, slots=True)
 class Order:
+    """An order created through Callboard, as the vendor accepted it."""
+
     provider_id: str
     order_id: str
     title: str
-    status: str
+    status: str  # the vendor's word (Liner: success, secondary, info)
+    service_title: str | None = None
+    code: str | None = None
     created_at: datetime | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)  # what was sent, and the reply

@@ -16,12 +16,21 @@ from typing import Any, ClassVar
 
 import httpx
 
-from callboard.domain.calls import Call, CallDirection, CallSignal, CallStatus
+from callboard.domain.calls import (
+    AgentAnswer,
+    AgentType,
+    Call,
+    CallDirection,
+    CallSignal,
+    CallStatus,
+)
 from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
-from callboard.domain.directory import AudioRecord, Contact, PhoneNumber
+from callboard.domain.directory import AudioRecord, Contact, Order, PhoneNumber
 from callboard.domain.errors import CallboardError, Unsupported
 from callboard.domain.history import HistoryQuery
+from callboard.domain.incoming import IncomingNumbersRequest
+from callboard.domain.orders import OrderRequest
 from callboard.domain.pbx import (
     Agent,
     AgentStatus,
@@ -68,11 +77,20 @@ class ProviderContext:
 
 @dataclass(frozen=True, slots=True)
 class PlaceCallRequest:
-    """Ring `agent` first, then connect them to `to` (E.164)."""
+    """Ring `agent` first, then connect them to `to` (E.164).
+
+    The options after `to` are vendors' own; a provider ignores those it has no use for.
+    """
 
     agent: str
     to: str
-    shop_id: int | None = None
+    shop_id: int | None = None  # LiraX: the shop whose line is used
+    agent_type: AgentType | None = None  # While1: what `agent` names (vendor default: user)
+    caller_id_name: str | None = None  # While1: the customer's name shown to the agent
+    outbound_number: str | None = None  # While1: the number the customer sees
+    outbound_trunk: str | None = None  # While1: the trunk the call leaves through
+    variables: Mapping[str, str] = field(default_factory=dict)  # While1: PBX context vars
+    wait_for_answer: bool = False  # While1 async=0: answer once the agent answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +124,10 @@ class PlacedCall:
     # The vendor reports the call's times itself (a robocall may be dialled hours later):
     # being accepted is not the call's start.
     vendor_times: bool = False
+    # Set when the vendor kept the request open until the agent answered (While1 async=0).
+    # REJECTED / TIMED_OUT come with a final status and `refusal`, the vendor's words.
+    agent_answer: AgentAnswer | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +336,14 @@ class Provider:
     async def verify_phone(self, phone: str, pin: str) -> None:
         """Call `phone` from a number ending in `pin` (FlashOnCall)."""
         raise self._unsupported("verify phones")
+
+    async def create_order(self, request: OrderRequest) -> Order:
+        """Create a dialing order; the order as the vendor accepted it."""
+        raise self._unsupported("create orders")
+
+    async def add_incoming_numbers(self, request: IncomingNumbersRequest) -> list[PhoneNumber]:
+        """Add numbers with their incoming-call rule; the numbers as added."""
+        raise self._unsupported("add incoming numbers")
 
     def contact_answer(self, contact: Contact | None, phone: str) -> bytes:
         """The body answering a `contact_lookup` outcome; `contact` None when unknown."""

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from callboard.auth import Caller
-from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
+from callboard.domain.calls import AgentAnswer, Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
-from callboard.domain.errors import CallboardError, NotFound, ProviderTimeout
+from callboard.domain.errors import CallboardError, NotFound
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
 from callboard.providers.base import (
@@ -24,11 +22,13 @@ from callboard.providers.base import (
     Provider,
     StartedCalls,
 )
+from callboard.resolvers.once import run_once
 from callboard.resolvers.providers import can_see, provider_for, scope
 from callboard.runtime import Runtime
 
 __all__ = [
     "CallPage",
+    "Placed",
     "Started",
     "call_history",
     "connect_parties",
@@ -54,16 +54,19 @@ async def place_call(
     caller: Caller,
     *,
     provider_id: str,
-    agent: str,
-    to: str,
-    shop_id: int | None = None,
+    request: PlaceCallRequest,
     idempotency_key: str | None = None,
-) -> Call:
+) -> Placed:
     provider = provider_for(runtime, caller, provider_id, Capability.PLACE_CALL)
-    request = PlaceCallRequest(
-        agent=agent.strip(),
-        to=normalize_phone(to, runtime.settings.server.default_region, field="to"),
-        shop_id=shop_id,
+    region = runtime.settings.server.default_region
+    outbound = request.outbound_number
+    if outbound is not None and outbound.strip():
+        outbound = normalize_phone(outbound, region, field="outboundNumber")
+    request = dataclasses.replace(
+        request,
+        agent=request.agent.strip(),
+        to=normalize_phone(request.to, region, field="to"),
+        outbound_number=outbound or None,
     )
     return await _start(
         runtime,
@@ -83,7 +86,7 @@ async def connect_parties(
     provider_id: str,
     request: ConnectPartiesRequest,
     idempotency_key: str | None = None,
-) -> Call:
+) -> Placed:
     provider = provider_for(runtime, caller, provider_id, Capability.CONNECT_PARTIES)
     region = runtime.settings.server.default_region
     first = normalize_phone(request.first, region, field="first")
@@ -144,6 +147,16 @@ class Started:
     calls: list[Call]
     record_cost: float | None = None
     failures: list[CallboardError] = field(default_factory=list)
+    placed: list[PlacedCall] = field(default_factory=list)  # what the vendor said of each
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One call started, and how its agent answered when the vendor waited for that."""
+
+    call: Call
+    agent_answer: AgentAnswer | None = None
+    refusal: str | None = None  # the vendor's words when the agent did not take it
 
 
 async def _start(
@@ -154,14 +167,19 @@ async def _start(
     request: dict[str, Any],
     idempotency_key: str | None,
     send: Callable[[], Awaitable[PlacedCall]],
-) -> Call:
+) -> Placed:
     async def send_one() -> StartedCalls:
         return StartedCalls([await send()])
 
     started = await start_calls(
         runtime, caller, provider, operation, request, idempotency_key, send_one
     )
-    return started.calls[0]
+    placed = started.placed[0] if started.placed else None
+    return Placed(
+        started.calls[0],
+        placed.agent_answer if placed else None,
+        placed.refusal if placed else None,
+    )
 
 
 async def start_calls(
@@ -174,59 +192,72 @@ async def start_calls(
     send: Callable[[], Awaitable[StartedCalls]],
 ) -> Started:
     """Ask the vendor to start calls once per idempotency key, and log each as PLACED."""
-    keys = runtime.store.idempotency
-    claim = None
-    if idempotency_key is not None:
-        fingerprint = json.dumps([operation, provider.id, request], sort_keys=True, default=str)
-        claim = await keys.claim(
-            caller.name, idempotency_key, hashlib.sha256(fingerprint.encode()).hexdigest()
-        )
-        if claim.result is not None:
-            earlier = await runtime.store.calls.get_many(claim.call_ids)
-            return Started(
-                calls=[c for c in earlier if c is not None],
-                record_cost=claim.result.get("record_cost"),
-                failures=[ReplayedError(e) for e in claim.result.get("failures", [])],
-            )
-    try:
+
+    async def send_and_log() -> Started:
         started = await send()
-    except (ProviderTimeout, asyncio.CancelledError):
-        # The vendor may have started the call: the key must not let a retry start another.
-        if claim is not None:
-            await asyncio.shield(keys.mark_unknown(claim))
-        raise
-    except Exception:
-        # Refused or unreachable: nothing started, so the same key may be used again.
-        if claim is not None:
-            await keys.release(claim)
-        raise
-    now = datetime.now(UTC)
-    signals = [
-        CallSignal(
-            refs=(placed.provider_call_id, *placed.refs),
-            kind=CallEventKind.PLACED,
-            status=placed.status,
-            occurred_at=now,
-            direction=placed.direction,
-            from_number=placed.from_number,
-            to_number=placed.to_number,
-            agent=placed.agent,
-            raw=placed.raw,
-            exact_times=placed.vendor_times,
+        now = datetime.now(UTC)
+        signals = [
+            CallSignal(
+                refs=(placed.provider_call_id, *placed.refs),
+                kind=CallEventKind.PLACED,
+                status=placed.status,
+                occurred_at=now,
+                direction=placed.direction,
+                from_number=placed.from_number,
+                to_number=placed.to_number,
+                agent=placed.agent,
+                raw=placed.raw,
+                exact_times=placed.vendor_times,
+            )
+            for placed in started.calls
+        ]
+        calls = await runtime.store.calls.record_many(provider.id, signals, runtime.bus.publish)
+        log.info("%s: %s started %d call(s) on %s", operation, caller.name, len(calls), provider.id)
+        return Started(calls, started.record_cost, list(started.failures), started.calls)
+
+    def remember(result: Started) -> tuple[list[str], dict[str, Any]]:
+        answers = [p.agent_answer.value if p.agent_answer else None for p in result.placed]
+        refusals = [p.refusal for p in result.placed]
+        return [c.id for c in result.calls], {
+            "record_cost": result.record_cost,
+            "failures": [dump_error(e) for e in result.failures],
+            "agent_answers": answers,
+            "refusals": refusals,
+        }
+
+    async def replay(call_ids: list[str], kept: Mapping[str, Any]) -> Started:
+        earlier = await runtime.store.calls.get_many(call_ids)
+        answers = kept.get("agent_answers") or [None] * len(call_ids)
+        refusals = kept.get("refusals") or [None] * len(call_ids)
+        return Started(
+            calls=[c for c in earlier if c is not None],
+            record_cost=kept.get("record_cost"),
+            failures=[ReplayedError(e) for e in kept.get("failures", [])],
+            placed=[
+                _replayed_placed(c, a, r)
+                for c, a, r in zip(earlier, answers, refusals, strict=False)
+                if c is not None
+            ],
         )
-        for placed in started.calls
-    ]
-    calls = await runtime.store.calls.record_many(provider.id, signals, runtime.bus.publish)
-    result = Started(calls, started.record_cost, list(started.failures))
-    if claim is not None:
-        await keys.finish(
-            claim,
-            [c.id for c in calls],
-            record_cost=result.record_cost,
-            failures=[dump_error(e) for e in result.failures],
-        )
-    log.info("%s: %s started %d call(s) on %s", operation, caller.name, len(calls), provider.id)
-    return result
+
+    return await run_once(
+        runtime.store.idempotency,
+        caller,
+        idempotency_key,
+        [operation, provider.id, request],
+        send_and_log,
+        remember=remember,
+        replay=replay,
+    )
+
+
+def _replayed_placed(call: Call, answer: str | None, refusal: str | None) -> PlacedCall:
+    return PlacedCall(
+        provider_call_id=call.provider_call_id or "",
+        status=call.status,
+        agent_answer=AgentAnswer(answer) if answer else None,
+        refusal=refusal,
+    )
 
 
 def dump_error(error: CallboardError) -> dict[str, Any]:

@@ -3,7 +3,6 @@ cancelling planned ones, and what a robocall vendor keeps beside them."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import secrets
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from aiodataloader import DataLoader
 from callboard.auth import Caller
 from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
-from callboard.domain.directory import AudioRecord, ModerationStatus, PhoneNumber
+from callboard.domain.directory import AudioRecord, ModerationStatus
 from callboard.domain.errors import BadInput, NotFound
 from callboard.domain.phones import normalize_phone
 from callboard.domain.robocalls import (
@@ -42,7 +41,6 @@ __all__ = [
     "fetch_robocalls",
     "languages",
     "load_robocalls",
-    "numbers",
     "remove_audio_records",
     "reschedule_robocalls",
     "robocall_details",
@@ -342,22 +340,6 @@ async def audio_records(
     runtime: Runtime, caller: Caller, provider_id: str | None
 ) -> list[AudioRecord]:
     return await runtime.store.audio_records.list(sorted(scope_of(runtime, caller, provider_id)))
-
-
-async def numbers(
-    runtime: Runtime, caller: Caller, provider_id: str | None, *, include_shared: bool
-) -> list[PhoneNumber]:
-    """The numbers of every provider in scope that keeps numbers, read concurrently."""
-    if provider_id is not None:
-        providers = [provider_for(runtime, caller, provider_id, Capability.NUMBERS)]
-    else:
-        providers = [
-            runtime.providers[p]
-            for p in sorted(scope_of(runtime, caller, None))
-            if Capability.NUMBERS in runtime.providers[p].capabilities
-        ]
-    found = await asyncio.gather(*(p.numbers(include_shared=include_shared) for p in providers))
-    return [number for part in found for number in part]
 
 
 async def balance(runtime: Runtime, caller: Caller, provider_id: str) -> Balance:

@@ -1,4 +1,4 @@
-"""What a vendor account holds, through GraphQL: audio records, numbers and the balance;
+"""What a vendor account holds, through GraphQL: audio records and the balance;
 and FlashOnCall phone verification."""
 
 from __future__ import annotations
@@ -83,27 +83,6 @@ class AudioRecordsPayload:
     user_errors: list[UserError]
 
 
-@strawberry.type(description="A phone number a provider calls from or answers on.")
-class PhoneNumber:
-    provider: strawberry.ID
-    number: str = strawberry.field(description="E.164 where it parses.")
-    name: str | None
-    number_id: str | None = strawberry.field(description="The vendor's id for it.")
-    shared: bool | None = strawberry.field(
-        description="One of the vendor's common numbers rather than the account's own."
-    )
-
-    @classmethod
-    def of(cls, number: domain.PhoneNumber) -> PhoneNumber:
-        return cls(
-            provider=strawberry.ID(number.provider_id),
-            number=number.number,
-            name=number.name,
-            number_id=number.number_id,
-            shared=number.shared,
-        )
-
-
 @strawberry.type(description="What is left on a vendor account.")
 class Balance:
     provider: strawberry.ID
@@ -137,18 +116,6 @@ class AccountQuery:
     ) -> list[AudioRecord]:
         found = await resolvers.audio_records(info.context.runtime, info.context.client, provider)
         return [AudioRecord.of(r) for r in found]
-
-    @strawberry.field(
-        description="The providers' numbers (Zvonobot getPhones): the account's own, and "
-        "with includeShared the vendor's common ones too."
-    )
-    async def numbers(
-        self, info: Info, provider: strawberry.ID | None = None, include_shared: bool = False
-    ) -> list[PhoneNumber]:
-        found = await resolvers.numbers(
-            info.context.runtime, info.context.client, provider, include_shared=include_shared
-        )
-        return [PhoneNumber.of(n) for n in found]
 
     @strawberry.field(description="The account's balance at the vendor (Zvonobot userInfo).")
     async def balance(self, info: Info, provider: strawberry.ID) -> Balance:

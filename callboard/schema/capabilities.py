@@ -51,8 +51,8 @@ OPERATIONS: dict[Capability, tuple[str, ...]] = {
     Capability.NUMBERS: ("numbers",),
     Capability.BALANCE: ("balance",),
     Capability.VERIFY_PHONE: ("verifyPhone",),
-    Capability.ADD_INCOMING_NUMBERS: ("addIncomingNumbers",),
-    Capability.CREATE_ORDER: ("createOrder",),
+    Capability.ADD_INCOMING_NUMBERS: ("addIncomingNumbers", "numbers"),
+    Capability.CREATE_ORDER: ("createOrder", "orders"),
 }
 
 
@@ -60,9 +60,8 @@ OPERATIONS: dict[Capability, tuple[str, ...]] = {
 def operations_of(capabilities: frozenset[Capability]) -> list[str]:
     """The GraphQL operations a provider with these capabilities serves, in table order
     (cached: `Provider` is resolved for every call a page shows)."""
-    return [
-        op for capability, ops in OPERATIONS.items() if capability in capabilities for op in ops
-    ]
+    ops = (op for capability, ops in OPERATIONS.items() if capability in capabilities for op in ops)
+    return list(dict.fromkeys(ops))  # `numbers` is opened by two capabilities
 
 
 def matrix(kinds: Sequence[str]) -> str:

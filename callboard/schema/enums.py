@@ -6,10 +6,12 @@ import enum
 
 import strawberry
 
-from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
+from callboard.domain.calls import AgentAnswer, AgentType, CallDirection, CallEventKind, CallStatus
 from callboard.domain.capabilities import Capability
 
 __all__ = [
+    "AgentAnswer",
+    "AgentType",
     "CallDirection",
     "CallEventKind",
     "CallHistoryFilter",
@@ -23,6 +25,14 @@ strawberry.enum(CallStatus, name="CallStatus")
 strawberry.enum(CallDirection, name="CallDirection")
 strawberry.enum(CallEventKind, name="CallEventKind")
 strawberry.enum(Capability, name="Capability")
+strawberry.enum(
+    AgentType, name="AgentType", description="What placeCall's `agent` names (While1 `type`)."
+)
+strawberry.enum(
+    AgentAnswer,
+    name="AgentAnswer",
+    description="How the agent answered, when placeCall waited for them (waitForAnswer).",
+)
 
 
 @strawberry.enum(description="The field callHistory's filterValue is matched against.")

@@ -4,19 +4,52 @@ from __future__ import annotations
 
 import strawberry
 
-__all__ = ["ConnectPartiesInput", "ContactInput", "PlaceCallInput"]
+from callboard.domain.calls import AgentType
+
+__all__ = ["ConnectPartiesInput", "ContactInput", "PbxVariableInput", "PlaceCallInput"]
+
+
+@strawberry.input(description="A variable handed to the PBX's dial plan (While1 `vars`).")
+class PbxVariableInput:
+    name: str
+    value: str
 
 
 @strawberry.input(description="Ring `agent` first, then connect them to `to`.")
 class PlaceCallInput:
     provider: strawberry.ID
-    agent: str = strawberry.field(description="LiraX: the agent's extension (`from`).")
+    agent: str = strawberry.field(
+        description="Who is rung first. LiraX: the agent's extension (`from`); While1: the "
+        "user, queue or context (`destination`, see agentType)."
+    )
     to: str = strawberry.field(description="The customer's phone, any common notation.")
     idempotency_key: str | None = strawberry.field(
         default=None, description="The same key never starts a second call."
     )
     shop_id: int | None = strawberry.field(
         default=None, description="LiraX: the shop (`idshop`) whose line is used."
+    )
+    agent_type: AgentType | None = strawberry.field(
+        default=None, description="While1: what `agent` names (`type`; default USER)."
+    )
+    caller_id_name: str | None = strawberry.field(
+        default=None,
+        description="While1: the customer's name shown to the agent (default: the phone).",
+    )
+    outbound_number: str | None = strawberry.field(
+        default=None, description="While1: the number the customer sees."
+    )
+    outbound_trunk: str | None = strawberry.field(
+        default=None, description="While1: the trunk (provider) the call leaves through."
+    )
+    variables: list[PbxVariableInput] = strawberry.field(
+        default_factory=list, description="While1: variables for the PBX context (`vars`)."
+    )
+    wait_for_answer: bool = strawberry.field(
+        default=False,
+        description="While1 (async=0): answer only once the agent answered, rejected or let "
+        "it time out; the payload's agentAnswer says which. Default: answer as soon as the "
+        "agent's phone rings.",
     )
 
 

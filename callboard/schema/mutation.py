@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from callboard.providers.base import ConnectPartiesRequest
+from callboard.domain.calls import AgentAnswer
+from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import upsert_contact
 from callboard.schema.account import AccountMutation
@@ -15,10 +16,13 @@ from callboard.schema.context import Info
 from callboard.schema.crm import CrmMutation
 from callboard.schema.ids import decode_id
 from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
+from callboard.schema.numbers import NumbersMutation
+from callboard.schema.orders import OrderMutation
 from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
 from callboard.schema.pbx import PbxMutation
 from callboard.schema.robocalls import RobocallMutation
 from callboard.schema.sms import SmsMutation
+from callboard.schema.user_error import UserError
 
 __all__ = ["Mutation"]
 
@@ -27,18 +31,27 @@ __all__ = ["Mutation"]
 class CallMutation:
     @strawberry.mutation(description="Ring the agent, then connect them to the customer.")
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
-        call, errors = await attempt(
+        request = PlaceCallRequest(
+            agent=input.agent,
+            to=input.to,
+            shop_id=input.shop_id,
+            agent_type=input.agent_type,
+            caller_id_name=input.caller_id_name,
+            outbound_number=input.outbound_number,
+            outbound_trunk=input.outbound_trunk,
+            variables={v.name: v.value for v in input.variables},
+            wait_for_answer=input.wait_for_answer,
+        )
+        placed, errors = await attempt(
             call_resolvers.place_call(
                 info.context.runtime,
                 info.context.client,
                 provider_id=input.provider,
-                agent=input.agent,
-                to=input.to,
-                shop_id=input.shop_id,
+                request=request,
                 idempotency_key=input.idempotency_key,
             )
         )
-        return PlaceCallPayload(call=Call.of(call) if call else None, user_errors=errors)
+        return _place_call_payload(placed, errors)
 
     @strawberry.mutation(description="Ring `first`, then connect it to `second`.")
     async def connect_parties(self, info: Info, input: ConnectPartiesInput) -> PlaceCallPayload:
@@ -54,7 +67,7 @@ class CallMutation:
             ivr_date=input.ivr_date,
             ivr_amount=input.ivr_amount,
         )
-        call, errors = await attempt(
+        placed, errors = await attempt(
             call_resolvers.connect_parties(
                 info.context.runtime,
                 info.context.client,
@@ -63,7 +76,7 @@ class CallMutation:
                 idempotency_key=input.idempotency_key,
             )
         )
-        return PlaceCallPayload(call=Call.of(call) if call else None, user_errors=errors)
+        return _place_call_payload(placed, errors)
 
     @strawberry.mutation(
         description="Ask the vendor to end the call; its events then show how it ended."
@@ -97,7 +110,36 @@ class CallMutation:
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
 
 
+def _place_call_payload(
+    placed: call_resolvers.Placed | None, errors: list[UserError]
+) -> PlaceCallPayload:
+    if placed is None:
+        return PlaceCallPayload(user_errors=errors)
+    if placed.agent_answer in _NOT_TAKEN:
+        code, what = _NOT_TAKEN[placed.agent_answer]
+        words = f": {placed.refusal}" if placed.refusal else "."
+        errors = [UserError(field="agent", message=f"{what}{words}", code=code)]
+    return PlaceCallPayload(
+        call=Call.of(placed.call), user_errors=errors, agent_answer=placed.agent_answer
+    )
+
+
+_NOT_TAKEN = {
+    AgentAnswer.REJECTED: ("AGENT_REJECTED", "The agent rejected the call"),
+    AgentAnswer.TIMED_OUT: ("AGENT_NO_ANSWER", "The agent did not answer in time"),
+}
+
+
 Mutation = merge_types(
     "Mutation",
-    (CallMutation, CrmMutation, PbxMutation, SmsMutation, RobocallMutation, AccountMutation),
+    (
+        CallMutation,
+        CrmMutation,
+        PbxMutation,
+        SmsMutation,
+        RobocallMutation,
+        AccountMutation,
+        NumbersMutation,
+        OrderMutation,
+    ),
 )

@@ -9,6 +9,7 @@ import strawberry
 
 from callboard.schema.calls import Call
 from callboard.schema.contact import Contact
+from callboard.schema.enums import AgentAnswer
 from callboard.schema.user_error import USER_ERRORS, UserError
 
 __all__ = ["ContactPayload", "HangupPayload", "PlaceCallPayload", "attempt"]
@@ -28,6 +29,11 @@ async def attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
 class PlaceCallPayload:
     call: Call | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+    agent_answer: AgentAnswer | None = strawberry.field(
+        default=None,
+        description="With waitForAnswer: ANSWERED, REJECTED or TIMED_OUT (then the call is "
+        "kept with that outcome and userErrors carries the PBX's words); null otherwise.",
+    )
 
 
 @strawberry.type

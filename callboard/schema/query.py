@@ -21,6 +21,8 @@ from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
 from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.numbers import NumbersQuery
+from callboard.schema.orders import OrderQuery
 from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
 from callboard.schema.robocalls import RobocallQuery
@@ -117,4 +119,7 @@ class CallQuery:
         return Contact.of(found) if found else None
 
 
-Query = merge_types("Query", (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery))
+Query = merge_types(
+    "Query",
+    (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
+from callboard.store.directory import NumberBook, OrderBook
 from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
 from callboard.store.sms import SmsBox
@@ -46,6 +47,8 @@ class Store:
         self.agent_statuses = AgentStatusBook(engine)
         self.sms = SmsBox(engine)
         self.audio_records = AudioRecordShelf(engine)
+        self.orders = OrderBook(engine)
+        self.numbers = NumberBook(engine)
 
     def __repr__(self) -> str:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"

@@ -166,6 +166,35 @@ audio_records = Table(
     Column("stored_at", UTCDateTime, nullable=False),
 )
 
+# Orders created through Callboard (Liner documents no endpoint listing them).
+orders = Table(
+    "orders",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("service_title", String(255)),
+    Column("status", String(32), nullable=False),
+    Column("code", String(255)),
+    Column("created_at", UTCDateTime),
+    Column("raw", JSON, nullable=False),
+    UniqueConstraint("provider_id", "order_id", name="uq_order"),
+    sqlite_autoincrement=True,
+)
+
+# Numbers added through Callboard (Twin24 documents no endpoint listing them).
+numbers = Table(
+    "numbers",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("number", String(64), primary_key=True),
+    Column("name", String(255)),
+    Column("number_id", String(64)),
+    Column("raw", JSON, nullable=False),
+    Column("stored_at", UTCDateTime, nullable=False),
+)
+
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,

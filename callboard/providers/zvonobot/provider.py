@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import ipaddress
 import logging
 import secrets
 from collections.abc import Sequence
@@ -43,6 +42,7 @@ from callboard.providers.base import (
     delivery_fingerprint,
 )
 from callboard.providers.options import OptionError, ProviderOptions, option
+from callboard.providers.webhook_guard import check_networks
 from callboard.providers.zvonobot import mapping, requests, webhooks
 from callboard.providers.zvonobot.client import ZvonobotClient
 
@@ -81,13 +81,9 @@ class ZvonobotOptions(ProviderOptions):
     )
 
     def __post_init__(self) -> None:
-        for address in self.allowed_ips:
-            try:
-                ipaddress.ip_network(str(address).strip(), strict=False)
-            except ValueError:
-                raise OptionError(
-                    "allowed_ips", f"'{address}' is not an IP address or network"
-                ) from None
+        bad = check_networks(self.allowed_ips)
+        if bad is not None:
+            raise OptionError("allowed_ips", f"'{bad}' is not an IP address or network")
         if not 1 <= self.max_batch <= MAX_IDS:
             raise OptionError("max_batch", f"must be 1-{MAX_IDS}")
         if not self.key_word_separator:

@@ -8,14 +8,18 @@ costs only a few retries, and an accepted one must be answered 200.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.providers.webhook_guard import (
+    FORBIDDEN_KEY,
+    FORBIDDEN_SOURCE,
+    SourceFilter,
+    derive_secret,
+    verify_key,
+)
 
 __all__ = [
     "FORBIDDEN_KEY",
@@ -27,46 +31,7 @@ __all__ = [
     "verify_key",
 ]
 
-FORBIDDEN_KEY = WebhookRejected(403, b'{"error": "Invalid key"}', "application/json")
-FORBIDDEN_SOURCE = WebhookRejected(403, b'{"error": "Source not allowed"}', "application/json")
 MALFORMED = WebhookRejected(400, b'{"error": "Body must be a JSON object"}', "application/json")
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def derive_secret(api_key: str, provider_id: str) -> str:
-    """A webhook secret for operators who set none: stable across restarts and instances
-    (all derive the same from the same key), and useless for guessing the key."""
-    return hmac.new(
-        api_key.encode(), f"callboard-webhook:{provider_id}".encode(), hashlib.sha256
-    ).hexdigest()[:32]
-
-
-def verify_key(delivery: WebhookDelivery, secret: str) -> None:
-    given = delivery.query.get("key", "")
-    if not hmac.compare_digest(given.encode(), secret.encode()):
-        raise FORBIDDEN_KEY
-
-
-class SourceFilter:
-    """The addresses (or networks) deliveries may come from; empty: any address."""
-
-    def __init__(self, allowed: Iterable[str]) -> None:
-        self.networks: tuple[Network, ...] = tuple(
-            ipaddress.ip_network(a.strip(), strict=False) for a in allowed
-        )
-
-    def check(self, client_ip: str | None) -> None:
-        if not self.networks:
-            return
-        try:
-            address = ipaddress.ip_address((client_ip or "").strip())
-        except ValueError:
-            raise FORBIDDEN_SOURCE from None
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not any(address in network for network in self.networks):
-            raise FORBIDDEN_SOURCE
 
 
 def read_body(delivery: WebhookDelivery) -> Mapping[str, Any]:

@@ -1,0 +1,70 @@
+"""Guarding webhooks of vendors that cannot sign them: a secret in the URL Callboard
+hands out, and optionally the vendor's source addresses."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Iterable
+
+from callboard.providers.base import WebhookDelivery, WebhookRejected
+
+__all__ = [
+    "FORBIDDEN_KEY",
+    "FORBIDDEN_SOURCE",
+    "SourceFilter",
+    "check_networks",
+    "derive_secret",
+    "verify_key",
+]
+
+FORBIDDEN_KEY = WebhookRejected(403, b'{"error": "Invalid key"}', "application/json")
+FORBIDDEN_SOURCE = WebhookRejected(403, b'{"error": "Source not allowed"}', "application/json")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def derive_secret(api_key: str, provider_id: str) -> str:
+    """A webhook secret for operators who set none: stable across restarts and instances
+    (all derive the same from the same key), and useless for guessing the key."""
+    return hmac.new(
+        api_key.encode(), f"callboard-webhook:{provider_id}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+
+
+def verify_key(delivery: WebhookDelivery, secret: str, *, param: str = "key") -> None:
+    given = delivery.query.get(param, "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        raise FORBIDDEN_KEY
+
+
+def check_networks(addresses: Iterable[str]) -> str | None:
+    """The first entry that is not an IP address or network, if any (for option checks)."""
+    for address in addresses:
+        try:
+            ipaddress.ip_network(str(address).strip(), strict=False)
+        except ValueError:
+            return str(address)
+    return None
+
+
+class SourceFilter:
+    """The addresses (or networks) deliveries may come from; empty: any address."""
+
+    def __init__(self, allowed: Iterable[str]) -> None:
+        self.networks: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(a.strip(), strict=False) for a in allowed
+        )
+
+    def check(self, client_ip: str | None) -> None:
+        if not self.networks:
+            return
+        try:
+            address = ipaddress.ip_address((client_ip or "").strip())
+        except ValueError:
+            raise FORBIDDEN_SOURCE from None
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not any(address in network for network in self.networks):
+            raise FORBIDDEN_SOURCE
