@@ -19,10 +19,16 @@ from starlette.types import ASGIApp
 
 from callboard.app import create_app
 from callboard.settings import Settings, parse_settings
+from callboard.simulators.liner import LinerSimulator
 from callboard.simulators.lirax import LiraxSimulator
+from callboard.simulators.twin24 import AUTH_PATH as TWIN24_AUTH_PATH
+from callboard.simulators.twin24 import Twin24Simulator
+from callboard.simulators.while1 import While1Simulator
 from callboard.simulators.zvonobot import ZvonobotSimulator
 
 __all__ = ["DemoRig", "build_demo", "run_demo"]
+
+DEMO_TRUNK = "demo-trunk"  # the Twin24 trunk numbers use when they name none
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -54,15 +60,26 @@ class DemoRig:
     simulators: list[tuple[str, Any, socket.socket]]
     lirax: LiraxSimulator
     zvonobot: ZvonobotSimulator
+    twin24: Twin24Simulator
+    liner: LinerSimulator
+    while1: While1Simulator
+
+    async def aclose(self) -> None:
+        for simulator in (self.lirax, self.zvonobot, self.twin24, self.liner, self.while1):
+            await simulator.aclose()
 
 
 def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float = 1.5) -> DemoRig:
     api_socket = bind(host, port)
     public = address(api_socket)
     lirax_socket, zvonobot_socket = bind(host, 0), bind(host, 0)
+    twin24_socket, liner_socket, while1_socket = bind(host, 0), bind(host, 0), bind(host, 0)
     zvonobot_key = secrets.token_urlsafe(16)
     lirax_token, lirax_hook = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     history_password = secrets.token_urlsafe(16)
+    twin24_password, liner_key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    while1_password, while1_key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    while1_hook = secrets.token_urlsafe(16)
     settings = parse_settings(
         {
             "server": {"host": host, "port": api_socket.getsockname()[1], "public_url": public},
@@ -87,6 +104,31 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
                     "allowed_ips": ["127.0.0.0/8", "::1"],
                     "moderation_lifted": True,
                 },
+                {
+                    "id": "twin24-demo",
+                    "kind": "twin24",
+                    "base_url": address(twin24_socket),
+                    "auth_url": f"{address(twin24_socket)}{TWIN24_AUTH_PATH}",
+                    "email": "demo@callboard.local",
+                    "password": twin24_password,
+                    "default_provider_id": DEMO_TRUNK,
+                },
+                {
+                    "id": "liner-demo",
+                    "kind": "liner",
+                    "base_url": address(liner_socket),
+                    "api_key": liner_key,
+                },
+                {
+                    "id": "while1-demo",
+                    "kind": "while1",
+                    "base_url": address(while1_socket),
+                    "api_username": "demo",
+                    "api_password": while1_password,
+                    "api_key": while1_key,
+                    "project_id": 1,
+                    "webhook_token": while1_hook,
+                },
             ],
         },
         source="<demo>",
@@ -101,6 +143,18 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
         history_password=history_password,
     )
     zvonobot = ZvonobotSimulator(zvonobot_key, step_delay=step_delay)
+    twin24 = Twin24Simulator(
+        email="demo@callboard.local", password=twin24_password, step_delay=step_delay
+    )
+    liner = LinerSimulator(liner_key)
+    while1 = While1Simulator(
+        "demo",
+        while1_password,
+        while1_key,
+        project_id=1,
+        event_url=f"{public}/webhooks/while1-demo?token={while1_hook}",
+        step_delay=step_delay,
+    )
     return DemoRig(
         settings=settings,
         app=create_app(settings),
@@ -108,9 +162,15 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
         simulators=[
             ("LiraX", lirax.app, lirax_socket),
             ("Zvonobot", zvonobot.app, zvonobot_socket),
+            ("Twin24", twin24.app, twin24_socket),
+            ("Liner", liner.app, liner_socket),
+            ("While1", while1.app, while1_socket),
         ],
         lirax=lirax,
         zvonobot=zvonobot,
+        twin24=twin24,
+        liner=liner,
+        while1=while1,
     )
 
 
@@ -135,8 +195,7 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
             *(server.serve(sockets=[sock]) for server, sock in servers),
         )
     finally:
-        await rig.lirax.aclose()
-        await rig.zvonobot.aclose()
+        await rig.aclose()
 
 
 def _banner(rig: DemoRig) -> str:

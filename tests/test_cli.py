@@ -154,6 +154,84 @@ async def test_demo_runs_a_robocall_through_the_simulated_zvonobot() -> None:
     assert statuses[0] == "QUEUED"
 
 
+async def test_demo_serves_the_five_vendors() -> None:
+    async with demo() as (api, process):
+        providers = {p["kind"]: p["id"] for p in (await api.query(DEMO_PROVIDERS))["providers"]}
+        assert set(providers) == {"LIRAX", "ZVONOBOT", "TWIN24", "LINER", "WHILE1"}
+        order = await api.query(
+            DEMO_ORDER,
+            {
+                "i": {
+                    "provider": providers["LINER"],
+                    "title": "Demo",
+                    "serviceTitle": "demo",
+                    "status": "SUCCESS",
+                    "sipEndpointIds": [101],
+                }
+            },
+        )
+        assert order["createOrder"]["userErrors"] == []
+        added = await api.query(
+            DEMO_NUMBERS,
+            {
+                "i": {
+                    "provider": providers["TWIN24"],
+                    "action": "ROBOT",
+                    "botId": "demo-bot",
+                    "numbers": [{"number": "+7 495 123-45-01", "name": "Sales", "did": "1"}],
+                }
+            },
+        )
+        assert added["addIncomingNumbers"]["userErrors"] == []
+        twin24_url = banner_line(process, r"twin24-demo\s+twin24\s+-> (\S+)")
+        watch = {"provider": providers["TWIN24"], "after": "Q2FsbEV2ZW50OjA="}
+        async with api.subscription(CALL_EVENTS, watch) as events:
+            rung = await api.http.post(
+                f"{twin24_url}/_sim/ring",
+                json={"number": "74951234501", "caller": "79123456789"},
+            )
+            assert rung.status_code == 200
+            kinds = []
+            while "RECORDING_READY" not in kinds:
+                kinds.append((await next_event(events))["callEvents"]["kind"])
+        watch = {"provider": providers["WHILE1"], "after": "Q2FsbEV2ZW50OjA="}
+        async with api.subscription(CALL_EVENTS, watch) as events:
+            placed = await api.query(
+                PLACE_CALL,
+                {
+                    "input": {
+                        "provider": providers["WHILE1"],
+                        "agent": "101",
+                        "to": "+40 21 234 5678",
+                    }
+                },
+            )
+            assert placed["placeCall"]["userErrors"] == []
+            statuses = []
+            while "COMPLETED" not in statuses:
+                statuses.append((await next_event(events))["callEvents"]["status"])
+    assert kinds[0] == "RINGING"
+
+
+def banner_line(process: subprocess.Popen[str], pattern: str) -> str:
+    """The first group of `pattern` in the demo's banner (printed before it serves)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        found = re.search(pattern, line)
+        if found:
+            return found.group(1)
+        if "Try the tour" in line:
+            break
+    pytest.fail(f"the banner has no line like {pattern!r}")
+
+
+DEMO_PROVIDERS = "{ providers { id kind } }"
+DEMO_ORDER = """mutation($i: CreateOrderInput!) {
+  createOrder(input: $i) { order { orderId } userErrors { message } } }"""
+DEMO_NUMBERS = """mutation($i: AddIncomingNumbersInput!) {
+  addIncomingNumbers(input: $i) { numbers { number } userErrors { message } } }"""
+
+
 def test_dockerfile_copies_what_exists_and_its_command_starts(tmp_path: Path) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.M)

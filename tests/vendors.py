@@ -13,11 +13,16 @@ from typing import Any
 import httpx
 
 from callboard.demo import address, bind
+from callboard.simulators.liner import LinerSimulator
 from callboard.simulators.lirax import LiraxSimulator
+from callboard.simulators.twin24 import Twin24Simulator
+from callboard.simulators.while1 import While1Simulator
 from callboard.simulators.zvonobot import ZvonobotSimulator
 from tests.harness import Api, running_callboard, serving
+from tests.queries import PLACE_CALL
 
 PROVIDER_ID = "vendor-under-test"
+TWIN24_STATIC_TOKEN = "twin24-long-lived-token"  # a token the Twin24 simulator also accepts
 
 
 @dataclass
@@ -25,15 +30,20 @@ class Vendor:
     kind: str
     simulator: Any
     # what placeCall needs besides `provider`, for a call the simulator answers
-    place_call: dict[str, str]
+    place_call: dict[str, Any]
     # the provider keys that point at the simulator (base_url, ...), from its root URL
     sim_urls: Callable[[str], dict[str, Any]]
     # what each provider entry needs besides id, kind and those URLs
     credentials: dict[str, str]
-    # a webhook delivery with a forged credential: (method, path suffix, body, headers)
+    # a webhook delivery with a forged credential: httpx request arguments
     forged_webhook: Callable[[], dict[str, Any]]
+    # one mutation every provider of the kind serves, with an input the simulator accepts
+    # (besides `provider`): it shows how vendor outages and refused credentials come back
+    probe: tuple[str, str, dict[str, Any]]  # (document, payload field, input)
     # the final status of a call the simulator answers
     answered_final: str = "COMPLETED"
+    # how the webhook is sent (the While1 PBX sends GET requests)
+    webhook_method: str = "POST"
 
 
 def _lirax(webhook_url: str, step_delay: float) -> Vendor:
@@ -54,6 +64,7 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
             "history_password": "api-password",
         },
         sim_urls=lambda root: {"base_url": f"{root}/general", "history_url": root},
+        probe=(PLACE_CALL, "placeCall", {"agent": "101", "to": "+7 912 345-67-89"}),
         forged_webhook=lambda: {
             "data": {
                 "cmd": "record",
@@ -75,6 +86,15 @@ def _zvonobot(webhook_url: str, step_delay: float) -> Vendor:
         credentials={"api_key": "zvonobot-api-key"},
         # The simulator posts from loopback, not from Zvonobot's address.
         sim_urls=lambda root: {"base_url": root, "allowed_ips": ["127.0.0.1", "::1"]},
+        probe=(
+            START_ROBOCALL,
+            "startRobocall",
+            {
+                "phones": ["+79123456789"],
+                "outgoingPhone": "+7 495 000-00-01",  # one of the simulator's numbers
+                "message": {"text": "Hello", "voice": "MALE"},
+            },
+        ),
         forged_webhook=lambda: {
             "params": {"key": "forged"},
             "json": {"id": 1001, "calls": [{"phone": "79123456789", "status": "finished"}]},
@@ -82,9 +102,110 @@ def _zvonobot(webhook_url: str, step_delay: float) -> Vendor:
     )
 
 
+def _twin24(webhook_url: str, step_delay: float) -> Vendor:
+    # Twin24 is told its webhook URL with the numbers it adds, not once.
+    sim = Twin24Simulator(
+        email="ops@example.com",
+        password="twin24-password",
+        token=TWIN24_STATIC_TOKEN,
+        step_delay=step_delay,
+    )
+    return Vendor(
+        kind="twin24",
+        simulator=sim,
+        place_call={},
+        credentials={"email": "ops@example.com", "password": "twin24-password"},
+        sim_urls=lambda root: {
+            "base_url": root,
+            "auth_url": f"{root}/api/v1/auth/login",
+            "default_provider_id": "bce7d22e-dde6-4427-b391-ebbdfda44de6",
+        },
+        probe=(
+            ADD_INCOMING_NUMBERS,
+            "addIncomingNumbers",
+            {"numbers": [{"number": "+7 495 123-45-01", "name": "Sales", "did": "123"}]},
+        ),
+        forged_webhook=lambda: {
+            "params": {"key": "forged"},
+            "json": {"callId": "c-1", "caller": "79123456789", "number": "74951234501"},
+        },
+    )
+
+
+def _liner(webhook_url: str, step_delay: float) -> Vendor:
+    sim = LinerSimulator(api_key="liner-api-key")
+    return Vendor(
+        kind="liner",
+        simulator=sim,
+        place_call={},
+        credentials={"api_key": "liner-api-key"},
+        sim_urls=lambda root: {"base_url": root},
+        probe=(
+            CREATE_ORDER,
+            "createOrder",
+            {
+                "title": "Spring",
+                "serviceTitle": "spring",
+                "status": "INFO",
+                "sipEndpointIds": [101],
+            },
+        ),
+        forged_webhook=lambda: {"json": {}},
+    )
+
+
+def _while1(webhook_url: str, step_delay: float) -> Vendor:
+    sim = While1Simulator(
+        "while1-user",
+        "while1-password",
+        "while1-api-key",
+        project_id=1,
+        event_url=f"{webhook_url}?token=while1-webhook-token",
+        step_delay=step_delay,
+    )
+    return Vendor(
+        kind="while1",
+        simulator=sim,
+        place_call={"agent": "101", "to": "+40 21 234 5678"},
+        credentials={
+            "api_username": "while1-user",
+            "api_password": "while1-password",
+            "api_key": "while1-api-key",
+            "webhook_token": "while1-webhook-token",
+        },
+        sim_urls=lambda root: {"base_url": root, "project_id": 1},
+        probe=(PLACE_CALL, "placeCall", {"agent": "101", "to": "+40 21 234 5678"}),
+        forged_webhook=lambda: {
+            "params": {"token": "forged", "event": "outgoing_end", "uniqueid": "1.1"},
+        },
+        webhook_method="GET",
+    )
+
+
+START_ROBOCALL = """
+mutation($input: StartRobocallInput!) {
+  startRobocall(input: $input) { calls { id } userErrors { field message code vendorCode } }
+}"""
+
+ADD_INCOMING_NUMBERS = """
+mutation($input: AddIncomingNumbersInput!) {
+  addIncomingNumbers(input: $input) {
+    numbers { number name } userErrors { field message code vendorCode }
+  }
+}"""
+
+CREATE_ORDER = """
+mutation($input: CreateOrderInput!) {
+  createOrder(input: $input) { order { orderId } userErrors { field message code vendorCode } }
+}"""
+
+
 # kind -> the vendor's simulator and test data, given Callboard's webhook URL and a step delay
 VENDORS: dict[str, Callable[[str, float], Vendor]] = {
+    "liner": _liner,
     "lirax": _lirax,
+    "twin24": _twin24,
+    "while1": _while1,
     "zvonobot": _zvonobot,
 }
 
@@ -127,5 +248,7 @@ async def vendor_rig(
         await vendor.simulator.aclose()
 
 
-async def post_webhook(api: Api, provider_id: str, **request: Any) -> httpx.Response:
-    return await api.http.post(f"{api.webhook_base}/{provider_id}", **request)
+async def post_webhook(
+    api: Api, provider_id: str, *, method: str = "POST", **request: Any
+) -> httpx.Response:
+    return await api.http.request(method, f"{api.webhook_base}/{provider_id}", **request)

@@ -58,7 +58,7 @@ def parse_options(options_type: type[T], raw: Mapping[str, Any]) -> T:
         expected = _expected_type(f)
         if expected is not None and not isinstance(value, expected):
             raise OptionError(
-                name, f"must be a {_type_name(expected)}, got {_type_name(type(value))}"
+                name, f"must be {_a(_type_name(expected))}, got {_a(_type_name(type(value)))}"
             )
         if f.metadata.get("secret") and f.default is dataclasses.MISSING and value == "":
             # An empty secret would let anyone in whose request carries an empty one too.
@@ -89,6 +89,10 @@ def _type_name(t: type | tuple[type, ...]) -> str:
     if isinstance(t, tuple):
         return names.get(t[0], t[0].__name__)
     return names.get(t, t.__name__)
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _check_url(key: str, value: str) -> None:

@@ -16,7 +16,10 @@ __all__ = ["DRIVERS", "ENTRY_POINT_GROUP", "UnknownKind", "known_kinds", "provid
 ENTRY_POINT_GROUP = "callboard.providers"
 
 DRIVERS: dict[str, tuple[str, str]] = {
+    "liner": ("callboard.providers.liner.provider", "LinerProvider"),
     "lirax": ("callboard.providers.lirax.provider", "LiraxProvider"),
+    "twin24": ("callboard.providers.twin24.provider", "Twin24Provider"),
+    "while1": ("callboard.providers.while1.provider", "While1Provider"),
     "zvonobot": ("callboard.providers.zvonobot.provider", "ZvonobotProvider"),
 }
 

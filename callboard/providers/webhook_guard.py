@@ -6,21 +6,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 
 __all__ = [
     "FORBIDDEN_KEY",
     "FORBIDDEN_SOURCE",
+    "MALFORMED",
     "SourceFilter",
     "check_networks",
     "derive_secret",
+    "json_body",
     "verify_key",
 ]
 
 FORBIDDEN_KEY = WebhookRejected(403, b'{"error": "Invalid key"}', "application/json")
 FORBIDDEN_SOURCE = WebhookRejected(403, b'{"error": "Source not allowed"}', "application/json")
+MALFORMED = WebhookRejected(400, b'{"error": "Body must be a JSON object"}', "application/json")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,3 +73,15 @@ class SourceFilter:
             address = address.ipv4_mapped
         if not any(address in network for network in self.networks):
             raise FORBIDDEN_SOURCE
+
+
+def json_body(delivery: WebhookDelivery) -> Any:
+    """The delivery's JSON (one object sent as a one-item list is that object); 400 if
+    it is not JSON at all."""
+    try:
+        body = json.loads(delivery.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise MALFORMED from None
+    if isinstance(body, list) and len(body) == 1:
+        return body[0]
+    return body

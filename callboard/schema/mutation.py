@@ -6,6 +6,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from callboard.domain.calls import AgentAnswer
+from callboard.domain.errors import BadInput
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import upsert_contact
@@ -15,7 +16,12 @@ from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.crm import CrmMutation
 from callboard.schema.ids import decode_id
-from callboard.schema.inputs import ConnectPartiesInput, ContactInput, PlaceCallInput
+from callboard.schema.inputs import (
+    ConnectPartiesInput,
+    ContactInput,
+    PbxVariableInput,
+    PlaceCallInput,
+)
 from callboard.schema.numbers import NumbersMutation
 from callboard.schema.orders import OrderMutation
 from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
@@ -31,26 +37,27 @@ __all__ = ["Mutation"]
 class CallMutation:
     @strawberry.mutation(description="Ring the agent, then connect them to the customer.")
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
-        request = PlaceCallRequest(
-            agent=input.agent,
-            to=input.to,
-            shop_id=input.shop_id,
-            agent_type=input.agent_type,
-            caller_id_name=input.caller_id_name,
-            outbound_number=input.outbound_number,
-            outbound_trunk=input.outbound_trunk,
-            variables={v.name: v.value for v in input.variables},
-            wait_for_answer=input.wait_for_answer,
-        )
-        placed, errors = await attempt(
-            call_resolvers.place_call(
+        async def work() -> call_resolvers.Placed:
+            request = PlaceCallRequest(
+                agent=input.agent,
+                to=input.to,
+                shop_id=input.shop_id,
+                agent_type=input.agent_type,
+                caller_id_name=input.caller_id_name,
+                outbound_number=input.outbound_number,
+                outbound_trunk=input.outbound_trunk,
+                variables=_variables(input.variables),
+                wait_for_answer=input.wait_for_answer,
+            )
+            return await call_resolvers.place_call(
                 info.context.runtime,
                 info.context.client,
                 provider_id=input.provider,
                 request=request,
                 idempotency_key=input.idempotency_key,
             )
-        )
+
+        placed, errors = await attempt(work())
         return _place_call_payload(placed, errors)
 
     @strawberry.mutation(description="Ring `first`, then connect it to `second`.")
@@ -108,6 +115,17 @@ class CallMutation:
             )
         )
         return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
+
+
+def _variables(given: list[PbxVariableInput]) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for i, variable in enumerate(given):
+        if variable.name in variables:
+            raise BadInput(
+                f"Variable {variable.name!r} is given twice.", field=f"variables[{i}].name"
+            )
+        variables[variable.name] = variable.value
+    return variables
 
 
 def _place_call_payload(

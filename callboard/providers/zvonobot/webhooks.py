@@ -8,16 +8,17 @@ costs only a few retries, and an accepted one must be answered 200.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.providers.base import WebhookDelivery
 from callboard.providers.webhook_guard import (
     FORBIDDEN_KEY,
     FORBIDDEN_SOURCE,
+    MALFORMED,
     SourceFilter,
     derive_secret,
+    json_body,
     verify_key,
 )
 
@@ -31,16 +32,9 @@ __all__ = [
     "verify_key",
 ]
 
-MALFORMED = WebhookRejected(400, b'{"error": "Body must be a JSON object"}', "application/json")
-
 
 def read_body(delivery: WebhookDelivery) -> Mapping[str, Any]:
-    try:
-        body = json.loads(delivery.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise MALFORMED from None
-    if isinstance(body, list) and len(body) == 1:
-        body = body[0]
+    body = json_body(delivery)
     if isinstance(body, Mapping) and isinstance(body.get("data"), (Mapping, list)):
         # The page says the webhook is "the same JSON as apiCalls/get": that may be the
         # envelope, with one apiCall in `data`.

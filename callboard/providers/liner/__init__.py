@@ -1,0 +1,1 @@
+"""Liner: a call-center platform; Callboard creates its dialing orders."""

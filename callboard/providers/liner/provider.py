@@ -1,0 +1,68 @@
+"""The Liner provider: creates dialing orders (`POST /v2/order/create/`).
+
+Configuration keys are those of `LinerOptions`; `base_url` is the API root, so an order
+goes to `{base_url}/v2/order/create/`. The page documents no webhooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from callboard.domain.capabilities import Capability
+from callboard.domain.directory import Order
+from callboard.domain.errors import ProviderUnavailable
+from callboard.domain.orders import OrderRequest
+from callboard.providers.base import Provider, ProviderContext
+from callboard.providers.liner import requests
+from callboard.providers.liner.client import LinerClient
+from callboard.providers.options import ProviderOptions, option
+
+__all__ = ["ORDER_CREATE", "LinerOptions", "LinerProvider"]
+
+ORDER_CREATE = "v2/order/create/"  # the page's path; its trailing slash is kept
+
+
+@dataclass(frozen=True)
+class LinerOptions(ProviderOptions):
+    api_key: str = option("the API token from your Liner account (sent as X-Api-Key)", secret=True)
+
+
+class LinerProvider(Provider):
+    kind = "liner"
+    vendor = "Liner"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATE_ORDER})
+    options_type = LinerOptions
+
+    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        assert isinstance(options, LinerOptions)
+        super().__init__(context, options)
+        self._client = LinerClient(
+            context.http,
+            root=options.base_url,
+            api_key=options.api_key,
+            who=f"Liner ({context.id})",
+        )
+
+    async def create_order(self, request: OrderRequest) -> Order:
+        # Checked (and refused) whole before anything is sent: nothing half-made at Liner.
+        body = requests.order_body(request)
+        data = await self._client.post(ORDER_CREATE, body)
+        order_id = requests.order_id(data)
+        if order_id is None:
+            # Liner said yes without saying to what: the order may exist, unnamed.
+            raise ProviderUnavailable(
+                f"Liner ({self.id}) accepted the order but did not say its id; check the "
+                "orders in Liner before creating it again."
+            )
+        return Order(
+            provider_id=self.id,
+            order_id=order_id,
+            title=body["title"],
+            status=request.status.value,
+            service_title=body["serviceTitle"],
+            code=body.get("code"),
+            created_at=datetime.now(UTC),
+            raw={"request": body, "reply": data},
+        )

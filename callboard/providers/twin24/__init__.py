@@ -1,0 +1,1 @@
+"""Twin24: incoming-number rules (incomingRules batch), JWT login, incoming-call webhooks."""

@@ -1,0 +1,154 @@
+"""The While1 Voice PBX provider: originate-call (ring an agent, a queue or a context, then
+connect the customer) and the PBX's event notifications.
+
+Configuration keys are those of `While1Options`; `base_url` is the PBX's address
+(`{base_url}/api/originate-call`). The operator sets the PBX's event URL to
+`{public_url}/webhooks/{id}?token=<webhook_token>`: While1 is not told a URL per call.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from callboard.domain.capabilities import Capability
+from callboard.providers.base import (
+    PlaceCallRequest,
+    PlacedCall,
+    Provider,
+    ProviderContext,
+    WebhookDelivery,
+    WebhookOutcome,
+    delivery_fingerprint,
+)
+from callboard.providers.options import OptionError, ProviderOptions, option
+from callboard.providers.webhook_guard import (
+    FORBIDDEN_KEY,
+    SourceFilter,
+    check_networks,
+    verify_key,
+)
+from callboard.providers.while1 import mapping, webhooks
+from callboard.providers.while1.client import While1Client
+
+__all__ = ["While1Options", "While1Provider"]
+
+log = logging.getLogger(__name__)
+
+# The client gives up this long after the PBX should have: an async=0 request answered
+# at the PBX's own timeout must still be read.
+HTTP_GRACE = 10
+
+
+@dataclass(frozen=True)
+class While1Options(ProviderOptions):
+    api_username: str = option("the PBX's API user (api_username)")
+    api_password: str = option("that API user's password (api_password)", secret=True)
+    api_key: str = option("the API key the PBX checks api_hash with", secret=True)
+    project_id: int = option("the PBX project the calls are made in (data[project_id])")
+    webhook_token: str = option(
+        "the token in the event URL set in the PBX, {public_url}/webhooks/{id}?token=...; "
+        "empty: every event notification is refused",
+        secret=True,
+        default="",
+    )
+    allowed_ips: tuple[str, ...] = option(
+        "addresses or networks event notifications may come from; [] accepts any (the "
+        "token still applies)",
+        default=(),
+    )
+    caller_id_format: str = option(
+        "how the customer's number is written in caller_id for the PBX's outbound rules: "
+        '"e164" (+40721234567), "digits" (40721234567) or "national" (0721234567)',
+        default="e164",
+    )
+    answer_timeout: int = option(
+        "seconds the PBX may keep a waitForAnswer request open (the HTTP timeout is 10 more)",
+        default=60,
+    )
+
+    def __post_init__(self) -> None:
+        bad = check_networks(self.allowed_ips)
+        if bad is not None:
+            raise OptionError("allowed_ips", f"'{bad}' is not an IP address or network")
+        if self.caller_id_format not in mapping.CALLER_ID_FORMATS:
+            raise OptionError(
+                "caller_id_format",
+                f"'{self.caller_id_format}' is not one of {', '.join(mapping.CALLER_ID_FORMATS)}",
+            )
+        if self.project_id < 1:
+            raise OptionError("project_id", "must be the PBX project's id, 1 or more")
+        if self.answer_timeout < 1:
+            raise OptionError("answer_timeout", "must be 1 second or more")
+
+
+class While1Provider(Provider):
+    kind = "while1"
+    vendor = "While1"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.PLACE_CALL, Capability.CALL_EVENTS}
+    )
+    options_type = While1Options
+
+    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        assert isinstance(options, While1Options)
+        super().__init__(context, options)
+        self._options = options
+        self._who = f"While1 ({context.id})"
+        self._sources = SourceFilter(options.allowed_ips)
+        self._client = While1Client(
+            context.http,
+            root=options.base_url,
+            api_key=options.api_key,
+            hidden=(options.api_password,),
+            who=self._who,
+        )
+        if not options.webhook_token:
+            log.warning(
+                "While1 provider %s has no webhook_token: the PBX's events are refused", context.id
+            )
+
+    async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
+        # The PBX gives the call no id of its own: Callboard's goes in as external_id
+        # and comes back in the events.
+        external_id = "cb-" + uuid.uuid4().hex
+        params = mapping.originate_params(
+            request,
+            username=self._options.api_username,
+            password=self._options.api_password,
+            project_id=self._options.project_id,
+            external_id=external_id,
+            caller_id_format=self._options.caller_id_format,
+            region=self.context.default_region,
+        )
+        timeout = self._options.answer_timeout + HTTP_GRACE if request.wait_for_answer else None
+        status, reply = await self._client.originate(params, http_timeout=timeout)
+        return mapping.placed_call(
+            reply,
+            request,
+            external_id=external_id,
+            http_status=status,
+            region=self.context.default_region,
+            who=self._who,
+        )
+
+    def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
+        self._sources.check(delivery.client_ip)
+        if not self._options.webhook_token:
+            raise FORBIDDEN_KEY
+        verify_key(delivery, self._options.webhook_token, param=webhooks.TOKEN_PARAM)
+        fields = webhooks.read_fields(delivery)
+        signal = webhooks.event_signal(
+            fields, received_at=delivery.received_at, region=self.context.default_region
+        )
+        if signal is None:
+            log.info("While1 event for %s names no call; kept, no events", self.id)
+        return WebhookOutcome(
+            dedup_key=delivery_fingerprint(fields, ignore=frozenset({webhooks.TOKEN_PARAM})),
+            payload=webhooks.without_token(fields),
+            signals=(signal,) if signal is not None else (),
+            body=b"",
+            media_type=None,
+        )
