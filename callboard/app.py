@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
 from callboard.domain.errors import Unauthenticated
+from callboard.housekeeping import Housekeeping
 from callboard.logs import hide_query_strings
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
@@ -115,9 +116,12 @@ def create_app(
         hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = graphql.runtime = runtime
+        housekeeping = Housekeeping(runtime)
         try:
+            await housekeeping.start()
             yield
         finally:
+            await housekeeping.stop()
             await runtime.close()
 
     return Starlette(

@@ -48,7 +48,9 @@ class Runtime:
     ) -> Runtime:
         transports = transports or {}
         store = await Store.open(settings.storage.url)
-        bus = open_bus(settings.events.url, store.calls)
+        bus = open_bus(
+            settings.events.url, store.calls, buffer=settings.events.subscriber_buffer
+        )
         public = settings.server.public_url or (
             f"http://{settings.server.host}:{settings.server.port}"
         )

@@ -23,6 +23,7 @@ __all__ = [
     "ClientSettings",
     "ConfigError",
     "GraphQLSettings",
+    "InboxSettings",
     "ProviderSettings",
     "ServerSettings",
     "Settings",
@@ -32,7 +33,7 @@ __all__ = [
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_SECTIONS = {"server", "storage", "events", "graphql", "clients", "providers"}
+_SECTIONS = {"server", "storage", "events", "inbox", "graphql", "clients", "providers"}
 
 
 class ConfigError(Exception):
@@ -63,6 +64,23 @@ class StorageSettings:
 @dataclass(frozen=True)
 class EventsSettings:
     url: str = "memory://"
+    # Stored events older than this are removed; a cursor from before then is refused
+    # with a clear error (the client re-queries, then subscribes again).
+    retention_days: float = 7
+    # Events a subscriber may have waiting; one further behind is closed (it may resume).
+    subscriber_buffer: int = 1000
+
+
+@dataclass(frozen=True)
+class InboxSettings:
+    # false: this instance keeps deliveries and answers vendors, and leaves turning them
+    # into events to an instance with true (or to itself after a restart with true)
+    process: bool = True
+    # Processed deliveries are kept this long to recognize resends (Twin24 resends for
+    # 24 hours), then removed.
+    retention_days: float = 7
+    # How often kept but unprocessed deliveries are looked for.
+    recover_seconds: float = 5
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
     graphql: GraphQLSettings = field(default_factory=GraphQLSettings)
     clients: tuple[ClientSettings, ...] = ()
     providers: tuple[ProviderSettings, ...] = ()
@@ -178,9 +197,23 @@ class _Reader:
         server = self.server(self.table(data, "server", set(ServerSettings.__dataclass_fields__)))
         storage = StorageSettings(**self.table(data, "storage", {"url"}))
         self.check_storage(storage.url)
-        events = EventsSettings(**self.table(data, "events", {"url"}))
+        events = EventsSettings(
+            **self.numbers(
+                "events",
+                self.table(data, "events", set(EventsSettings.__dataclass_fields__)),
+                {"retention_days": float, "subscriber_buffer": int},
+            )
+        )
         if events.url != "memory://":
             raise self.fail("[events] url", f"'{events.url}' is not supported; use \"memory://\".")
+        inbox_raw = self.table(data, "inbox", set(InboxSettings.__dataclass_fields__))
+        if "process" in inbox_raw and not isinstance(inbox_raw["process"], bool):
+            raise self.fail("[inbox] process", "must be true or false")
+        inbox = InboxSettings(
+            **self.numbers(
+                "inbox", inbox_raw, {"retention_days": float, "recover_seconds": float}
+            )
+        )
         graphql = self.graphql(
             self.table(data, "graphql", set(GraphQLSettings.__dataclass_fields__))
         )
@@ -192,7 +225,21 @@ class _Reader:
                 f"none configured while [server] host is {server.host!r}: the API would be open "
                 "to anyone; add a [[clients]] entry with a key, or listen on 127.0.0.1.",
             )
-        return Settings(server, storage, events, graphql, clients, providers, self.source)
+        return Settings(server, storage, events, inbox, graphql, clients, providers, self.source)
+
+    def numbers(
+        self, section: str, raw: dict[str, Any], kinds: Mapping[str, type]
+    ) -> dict[str, Any]:
+        """`raw` with its numeric keys checked: positive, and whole where `int`."""
+        for key, kind in kinds.items():
+            if key not in raw:
+                continue
+            value = raw[key]
+            wanted = (int,) if kind is int else (int, float)
+            if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
+                noun = "whole number" if kind is int else "number"
+                raise self.fail(f"[{section}] {key}", f"must be a positive {noun}")
+        return raw
 
     def server(self, raw: dict[str, Any]) -> ServerSettings:
         types = {

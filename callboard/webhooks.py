@@ -1,7 +1,10 @@
-"""The webhook route: find the provider, let it verify and parse, store, publish, answer.
+"""The webhook route: find the provider, let it verify and parse, keep the delivery in
+the inbox, turn it into events, answer.
 
-Nothing slow happens before the answer: parsing is pure, and storing is one local
-transaction. A resend of a delivery already stored is answered the same, and adds nothing.
+Nothing slow happens before the answer: parsing is pure, keeping and processing are one
+local transaction each. A resend of a delivery already kept is answered the same and
+adds nothing; a delivery kept but not processed (a crash in between, or an instance with
+`[inbox] process = false`) is processed by `inbox.process_pending`.
 """
 
 from __future__ import annotations
@@ -9,15 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from callboard.domain.sms import Sms
+from callboard.inbox import process_delivery
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 from callboard.runtime import Runtime
-from callboard.store.agents import record_statuses
-from callboard.store.sms import apply_sms
+from callboard.store.outcome_codec import Outcome, encode_outcome
 
 __all__ = ["MAX_BODY", "receive_webhook"]
 
@@ -55,26 +56,26 @@ async def receive_webhook(request: Request) -> Response:
             delivery.client_ip,
         )
         return Response(rejected.body, rejected.status_code, media_type=rejected.media_type)
-    changed_sms: list[Sms] = []
-
-    async def also(conn: AsyncConnection) -> None:
-        await record_statuses(conn, outcome.agent_statuses)
-        changed_sms.extend(await apply_sms(conn, provider_id, outcome.sms))
-
-    events = await runtime.store.calls.ingest_webhook(
+    kept = Outcome(outcome.signals, outcome.agent_statuses, outcome.sms)
+    # Kept first, in its own transaction: once the vendor hears 2xx the delivery is on
+    # disk, whatever happens to this process before it becomes events.
+    delivery_id = await runtime.store.calls.receive(
         provider_id,
         outcome.dedup_key,
         outcome.payload,
-        outcome.signals,
+        encode_outcome(kept),
         delivery.received_at,
-        runtime.bus.publish,
-        also=also,
     )
-    if events is None:
+    if delivery_id is None:
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
-    else:
-        runtime.agent_statuses.publish(outcome.agent_statuses)
-        runtime.sms.publish(changed_sms)
+    elif runtime.settings.inbox.process:
+        try:
+            await process_delivery(runtime, delivery_id, provider_id, kept)
+        except Exception:
+            # Kept all the same: the inbox loop tries again; the vendor must not resend.
+            log.exception(
+                "webhook delivery %d for %s kept, processing failed", delivery_id, provider_id
+            )
     body = outcome.body
     if outcome.contact_lookup is not None:
         # Answered even for a resend: the vendor is still waiting for the name.

@@ -69,6 +69,16 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ('name = "crm-frontend"', 'name = "crm-frontend"\nflavour = 1'),
             ["flavour", "unknown key"],
         ),
+        (("[[clients]]", '[inbox]\nprocess = "yes"\n\n[[clients]]'), ["[inbox] process"]),
+        (
+            ("[[clients]]", "[events]\nretention_days = 0\n\n[[clients]]"),
+            ["[events] retention_days", "positive number"],
+        ),
+        (
+            ("[[clients]]", "[events]\nsubscriber_buffer = 2.5\n\n[[clients]]"),
+            ["[events] subscriber_buffer", "whole number"],
+        ),
+        (("[[clients]]", "[inbox]\nkeep = 1\n\n[[clients]]"), ["[inbox] keep", "unknown key"]),
     ],
 )
 def test_each_mistake_names_file_key_and_fix(

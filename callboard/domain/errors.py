@@ -88,3 +88,9 @@ class SubscriberTooSlow(CallboardError):
     """A subscriber fell so far behind that its buffer filled; it may resume with its cursor."""
 
     code = "SUBSCRIBER_TOO_SLOW"
+
+
+class CursorExpired(CallboardError):
+    """A resume cursor points before the events retention has removed."""
+
+    code = "CURSOR_EXPIRED"

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from callboard.domain.calls import CallEvent
-from callboard.domain.errors import SubscriberTooSlow
+from callboard.domain.errors import CursorExpired, SubscriberTooSlow
 from callboard.events.bus import EventBus, EventFilter
 from callboard.store.calls import CallLog
 
@@ -52,6 +52,13 @@ class MemoryBus(EventBus):
     ) -> AsyncIterator[CallEvent]:
         # Registered before the replay reads the log: an event committed meanwhile is
         # both replayed and queued, and the id check below drops the second copy.
+        if after is not None and after < await self._log.pruned_through():
+            raise CursorExpired(
+                "The events after this cursor are older than the retention window and were "
+                "removed; query the current state (calls), then subscribe again without "
+                "`after`.",
+                field="after",
+            )
         subscriber = _Subscriber(where)
         self._subscribers.add(subscriber)
         last = after

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
@@ -28,7 +28,7 @@ from callboard.domain.calls import (
     is_news,
     merge_calls,
 )
-from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
+from callboard.store.tables import call_events, call_refs, calls, store_meta, webhook_deliveries
 
 __all__ = ["CallLog", "Publish"]
 
@@ -68,50 +68,108 @@ class CallLog:
             publish(events)
         return calls
 
-    async def ingest_webhook(
+    async def receive(
         self,
         provider_id: str,
         dedup_key: str,
         payload: Mapping[str, Any],
-        signals: Iterable[CallSignal],
+        outcome: Mapping[str, Any],
         received_at: datetime,
-        publish: Publish,
-        *,
-        also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
-    ) -> list[CallEvent] | None:
-        """Store one delivery and its events in one transaction; None if it came before.
-
-        `also` writes the rest of what the delivery says (agent statuses, messages) in the
-        same transaction: a delivery is stored whole or not at all.
-        """
-        signals = list(signals)
+    ) -> int | None:
+        """Keep one delivery in the inbox, before the vendor gets its answer; its id, or
+        None for a resend of one already kept."""
         async with self._lock:
             try:
                 async with self._engine.begin() as conn:
-                    if await _delivered(conn, provider_id, dedup_key):
-                        return None  # a resend of a stored delivery: nothing to apply
-                    events: list[CallEvent] = []
-                    for signal in signals:
-                        _, event = await _apply(conn, provider_id, signal)
-                        if event:
-                            events.append(event)
-                    if also is not None:
-                        await also(conn)
-                    await conn.execute(
+                    result = await conn.execute(
                         insert(webhook_deliveries).values(
                             provider_id=provider_id,
                             dedup_key=dedup_key,
                             received_at=received_at,
                             payload=dict(payload),
-                            event_count=len(events),
+                            outcome=dict(outcome),
+                            event_count=0,  # NOT NULL in databases from before the inbox
                         )
                     )
             except IntegrityError:
-                # The unique (provider, dedup_key) is the last word should another
-                # writer (another process on the same database) have stored it meanwhile.
-                return None
+                if await self._kept(provider_id, dedup_key):
+                    return None  # the unique (provider, dedup key): stored before
+                raise
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def _kept(self, provider_id: str, dedup_key: str) -> bool:
+        query = select(webhook_deliveries.c.id).where(
+            and_(
+                webhook_deliveries.c.provider_id == provider_id,
+                webhook_deliveries.c.dedup_key == dedup_key,
+            )
+        )
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    async def process(
+        self,
+        delivery_id: int,
+        provider_id: str,
+        signals: Iterable[CallSignal],
+        publish: Publish,
+        *,
+        also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+    ) -> list[CallEvent] | None:
+        """Turn a kept delivery into events, once: in one transaction, mark it processed,
+        fold its signals into the calls and append their events (`also` writes the rest
+        it says: agent statuses, messages); None if it was processed already (another
+        instance, or the recovery loop, got there first)."""
+        signals = list(signals)
+        async with self._lock:
+            async with self._engine.begin() as conn:
+                claimed = await conn.execute(
+                    update(webhook_deliveries)
+                    .where(
+                        and_(
+                            webhook_deliveries.c.id == delivery_id,
+                            webhook_deliveries.c.processed_at.is_(None),
+                        )
+                    )
+                    .values(processed_at=datetime.now(UTC))
+                )
+                if claimed.rowcount != 1:
+                    return None
+                events: list[CallEvent] = []
+                for signal in signals:
+                    _, event = await _apply(conn, provider_id, signal)
+                    if event:
+                        events.append(event)
+                if also is not None:
+                    await also(conn)
+                await conn.execute(
+                    update(webhook_deliveries)
+                    .where(webhook_deliveries.c.id == delivery_id)
+                    .values(event_count=len(events))
+                )
             publish(events)
         return events
+
+    async def unprocessed(
+        self, *, limit: int, received_before: datetime | None = None
+    ) -> list[tuple[int, str, Mapping[str, Any]]]:
+        """Deliveries kept but not yet turned into events, oldest first:
+        (id, provider id, outcome)."""
+        query = (
+            select(
+                webhook_deliveries.c.id,
+                webhook_deliveries.c.provider_id,
+                webhook_deliveries.c.outcome,
+            )
+            .where(webhook_deliveries.c.processed_at.is_(None))
+            .order_by(webhook_deliveries.c.id)
+            .limit(limit)
+        )
+        if received_before is not None:
+            query = query.where(webhook_deliveries.c.received_at < received_before)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [(int(r.id), str(r.provider_id), r.outcome or {}) for r in rows]
 
     async def import_finished(self, provider_id: str, signals: Sequence[CallSignal]) -> list[Call]:
         """Past calls from a vendor's history: added to the log, or filling in what a
@@ -213,6 +271,45 @@ class CallLog:
             rows = (await conn.execute(query)).all()
         return [_to_event(r) for r in rows]
 
+    async def prune(
+        self, *, events_before: datetime, deliveries_before: datetime
+    ) -> tuple[int, int]:
+        """Remove events that happened before `events_before` (always a run of the oldest
+        ids, so every event after a retained cursor is still there) and processed
+        deliveries older than `deliveries_before`; how many of each."""
+        async with self._lock, self._engine.begin() as conn:
+            newest_old = (
+                await conn.execute(
+                    select(func.max(call_events.c.id)).where(
+                        call_events.c.occurred_at < events_before
+                    )
+                )
+            ).scalar_one()
+            removed_events = 0
+            if newest_old is not None:
+                removed_events = (
+                    await conn.execute(delete(call_events).where(call_events.c.id <= newest_old))
+                ).rowcount
+                await _set_meta(conn, _PRUNED_THROUGH, str(newest_old))
+            removed_deliveries = (
+                await conn.execute(
+                    delete(webhook_deliveries).where(
+                        webhook_deliveries.c.processed_at < deliveries_before
+                    )
+                )
+            ).rowcount
+        return removed_events, removed_deliveries
+
+    async def pruned_through(self) -> int:
+        """The newest event id retention has removed (0: none); older cursors are void."""
+        async with self._engine.connect() as conn:
+            value = (
+                await conn.execute(
+                    select(store_meta.c.value).where(store_meta.c.key == _PRUNED_THROUGH)
+                )
+            ).scalar_one_or_none()
+        return int(value or 0)
+
     async def last_event_id(self) -> int:
         async with self._engine.connect() as conn:
             value = (await conn.execute(select(func.max(call_events.c.id)))).scalar_one()
@@ -291,14 +388,12 @@ def _finished_call(provider_id: str, signal: CallSignal) -> Call:
     )
 
 
-async def _delivered(conn: AsyncConnection, provider_id: str, dedup_key: str) -> bool:
-    query = select(webhook_deliveries.c.id).where(
-        and_(
-            webhook_deliveries.c.provider_id == provider_id,
-            webhook_deliveries.c.dedup_key == dedup_key,
-        )
-    )
-    return (await conn.execute(query)).first() is not None
+_PRUNED_THROUGH = "events_pruned_through"
+
+
+async def _set_meta(conn: AsyncConnection, key: str, value: str) -> None:
+    await conn.execute(delete(store_meta).where(store_meta.c.key == key))
+    await conn.execute(insert(store_meta).values(key=key, value=value))
 
 
 async def _find(conn: AsyncConnection, provider_id: str, refs: Sequence[str]) -> Call | None:

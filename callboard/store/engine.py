@@ -7,7 +7,7 @@ import os
 import tempfile
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -69,12 +69,34 @@ class Store:
         engine = _engine(parsed.render_as_string(hide_password=False))
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+            await conn.run_sync(_add_missing_columns)
         return cls(engine, scratch)
 
     async def close(self) -> None:
         await self.engine.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Bring a database made by an older Callboard up to date: columns added since are
+    all nullable, so adding them keeps every row. Inbox rows from before the inbox were
+    processed when they came, and are marked so."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(
+                    f"the database's {table.name} lacks {column.name}; it was made by an "
+                    "incompatible Callboard"
+                )
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            if table.name == "webhook_deliveries" and column.name == "processed_at":
+                conn.execute(text("UPDATE webhook_deliveries SET processed_at = received_at"))
 
 
 def _engine(url: str) -> AsyncEngine:

@@ -195,6 +195,9 @@ numbers = Table(
     Column("stored_at", UTCDateTime, nullable=False),
 )
 
+# The webhook inbox: every delivery Callboard answered 2xx, written before the answer;
+# `processed_at` is set in the transaction that turns it into events, so a delivery
+# stored but not yet processed (a crash in between) is processed on the next start.
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
@@ -202,8 +205,20 @@ webhook_deliveries = Table(
     Column("provider_id", String(64), nullable=False),
     Column("dedup_key", String(128), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
-    # the fields as parsed, without the vendor's secret: enough to process it again
+    # the fields as parsed, without the vendor's secret
     Column("payload", JSON, nullable=False),
-    Column("event_count", Integer, nullable=False),
+    # what becomes events and state (store/outcome_codec.py); null on rows kept before
+    # the inbox existed, which were processed when they came
+    Column("outcome", JSON),
+    Column("processed_at", UTCDateTime, index=True),
+    Column("event_count", Integer),
     UniqueConstraint("provider_id", "dedup_key", name="uq_webhook_delivery"),
+)
+
+# Facts about the store itself, e.g. the newest event id retention has removed.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )

@@ -43,7 +43,8 @@ async def rig() -> AsyncIterator[tuple[Api, Lirax]]:
                 "timezone": "Europe/Kyiv",
                 "sms_interval": 0.2,  # LiraX's 5 s, scaled down for the tests
             }
-        ]
+        ],
+        "inbox": {"recover_seconds": 0.2},  # the inbox loop's 5 s, scaled down likewise
     }
     async with running_callboard(config, transports={"crm": httpx.MockTransport(lirax)}) as api:
         yield api, lirax

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callboard.domain.calls import CallEvent, CallEventKind, CallSignal
 from callboard.domain.errors import SubscriberTooSlow
@@ -28,9 +30,9 @@ async def recording(store: Store, bus: MemoryBus, provider: str, ref: str, n: in
         occurred_at=datetime.now(UTC),
         recording_url=f"https://r.example/{ref}/{n}.mp3",
     )
-    events = await store.calls.ingest_webhook(
-        provider, f"{ref}-{n}", {}, [signal], signal.occurred_at, bus.publish
-    )
+    delivery = await store.calls.receive(provider, f"{ref}-{n}", {}, {}, signal.occurred_at)
+    assert delivery is not None
+    events = await store.calls.process(delivery, provider, [signal], bus.publish)
     assert events is not None
     return events[0]
 
@@ -82,3 +84,61 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_not(store: S
     assert [e.id for e in got] == [e.id for e in events[1:4]]
     with pytest.raises(SubscriberTooSlow, match="after"):
         await take(slow, 1)
+
+
+# One step of a run: publish `n` events after yielding to the loop `pause` times, or
+# connect a subscriber whose cursor is the `pick`-th event published so far (0: before
+# the first), its replay left running while later steps publish.
+Step = tuple[str, int, int]
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("publish"), st.integers(1, 4), st.integers(0, 3)),
+        st.tuples(st.just("connect"), st.integers(0, 20), st.integers(0, 3)),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps)
+def test_any_interleaving_of_publishes_and_connects_loses_and_repeats_nothing(
+    run: list[Step],
+) -> None:
+    asyncio.run(_interleave(run))
+
+
+async def _interleave(run: list[Step]) -> None:
+    store = await Store.open("sqlite://")
+    bus = MemoryBus(store.calls, buffer=10_000)
+    published: list[int] = []
+    readers: list[tuple[int, list[int], asyncio.Task[None]]] = []
+
+    async def read(stream: AsyncIterator[CallEvent], into: list[int]) -> None:
+        async for event in stream:
+            into.append(event.id)
+
+    try:
+        for n, (op, amount, pause) in enumerate(run):
+            for _ in range(pause):
+                await asyncio.sleep(0)
+            if op == "publish":
+                for i in range(amount):
+                    published.append((await recording(store, bus, "p", f"S{n}", i)).id)
+            else:
+                cursor = published[min(amount, len(published)) - 1] if amount and published else 0
+                got: list[int] = []
+                task = asyncio.create_task(read(bus.subscribe(EventFilter(), after=cursor), got))
+                readers.append((cursor, got, task))
+        published.append((await recording(store, bus, "p", "last", 0)).id)
+        for cursor, got, _ in readers:
+            expected = [i for i in published if i > cursor]
+            async with asyncio.timeout(5):
+                while len(got) < len(expected):  # noqa: ASYNC110 - readers are plain tasks
+                    await asyncio.sleep(0.001)
+            assert got == expected
+    finally:
+        for _, _, task in readers:
+            task.cancel()
+        await asyncio.gather(*(t for _, _, t in readers), return_exceptions=True)
+        await store.close()

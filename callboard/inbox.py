@@ -1,0 +1,76 @@
+"""Turning the webhook inbox into events: right after a delivery is kept, and again for
+any kept but never processed (a crash between the answer and the processing, or an
+instance that only receives)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from callboard.domain.calls import CallEvent
+from callboard.domain.sms import Sms
+from callboard.runtime import Runtime
+from callboard.store.agents import record_statuses
+from callboard.store.outcome_codec import Outcome, decode_outcome
+from callboard.store.sms import apply_sms
+
+__all__ = ["process_delivery", "process_pending"]
+
+log = logging.getLogger(__name__)
+
+_BATCH = 200
+
+
+async def process_delivery(
+    runtime: Runtime, delivery_id: int, provider_id: str, outcome: Outcome
+) -> list[CallEvent] | None:
+    """Apply one kept delivery and publish what it changed; None if already processed."""
+    changed_sms: list[Sms] = []
+
+    async def also(conn: AsyncConnection) -> None:
+        await record_statuses(conn, outcome.agent_statuses)
+        changed_sms.extend(await apply_sms(conn, provider_id, outcome.sms))
+
+    events = await runtime.store.calls.process(
+        delivery_id, provider_id, outcome.signals, runtime.bus.publish, also=also
+    )
+    if events is not None:
+        runtime.agent_statuses.publish(outcome.agent_statuses)
+        runtime.sms.publish(changed_sms)
+    return events
+
+
+async def process_pending(runtime: Runtime, *, older_than: timedelta = timedelta(0)) -> int:
+    """Process every delivery kept but not processed (received more than `older_than`
+    ago: younger ones are being processed by the request that kept them); how many."""
+    done = 0
+    while True:
+        before = datetime.now(UTC) - older_than
+        pending = await runtime.store.calls.unprocessed(limit=_BATCH, received_before=before)
+        for delivery_id, provider_id, data in pending:
+            if await _process_kept(runtime, delivery_id, provider_id, data):
+                done += 1
+        if len(pending) < _BATCH:
+            break
+    if done:
+        log.info("processed %d webhook deliveries kept in the inbox", done)
+    return done
+
+
+async def _process_kept(
+    runtime: Runtime, delivery_id: int, provider_id: str, data: Mapping[str, Any]
+) -> bool:
+    try:
+        return (
+            await process_delivery(runtime, delivery_id, provider_id, decode_outcome(data))
+            is not None
+        )
+    except Exception:
+        # One bad row must not stop the others; it stays unprocessed and is logged each
+        # round until someone looks.
+        log.exception("webhook delivery %d (%s) could not be processed", delivery_id, provider_id)
+        return False

@@ -1,0 +1,94 @@
+"""What a webhook delivery said (its call signals, agent statuses, SMS updates) as JSON,
+so that it can wait in the inbox and be turned into events later, by any instance."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from callboard.domain.calls import CallSignal
+from callboard.domain.pbx import AgentStatus
+from callboard.domain.sms import SmsSignal
+
+__all__ = ["Outcome", "decode_outcome", "encode_outcome"]
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """The part of a delivery that becomes events and state."""
+
+    signals: tuple[CallSignal, ...] = ()
+    agent_statuses: tuple[AgentStatus, ...] = ()
+    sms: tuple[SmsSignal, ...] = ()
+
+
+def encode_outcome(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "signals": [_encode(s) for s in outcome.signals],
+        "agent_statuses": [_encode(s) for s in outcome.agent_statuses],
+        "sms": [_encode(s) for s in outcome.sms],
+    }
+
+
+def decode_outcome(data: Mapping[str, Any]) -> Outcome:
+    return Outcome(
+        signals=tuple(_decode(CallSignal, s) for s in data.get("signals", ())),
+        agent_statuses=tuple(_decode(AgentStatus, s) for s in data.get("agent_statuses", ())),
+        sms=tuple(_decode(SmsSignal, s) for s in data.get("sms", ())),
+    )
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(cls: type[T], data: Mapping[str, Any]) -> T:
+    hints = _hints(cls)  # type: ignore[arg-type]
+    values = {
+        f.name: _value(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data
+    }
+    return cls(**values)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _value(hint: Any, raw: Any) -> Any:
+    if raw is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(inner, raw)
+    if origin is tuple:
+        return tuple(raw)
+    if origin is not None:  # Mapping[str, Any] and the like: JSON as it is
+        return raw
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(raw)
+    if hint is datetime:
+        return datetime.fromisoformat(raw)
+    return raw
+
