@@ -20,8 +20,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# scripts/test-services.sh starts PostgreSQL and Redis (as root on Debian) for the
+# scale-out tests and exports their URLs to pytest.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	. scripts/test-services.sh && $(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py

@@ -49,8 +49,12 @@ class Runtime:
         transports = transports or {}
         store = await Store.open(settings.storage.url)
         bus = open_bus(
-            settings.events.url, store.calls, buffer=settings.events.subscriber_buffer
+            settings.events.url,
+            store.calls,
+            buffer=settings.events.subscriber_buffer,
+            stream=settings.events.stream,
         )
+        await bus.start()
         public = settings.server.public_url or (
             f"http://{settings.server.host}:{settings.server.port}"
         )

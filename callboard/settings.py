@@ -64,6 +64,9 @@ class StorageSettings:
 @dataclass(frozen=True)
 class EventsSettings:
     url: str = "memory://"
+    # The Redis stream events go through (with a redis:// url): instances sharing it
+    # see each other's events.
+    stream: str = "callboard:events"
     # Stored events older than this are removed; a cursor from before then is refused
     # with a clear error (the client re-queries, then subscribes again).
     retention_days: float = 7
@@ -204,15 +207,17 @@ class _Reader:
                 {"retention_days": float, "subscriber_buffer": int},
             )
         )
-        if events.url != "memory://":
-            raise self.fail("[events] url", f"'{events.url}' is not supported; use \"memory://\".")
+        if events.url != "memory://" and urlsplit(events.url).scheme not in ("redis", "rediss"):
+            raise self.fail(
+                "[events] url",
+                f"'{_without_password(events.url)}' is not supported; use \"memory://\" (one "
+                'instance) or "redis://host:6379/0" (several).',
+            )
         inbox_raw = self.table(data, "inbox", set(InboxSettings.__dataclass_fields__))
         if "process" in inbox_raw and not isinstance(inbox_raw["process"], bool):
             raise self.fail("[inbox] process", "must be true or false")
         inbox = InboxSettings(
-            **self.numbers(
-                "inbox", inbox_raw, {"retention_days": float, "recover_seconds": float}
-            )
+            **self.numbers("inbox", inbox_raw, {"retention_days": float, "recover_seconds": float})
         )
         graphql = self.graphql(
             self.table(data, "graphql", set(GraphQLSettings.__dataclass_fields__))
@@ -277,11 +282,11 @@ class _Reader:
 
     def check_storage(self, url: str) -> None:
         scheme = urlsplit(url).scheme
-        if scheme not in ("sqlite", "sqlite+aiosqlite"):
+        if scheme not in ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres"):
             raise self.fail(
                 "[storage] url",
-                f"'{url}' is not supported; use \"sqlite:///callboard.db\" "
-                '(or "sqlite://" for memory).',
+                f"'{_without_password(url)}' is not supported; use \"sqlite:///callboard.db\" "
+                '(or "sqlite://" for memory), or "postgresql://user:password@host/db".',
             )
 
     def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
@@ -365,6 +370,13 @@ class _Reader:
                     )
             result.append(ClientSettings(name, key, tuple(scope)))
         return tuple(result)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 def _is_loopback(host: str) -> bool:

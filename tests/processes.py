@@ -10,11 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.harness import Api
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +62,15 @@ def wait_healthy(url: str, process: subprocess.Popen[str]) -> None:
                 return
         time.sleep(0.1)
     pytest.fail("did not become healthy in 30 s")
+
+
+@contextlib.asynccontextmanager
+async def serving_process(
+    config: Path, port: int
+) -> AsyncIterator[tuple[Api, subprocess.Popen[str]]]:
+    """`callboard serve --config config` listening on `port`, healthy, with a client."""
+    with running(["serve", "--config", str(config)]) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield Api(url=url, settings=None, http=http), process  # type: ignore[arg-type]

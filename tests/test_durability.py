@@ -8,13 +8,12 @@ import contextlib
 import os
 import signal
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
-
 from tests.harness import FROM_START, Api, next_event
-from tests.processes import free_port, running, wait_healthy
+from tests.processes import free_port, serving_process
 from tests.queries import CALL_EVENTS
 
 TOKEN = "lirax-webhook-token"
@@ -45,14 +44,13 @@ def write_config(path: Path, db: Path, port: int, *, process: bool) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def instance(tmp_path: Path, db: Path, *, process: bool) -> AsyncIterator[tuple[Api, object]]:
+async def instance(
+    tmp_path: Path, db: Path, *, process: bool
+) -> AsyncIterator[tuple[Api, subprocess.Popen[str]]]:
     port = free_port()
     config = write_config(tmp_path / f"callboard-{port}.toml", db, port, process=process)
-    with running(["serve", "--config", str(config)]) as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc)
-        async with httpx.AsyncClient(timeout=10) as http:
-            yield Api(url=url, settings=None, http=http), proc  # type: ignore[arg-type]
+    async with serving_process(config, port) as running_instance:
+        yield running_instance
 
 
 def rows(db: Path, query: str) -> list[tuple[object, ...]]:
@@ -67,8 +65,8 @@ async def test_a_delivery_answered_then_killed_before_processing_becomes_events(
     async with instance(tmp_path, db, process=False) as (api, proc):
         response = await api.http.post(f"{api.webhook_base}/pbx", data=DELIVERY)
         assert response.status_code == 200
-        os.kill(proc.pid, signal.SIGKILL)  # type: ignore[attr-defined]
-        proc.wait()  # type: ignore[attr-defined]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     # Answered, killed: on disk, not yet an event.
     assert rows(db, "SELECT processed_at FROM webhook_deliveries") == [(None,)]
     assert rows(db, "SELECT count(*) FROM call_events") == [(0,)]

@@ -79,6 +79,10 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ["[events] subscriber_buffer", "whole number"],
         ),
         (("[[clients]]", "[inbox]\nkeep = 1\n\n[[clients]]"), ["[inbox] keep", "unknown key"]),
+        (
+            ("[[clients]]", '[events]\nurl = "kafka://ops:hunter2@q"\n\n[[clients]]'),
+            ["[events] url", "redis://", "ops:***@q"],
+        ),
     ],
 )
 def test_each_mistake_names_file_key_and_fix(
@@ -130,3 +134,14 @@ def test_serve_prints_one_line_and_exits_2_without_a_traceback(tmp_path: Path) -
 def test_a_missing_file_says_how_to_pass_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--config"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_postgresql_storage_and_redis_events_are_accepted(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "[[clients]]",
+        '[storage]\nurl = "postgresql://cb:pw@db/callboard"\n\n'
+        '[events]\nurl = "redis://cache:6379/0"\nstream = "cb:events"\n\n[[clients]]',
+    )
+    settings = load_settings(write(tmp_path, text), environ=ENV)
+    assert settings.storage.url.startswith("postgresql://")
+    assert (settings.events.url, settings.events.stream) == ("redis://cache:6379/0", "cb:events")

@@ -34,21 +34,30 @@ class EventBus(abc.ABC):
     or a duplicate at the seam."""
 
     @abc.abstractmethod
-    def publish(self, events: Sequence[CallEvent]) -> None: ...
+    async def publish(self, events: Sequence[CallEvent]) -> None: ...
 
     @abc.abstractmethod
     def subscribe(
         self, where: EventFilter, after: int | None = None
     ) -> AsyncIterator[CallEvent]: ...
 
+    async def start(self) -> None:  # noqa: B027 - backends without resources need nothing
+        """Connect, and start whatever reads events from other instances."""
+
     async def close(self) -> None:  # noqa: B027 - backends without resources need nothing
         """Release what the backend holds (connections, tasks)."""
 
 
-def open_bus(url: str, log: CallLog, *, buffer: int = 1000) -> EventBus:
-    """The backend for `[events] url`."""
+def open_bus(
+    url: str, log: CallLog, *, buffer: int = 1000, stream: str = "callboard:events"
+) -> EventBus:
+    """The backend for `[events] url`: memory:// (one instance) or redis:// (several)."""
     from callboard.events.memory import MemoryBus
 
     if url == "memory://":
         return MemoryBus(log, buffer=buffer)
-    raise ValueError(f"unsupported events url {url!r}")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from callboard.events.redis_streams import RedisBus
+
+        return RedisBus(log, url, stream=stream, buffer=buffer)
+    raise ValueError("unsupported events url")

@@ -33,7 +33,11 @@ class MemoryBus(EventBus):
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
-    def publish(self, events: Sequence[CallEvent]) -> None:
+    async def publish(self, events: Sequence[CallEvent]) -> None:
+        self.deliver(events)
+
+    def deliver(self, events: Sequence[CallEvent]) -> None:
+        """Hand events to this instance's subscribers (in id order, each once)."""
         for subscriber in self._subscribers:
             if subscriber.overflowed:
                 continue

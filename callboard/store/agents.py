@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.store.tables import agent_statuses
+from callboard.store.upsert import insert_or_update
 
 __all__ = ["AgentStatusBook", "record_statuses"]
 
@@ -46,10 +46,11 @@ async def record_statuses(conn: AsyncConnection, statuses: Sequence[AgentStatus]
             "state": status.state.value,
             "updated_at": status.updated_at,
         }
-        statement = sqlite_insert(agent_statuses).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["provider_id", "agent"],
-            set_=values,
+        statement = insert_or_update(
+            conn.dialect,
+            agent_statuses,
+            values,
+            ["provider_id", "agent"],
             where=agent_statuses.c.updated_at <= status.updated_at,
         )
         await conn.execute(statement)

@@ -6,7 +6,6 @@ new events are handed to `publish` makes live order equal cursor order.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
@@ -29,16 +28,17 @@ from callboard.domain.calls import (
     merge_calls,
 )
 from callboard.store.tables import call_events, call_refs, calls, store_meta, webhook_deliveries
+from callboard.store.write_lock import WriteLock
 
 __all__ = ["CallLog", "Publish"]
 
-Publish = Callable[[Sequence[CallEvent]], None]
+Publish = Callable[[Sequence[CallEvent]], Awaitable[None]]
 
 _CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
 
 
 class CallLog:
-    def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock) -> None:
+    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
         self._engine = engine
         self._lock = write_lock
 
@@ -65,7 +65,7 @@ class CallLog:
                     calls.append(call)
                     if event:
                         events.append(event)
-            publish(events)
+            await publish(events)
         return calls
 
     async def receive(
@@ -147,7 +147,7 @@ class CallLog:
                     .where(webhook_deliveries.c.id == delivery_id)
                     .values(event_count=len(events))
                 )
-            publish(events)
+            await publish(events)
         return events
 
     async def unprocessed(

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import RowMapping, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.directory import Contact
 from callboard.store.tables import contacts
+from callboard.store.upsert import insert_or_update
 
 __all__ = ["ContactBook"]
 
@@ -39,8 +39,7 @@ class ContactBook:
             "additional_phones": list(contact.additional_phones),
             "emails": list(contact.emails),
         }
-        statement = sqlite_insert(contacts).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["phone"], set_=values)
+        statement = insert_or_update(self._engine.dialect, contacts, values, ["phone"])
         async with self._engine.begin() as conn:
             await conn.execute(statement)
         return contact

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 from typing import Any
@@ -19,6 +18,7 @@ from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
+from callboard.store.write_lock import WriteLock
 
 __all__ = ["Store", "database_url"]
 
@@ -28,6 +28,8 @@ def database_url(url: str) -> str:
     parsed = make_url(url)
     if parsed.drivername == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 
 
@@ -39,8 +41,10 @@ class Store:
     ) -> None:
         self.engine = engine
         self._scratch = scratch
-        # SQLite has one writer; serializing writes here also keeps event ids in publish order.
-        write_lock = asyncio.Lock()
+        # Writes that add events are serialized until published: ids reach subscribers in
+        # order (across instances too, on PostgreSQL).
+        write_lock = WriteLock(engine)
+        self._write_lock = write_lock
         self.calls = CallLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
@@ -73,6 +77,7 @@ class Store:
         return cls(engine, scratch)
 
     async def close(self) -> None:
+        await self._write_lock.close()
         await self.engine.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()

@@ -8,7 +8,6 @@ call started, and a retry with that key must not risk a second one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.errors import IdempotencyConflict
 from callboard.store.tables import idempotency_keys
+from callboard.store.write_lock import WriteLock
 
 __all__ = ["Claim", "IdempotencyKeys"]
 
@@ -39,7 +39,7 @@ class Claim:
 
 
 class IdempotencyKeys:
-    def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock) -> None:
+    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
         self._engine = engine
         self._lock = write_lock
 

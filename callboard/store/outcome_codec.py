@@ -16,7 +16,7 @@ from callboard.domain.calls import CallSignal
 from callboard.domain.pbx import AgentStatus
 from callboard.domain.sms import SmsSignal
 
-__all__ = ["Outcome", "decode_outcome", "encode_outcome"]
+__all__ = ["Outcome", "decode_outcome", "dump", "encode_outcome", "load"]
 
 T = TypeVar("T")
 
@@ -44,6 +44,16 @@ def decode_outcome(data: Mapping[str, Any]) -> Outcome:
         agent_statuses=tuple(_decode(AgentStatus, s) for s in data.get("agent_statuses", ())),
         sms=tuple(_decode(SmsSignal, s) for s in data.get("sms", ())),
     )
+
+
+def dump(value: Any) -> Any:
+    """A domain dataclass (or what it holds) as JSON-ready data."""
+    return _encode(value)
+
+
+def load(cls: type[T], data: Mapping[str, Any]) -> T:
+    """The dataclass `cls` back from what `dump` made of it."""
+    return _decode(cls, data)
 
 
 def _encode(value: Any) -> Any:
@@ -91,4 +101,3 @@ def _value(hint: Any, raw: Any) -> Any:
     if hint is datetime:
         return datetime.fromisoformat(raw)
     return raw
-

@@ -5,6 +5,7 @@ old cursors refused; a database from before the inbox brought up to date."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -20,15 +21,21 @@ from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.events import EventFilter, MemoryBus
 from callboard.store import Store
 from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
+from tests.services import fresh_database, needs_postgres
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    store = await Store.open("sqlite://")
-    yield store
-    await store.close()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """The same store tests on the embedded default and on PostgreSQL."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = "sqlite://"
+        if request.param == "postgresql":
+            url = await stack.enter_async_context(fresh_database())
+        store = await Store.open(url)
+        stack.push_async_callback(store.close)
+        yield store
 
 
 def answered(ref: str, at: datetime = NOW) -> CallSignal:

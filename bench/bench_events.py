@@ -1,0 +1,212 @@
+"""Webhook -> subscriber latency, events per second, memory per idle subscription.
+
+Callboard runs as `callboard serve` in a child process (one core's worth: one event loop)
+with a LiraX provider; this process posts LiraX webhooks at a steady rate and holds N
+graphql-transport-ws subscriptions to `callEvents`, timing each event from the moment its
+webhook was sent to the moment each subscriber has it.
+Run: .venv/bin/python bench/bench_events.py [--subscribers 1,100,1000] [--rate 100]
+        [--seconds 5] [--redis redis://127.0.0.1:6379/0 --postgres postgresql://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import websockets
+
+TOKEN = "bench-webhook-token"
+QUERY = "subscription { callEvents { id kind raw call { id status } } }"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def callboard(storage: str, events: str) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "callboard.toml"
+        config.write_text(
+            f'[server]\nhost = "127.0.0.1"\nport = {port}\n\n'
+            f'[storage]\nurl = "{storage or f"sqlite:///{scratch}/cb.db"}"\n\n'
+            f'[events]\nurl = "{events}"\nstream = "bench:{secrets.token_hex(4)}"\n'
+            "subscriber_buffer = 100000\n\n"
+            '[[providers]]\nid = "pbx"\nkind = "lirax"\nbase_url = "http://127.0.0.1:9/general"\n'
+            f'token = "x"\nwebhook_token = "{TOKEN}"\n'
+        )
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "callboard", "serve", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                time.sleep(0.1)
+            yield url, proc.pid
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def subscriber(url: str, ready: asyncio.Event, arrived: dict[str, list[float]]) -> None:
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+        ready.set()
+        async for message in ws:
+            now = time.perf_counter()
+            data = json.loads(message)
+            if data.get("type") == "next":
+                ref = data["payload"]["data"]["callEvents"]["raw"]["callid"]
+                arrived.setdefault(ref, []).append(now)
+
+
+def delivery(ref: str) -> dict[str, str]:
+    return {
+        "cmd": "event",
+        "type": "in",
+        "event": "CALL_COMPLETED",
+        "phone": "380991234567",
+        "diversion": "380441234567",
+        "ext": "101",
+        "callid": ref,
+        "status": "Success",
+        "duration": "42",
+        "from_LiraX_token": TOKEN,
+    }
+
+
+async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[str, float]:
+    arrived: dict[str, list[float]] = {}
+    readies = [asyncio.Event() for _ in range(n_subs)]
+    tasks = [asyncio.create_task(subscriber(url, r, arrived)) for r in readies]
+    for r in readies:
+        await r.wait()
+    await asyncio.sleep(0.5)  # every subscription registered at the server
+    sent: dict[str, float] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        count = int(rate * seconds)
+        start = time.perf_counter()
+        posts = []
+        for i in range(count):
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            ref = f"B-{n_subs}-{i}"
+            sent[ref] = time.perf_counter()
+            posts.append(asyncio.create_task(http.post(f"{url}/webhooks/pbx", data=delivery(ref))))
+        await asyncio.gather(*posts)
+    deadline = time.perf_counter() + 30
+    # Subscribers are plain tasks appending to `arrived`: poll until all arrived.
+    while time.perf_counter() < deadline and sum(map(len, arrived.values())) < count * n_subs:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    samples = sorted(
+        (t - sent[ref]) * 1000 for ref, times in arrived.items() if ref in sent for t in times
+    )
+    received = len(samples)
+    return {
+        "p50": statistics.median(samples) if samples else float("nan"),
+        "p99": samples[int(len(samples) * 0.99) - 1] if samples else float("nan"),
+        "received": received,
+        "expected": count * n_subs,
+    }
+
+
+async def throughput(url: str, seconds: float, workers: int = 16) -> float:
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(w: int, http: httpx.AsyncClient) -> None:
+        nonlocal done
+        i = 0
+        while time.perf_counter() < stop:
+            await http.post(f"{url}/webhooks/pbx", data=delivery(f"T-{w}-{i}"))
+            i += 1
+            done += 1
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w, http) for w in range(workers)))
+    return done / (time.perf_counter() - started)
+
+
+async def idle_memory(url: str, pid: int, n: int) -> float:
+    before = rss_kib(pid)
+    readies = [asyncio.Event() for _ in range(n)]
+    tasks = [asyncio.create_task(subscriber(url, r, {})) for r in readies]
+    for r in readies:
+        await r.wait()
+    await asyncio.sleep(1)
+    after = rss_kib(pid)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return (after - before) / n
+
+
+async def run(args: argparse.Namespace, storage: str, events: str, label: str) -> None:
+    with callboard(storage, events) as (url, pid):
+        print(f"\n== {label}: storage {storage or 'sqlite (file)'}, events {events}")
+        for n in args.subscribers:
+            r = await latency(url, n, args.rate, args.seconds)
+            print(
+                f"{n:>5} subscribers, {args.rate:g} webhooks/s for {args.seconds:g} s: "
+                f"p50 {r['p50']:.1f} ms  p99 {r['p99']:.1f} ms  "
+                f"({r['received']}/{r['expected']} deliveries)"
+            )
+        rate = await throughput(url, args.seconds)
+        print(f"webhooks/s one instance takes (16 senders, no subscribers): {rate:.0f}")
+        kib = await idle_memory(url, pid, 500)
+        print(f"memory per idle subscription (500 open): {kib:.1f} KiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscribers", default="1,100,1000")
+    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--redis", default=os.environ.get("CALLBOARD_TEST_REDIS_URL", ""))
+    parser.add_argument("--postgres", default=os.environ.get("CALLBOARD_TEST_POSTGRES_URL", ""))
+    args = parser.parse_args()
+    args.subscribers = [int(n) for n in args.subscribers.split(",")]
+    print(f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    asyncio.run(run(args, "", "memory://", "embedded"))
+    if args.redis:
+        asyncio.run(run(args, args.postgres, args.redis, "Redis Streams"))
+
+
+if __name__ == "__main__":
+    main()

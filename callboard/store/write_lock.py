@@ -1,0 +1,79 @@
+"""The lock writes that add events hold until those events are published.
+
+Event ids are the subscription cursor, so they must become visible (committed, then
+published) in id order: a resuming subscriber reads `id > cursor` and would never see a
+smaller id committed after it. In one process an asyncio lock does it (SQLite has one
+writer anyway); on PostgreSQL, where several instances write, a session-level advisory
+lock held from before the insert until after the publish makes it true deployment-wide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from types import TracebackType
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+__all__ = ["WriteLock"]
+
+# Any fixed number: every Callboard instance on the database takes the same lock.
+_ADVISORY_KEY = 0x43414C4C  # "CALL"
+
+
+class WriteLock:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._local = asyncio.Lock()
+        self._engine = engine
+        self._shared = engine.dialect.name == "postgresql"
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> None:
+        await self._local.acquire()
+        if not self._shared:
+            return
+        try:
+            await self._advisory("pg_advisory_lock")
+        except DBAPIError:
+            # The lock's connection dropped (a database restart): take a new one, once.
+            await self._drop()
+            try:
+                await self._advisory("pg_advisory_lock")
+            except BaseException:
+                self._local.release()
+                raise
+        except BaseException:
+            self._local.release()
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._shared:
+                try:
+                    await asyncio.shield(self._advisory("pg_advisory_unlock"))
+                except DBAPIError:
+                    await self._drop()  # a closed session holds no lock
+        finally:
+            self._local.release()
+
+    async def close(self) -> None:
+        await self._drop()
+
+    async def _advisory(self, function: str) -> None:
+        if self._conn is None:
+            conn = await self._engine.connect()
+            self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await self._conn.execute(text(f"SELECT {function}(:key)"), {"key": _ADVISORY_KEY})
+
+    async def _drop(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(DBAPIError):
+                await conn.close()
