@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import urlsplit
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,7 +116,9 @@ async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[st
         await r.wait()
     await asyncio.sleep(0.5)  # every subscription registered at the server
     sent: dict[str, float] = {}
-    async with httpx.AsyncClient(timeout=30) as http:
+    # No pool timeout: a server slower than the rate queues the webhooks, and that
+    # queueing is part of the latency measured.
+    async with httpx.AsyncClient(timeout=httpx.Timeout(60, pool=None)) as http:
         count = int(rate * seconds)
         start = time.perf_counter()
         posts = []
@@ -179,7 +182,10 @@ async def idle_memory(url: str, pid: int, n: int) -> float:
 
 async def run(args: argparse.Namespace, storage: str, events: str, label: str) -> None:
     with callboard(storage, events) as (url, pid):
-        print(f"\n== {label}: storage {storage or 'sqlite (file)'}, events {events}")
+        where = urlsplit(storage).hostname if storage else None
+        print(
+            f"\n== {label}: storage {'PostgreSQL on ' + str(where) if storage else 'SQLite file'}"
+        )
         for n in args.subscribers:
             r = await latency(url, n, args.rate, args.seconds)
             print(

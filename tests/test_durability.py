@@ -13,22 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.harness import FROM_START, Api, next_event
+from tests.lirax_hooks import call_completed
 from tests.processes import free_port, serving_process
 from tests.queries import CALL_EVENTS
 
 TOKEN = "lirax-webhook-token"
-DELIVERY = {
-    "cmd": "event",
-    "type": "in",
-    "event": "CALL_COMPLETED",
-    "phone": "380991234567",
-    "diversion": "380441234567",
-    "ext": "101",
-    "callid": "KILL-0001",
-    "status": "Success",
-    "duration": "42",
-    "from_LiraX_token": TOKEN,
-}
+DELIVERY = call_completed("KILL-0001", TOKEN)
 
 
 def write_config(path: Path, db: Path, port: int, *, process: bool) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 from callboard.demo import address, bind
 from callboard.simulators.lirax import LiraxSimulator
 from tests.harness import FROM_START, Api, next_event, serving
+from tests.lirax_hooks import call_completed
 from tests.processes import free_port, serving_process
 from tests.queries import CALL_EVENTS, PLACE_CALL
 from tests.services import REDIS_URL, fresh_database, fresh_stream, needs_postgres, needs_redis
@@ -24,18 +25,7 @@ TOKEN, WEBHOOK_TOKEN = "lirax-command-token", "lirax-webhook-token"
 
 
 def delivery(n: int) -> dict[str, str]:
-    return {
-        "cmd": "event",
-        "type": "in",
-        "event": "CALL_COMPLETED",
-        "phone": "380991234567",
-        "diversion": "380441234567",
-        "ext": "101",
-        "callid": f"SCALE-{n:04d}",
-        "status": "Success",
-        "duration": "42",
-        "from_LiraX_token": WEBHOOK_TOKEN,
-    }
+    return call_completed(f"SCALE-{n:04d}", WEBHOOK_TOKEN)
 
 
 @contextlib.asynccontextmanager
