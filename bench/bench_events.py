@@ -23,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from urllib.parse import urlsplit
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
