@@ -31,6 +31,9 @@ import httpx
 import websockets
 
 TOKEN = "bench-webhook-token"
+# Call ids unique to this run: a database kept from an earlier run would take the same
+# deliveries for resends.
+RUN = secrets.token_hex(4)
 QUERY = "subscription { callEvents { id kind raw call { id status } } }"
 
 
@@ -125,7 +128,7 @@ async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[st
         for i in range(count):
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            ref = f"B-{n_subs}-{i}"
+            ref = f"B-{RUN}-{n_subs}-{i}"
             sent[ref] = time.perf_counter()
             posts.append(asyncio.create_task(http.post(f"{url}/webhooks/pbx", data=delivery(ref))))
         await asyncio.gather(*posts)
@@ -156,7 +159,7 @@ async def throughput(url: str, seconds: float, workers: int = 16) -> float:
         nonlocal done
         i = 0
         while time.perf_counter() < stop:
-            await http.post(f"{url}/webhooks/pbx", data=delivery(f"T-{w}-{i}"))
+            await http.post(f"{url}/webhooks/pbx", data=delivery(f"T-{RUN}-{w}-{i}"))
             i += 1
             done += 1
 

@@ -116,6 +116,9 @@ class CallEvent:
     status: CallStatus | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     phones: tuple[str, ...] = ()  # the call's parties when it happened, for subscription filters
+    # The call as this event left it, when the event is fresh from the store: live
+    # subscribers read it instead of loading the call again, each, for every event.
+    call: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,6 +100,8 @@ class CallEvent:
 
     @strawberry.field
     async def call(self, info: Info) -> Call:
+        if self._event.call is not None:  # a live event carries its call
+            return Call.of(self._event.call)
         found = await info.context.loaders.call.load(self._event.call_id)
         assert found is not None, "an event's call is never deleted"
         return Call.of(found)

@@ -363,6 +363,7 @@ async def _apply(
         status=call.status if signal.status else None,
         raw=dict(signal.raw),
         phones=call.phones,
+        call=call,
     )
     return call, event
 

@@ -96,6 +96,8 @@ def _value(hint: Any, raw: Any) -> Any:
         return tuple(raw)
     if origin is not None:  # Mapping[str, Any] and the like: JSON as it is
         return raw
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _decode(hint, raw)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(raw)
     if hint is datetime:
