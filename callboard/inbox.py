@@ -47,11 +47,15 @@ async def process_delivery(
 async def process_pending(runtime: Runtime, *, older_than: timedelta = timedelta(0)) -> int:
     """Process every delivery kept but not processed (received more than `older_than`
     ago: younger ones are being processed by the request that kept them); how many."""
-    done = 0
+    done, last = 0, 0
+    before = datetime.now(UTC) - older_than
     while True:
-        before = datetime.now(UTC) - older_than
-        pending = await runtime.store.calls.unprocessed(limit=_BATCH, received_before=before)
+        # Paged by id: rows that fail stay unprocessed and are not read again this round.
+        pending = await runtime.store.calls.unprocessed(
+            limit=_BATCH, received_before=before, after_id=last
+        )
         for delivery_id, provider_id, data in pending:
+            last = delivery_id
             if await _process_kept(runtime, delivery_id, provider_id, data):
                 done += 1
         if len(pending) < _BATCH:

@@ -151,7 +151,7 @@ class CallLog:
         return events
 
     async def unprocessed(
-        self, *, limit: int, received_before: datetime | None = None
+        self, *, limit: int, received_before: datetime | None = None, after_id: int = 0
     ) -> list[tuple[int, str, Mapping[str, Any]]]:
         """Deliveries kept but not yet turned into events, oldest first:
         (id, provider id, outcome)."""
@@ -162,6 +162,7 @@ class CallLog:
                 webhook_deliveries.c.outcome,
             )
             .where(webhook_deliveries.c.processed_at.is_(None))
+            .where(webhook_deliveries.c.id > after_id)
             .order_by(webhook_deliveries.c.id)
             .limit(limit)
         )

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from callboard import inbox
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.errors import CursorExpired
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.events import EventFilter, MemoryBus
+from callboard.runtime import Runtime
+from callboard.settings import Settings
 from callboard.store import Store
 from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
 from tests.services import fresh_database, needs_postgres
@@ -149,3 +152,17 @@ async def test_a_database_from_before_the_inbox_is_upgraded_in_place(tmp_path: P
         assert await store.calls.receive("p", "k2", {}, {}, NOW) is not None
     finally:
         await store.close()
+
+
+async def test_a_delivery_that_cannot_be_processed_does_not_hold_up_the_others(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox, "_BATCH", 1)  # one row a page: the bad one fills a page
+    runtime = Runtime(Settings(), store, MemoryBus(store.calls), {})
+    bad = await store.calls.receive("p", "bad", {}, {"signals": [{"refs": ["X"]}]}, NOW)
+    good_outcome = encode_outcome(Outcome(signals=(answered("G"),)))
+    good = await store.calls.receive("p", "good", {}, good_outcome, NOW)
+    assert await inbox.process_pending(runtime) == 1
+    assert [d[0] for d in await store.calls.unprocessed(limit=10)] == [bad]
+    assert good is not None
+    assert await store.calls.count(None) == 1
