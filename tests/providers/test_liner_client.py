@@ -22,6 +22,7 @@ from callboard.domain.errors import (
 )
 from callboard.providers.liner.client import LinerClient
 from callboard.simulators.liner import LinerSimulator
+from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 ROOT = "https://liner.example.com"
 API_KEY = "lnr_5f2c9a7e41b04d8c9e3a"
@@ -33,38 +34,16 @@ ORDER: dict[str, Any] = {
     "sipEndpointIds": [101],
 }
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Vendor:
-    """A mock Liner: answers with `handler`, remembers every request."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        return self.handler(request)
-
-
 MakeClient = Callable[..., tuple[LinerClient, Vendor]]
 
 
 @pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    opened: list[httpx.AsyncClient] = []
-
+def make_client(mock_http: MockHttp) -> MakeClient:
     def make(handler: Handler, *, root: str = ROOT) -> tuple[LinerClient, Vendor]:
-        vendor = Vendor(handler)
-        http = httpx.AsyncClient(transport=httpx.MockTransport(vendor))
-        opened.append(http)
+        http, vendor = mock_http.client(handler)
         return LinerClient(http, root=root, api_key=API_KEY, who="Liner (ln)"), vendor
 
-    yield make
-    for http in opened:
-        await http.aclose()
+    return make
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from callboard.providers.options import parse_options
 from callboard.providers.twin24.provider import Twin24Options, Twin24Provider
 from callboard.providers.webhook_guard import derive_secret
 from callboard.simulators.twin24 import AUTH_PATH, BATCH_PATH, Twin24Simulator
+from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 EMAIL = "ops@example.ru"
 PASSWORD = "pa55-w0rd-twin"
@@ -206,38 +207,19 @@ async def test_a_request_that_fails_our_checks_sends_nothing(
 
 # --- against a mock: shapes and failures the simulator does not produce -----------------------
 
-Reply = Callable[[httpx.Request], httpx.Response]
-
-
-class Vendor:
-    """A mock Twin24 with a configured token: answers the batch with `reply`."""
-
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        return self.reply(request)
+Reply = Handler
 
 
 MakeVendor = Callable[..., tuple[Twin24Provider, Vendor]]
 
 
 @pytest.fixture
-async def vendor() -> AsyncIterator[MakeVendor]:
-    opened: list[httpx.AsyncClient] = []
-
+def vendor(mock_http: MockHttp) -> MakeVendor:
     def make(reply: Reply, **options: Any) -> tuple[Twin24Provider, Vendor]:
-        mock = Vendor(reply)
-        client = httpx.AsyncClient(transport=httpx.MockTransport(mock))
-        opened.append(client)
+        client, mock = mock_http.client(reply)
         return provider_on(client, **{"token": STATIC, **options}), mock
 
-    yield make
-    for client in opened:
-        await client.aclose()
+    return make
 
 
 def answer(status: int, body: Any = None, **extra: Any) -> Reply:

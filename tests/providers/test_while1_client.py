@@ -4,7 +4,7 @@ operator) can act on, with no secret in it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from callboard.domain.errors import (
 )
 from callboard.providers.while1.client import While1Client
 from callboard.providers.while1.query import signed_query
+from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 ROOT = "https://pbx.example.ro"
 API_KEY = "k-7f3a9c0e5b1d"
@@ -29,41 +30,19 @@ PARAMS: dict[str, Any] = {
 }
 OK = {"has_error": False, "messages": [], "results": ["Call successfully originated for user: 101"]}
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Vendor:
-    """A mock PBX: answers with `handler`, remembers every request."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        return self.handler(request)
-
-
 MakeClient = Callable[..., tuple[While1Client, Vendor]]
 
 
 @pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    opened: list[httpx.AsyncClient] = []
-
+def make_client(mock_http: MockHttp) -> MakeClient:
     def make(handler: Handler, *, root: str = ROOT) -> tuple[While1Client, Vendor]:
-        vendor = Vendor(handler)
-        http = httpx.AsyncClient(transport=httpx.MockTransport(vendor), timeout=5)
-        opened.append(http)
+        http, vendor = mock_http.client(handler, timeout=5)
         client = While1Client(
             http, root=root, api_key=API_KEY, hidden=(PASSWORD,), who="While1 (w1)"
         )
         return client, vendor
 
-    yield make
-    for http in opened:
-        await http.aclose()
+    return make
 
 
 def answer(body: Any, status: int = 200) -> Handler:

@@ -6,7 +6,7 @@ the body, replies `{"status": "success" | "error", "data": ...}`, and every way 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,42 +21,21 @@ from callboard.domain.errors import (
 )
 from callboard.providers.base import AudioFile
 from callboard.providers.zvonobot.client import ZvonobotClient
+from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 ROOT = "https://lk.zvonobot.ru"
 API_KEY = "nWvGmHlvkj1tM323tsEgfdRYkagGi7Qx"
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Vendor:
-    """A mock Zvonobot: answers with `handler`, remembers every request."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        return self.handler(request)
-
 
 MakeClient = Callable[..., tuple[ZvonobotClient, Vendor]]
 
 
 @pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    opened: list[httpx.AsyncClient] = []
-
+def make_client(mock_http: MockHttp) -> MakeClient:
     def make(handler: Handler, *, root: str = ROOT) -> tuple[ZvonobotClient, Vendor]:
-        vendor = Vendor(handler)
-        http = httpx.AsyncClient(transport=httpx.MockTransport(vendor))
-        opened.append(http)
+        http, vendor = mock_http.client(handler)
         return ZvonobotClient(http, root=root, api_key=API_KEY, who="Zvonobot (zb)"), vendor
 
-    yield make
-    for http in opened:
-        await http.aclose()
+    return make
 
 
 def answer(body: Any, status: int = 200) -> Handler:
