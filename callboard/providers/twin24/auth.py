@@ -20,6 +20,7 @@ import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderUnavailable
 from callboard.providers.http import send
+from callboard.providers.lenient import number
 
 __all__ = ["Clock", "TokenKeeper", "jwt_expiry"]
 
@@ -134,7 +135,7 @@ class TokenKeeper:
         now = self._clock()
         expires_at = jwt_expiry(token)
         if expires_at is None:
-            expires_in = _number(_find(body, _EXPIRES_IN_KEYS))
+            expires_in = number(_find(body, _EXPIRES_IN_KEYS))
             expires_at = now + (expires_in if expires_in and expires_in > 0 else self._ttl)
         lifetime = max(expires_at - now, 0.0)
         self._token = token
@@ -155,7 +156,7 @@ def jwt_expiry(token: str) -> float | None:
         return None
     if not isinstance(claims, Mapping):
         return None
-    return _number(claims.get("exp"))
+    return number(claims.get("exp"))
 
 
 def _bare(token: str) -> str:
@@ -186,12 +187,3 @@ def _find_token(body: Any) -> str | None:
         return _bare(body) or None
     found = _find(body, _TOKEN_KEYS)
     return (_bare(found) or None) if isinstance(found, str) else None
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

@@ -19,6 +19,7 @@ from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, Cal
 from callboard.domain.directory import PhoneNumber
 from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.domain.phones import parse_vendor_phone
+from callboard.providers.lenient import number
 from callboard.providers.twin24.requests import number_raw
 
 __all__ = [
@@ -229,14 +230,14 @@ def _time(value: Any) -> datetime | None:
     is not used: Twin24 may mean Moscow time, and a guess would be hours wrong."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
-        number = float(value)
-        if number <= 0:
+    seconds = number(value) if isinstance(value, int | float | str) else None
+    if seconds is not None:
+        if seconds <= 0:
             return None
-        if number > 1e12:
-            number /= 1000
+        if seconds > 1e12:  # milliseconds
+            seconds /= 1000
         try:
-            return datetime.fromtimestamp(number, UTC)
+            return datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return None
     if not isinstance(value, str):
@@ -246,14 +247,6 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _flag(value: Any) -> bool:

@@ -18,6 +18,7 @@ from callboard.domain.errors import ProviderUnavailable
 from callboard.domain.phones import parse_vendor_phone
 from callboard.domain.robocalls import Balance, Language, RobocallDetails, RobocallTemplate
 from callboard.providers.base import PlacedCall
+from callboard.providers.lenient import number
 from callboard.providers.zvonobot.requests import NODE_PARAMETER, REF_PARAMETER
 
 __all__ = [
@@ -218,7 +219,7 @@ def details(raw: Mapping[str, Any]) -> RobocallDetails | None:
         manager_started_at=_time(leg.get("managerStartedAt")),
         manager_answered_at=_time(leg.get("managerAnsweredAt")),
         hangup_cause=str(leg["hangupCause"]) if leg.get("hangupCause") is not None else None,
-        cost=_float(leg.get("cost")),
+        cost=number(leg.get("cost")),
         template_id=_int(raw.get("templateId")),
         template_variables=_phone_info(raw.get("phoneInfo")),
         smart_delay=_int(raw.get("smartDelay")),
@@ -238,7 +239,7 @@ def audio_record(provider_id: str, data: Any) -> AudioRecord:
         moderator_comment=data.get("moderatorComment") or None,
         text=data.get("recordText") or None,
         url=data.get("path") or None,
-        cost=_float(data.get("cost")),
+        cost=number(data.get("cost")),
         created_at=_time(data.get("createdAt")),
         deleted_at=_time(data.get("deletedAt")),
         raw=dict(data),
@@ -260,9 +261,9 @@ def moderation(need: Any, status: Any) -> ModerationStatus:
 
 
 def balance(data: Any) -> Balance:
-    if not isinstance(data, Mapping) or _float(data.get("balance")) is None:
+    if not isinstance(data, Mapping) or number(data.get("balance")) is None:
         raise ProviderUnavailable("Zvonobot's userInfo reply had no balance.")
-    amount = _float(data.get("balance"))
+    amount = number(data.get("balance"))
     assert amount is not None
     account = data.get("id")
     return Balance(account_id=str(account) if account is not None else None, amount=amount)
@@ -329,7 +330,7 @@ def id_list(data: Any) -> list[str]:
 
 
 def record_cost(item: Mapping[str, Any]) -> float | None:
-    return _float(item.get("recordCost"))
+    return number(item.get("recordCost"))
 
 
 def items(data: Any) -> list[Mapping[str, Any]]:
@@ -390,15 +391,6 @@ def _time(value: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(float(value)), UTC)
     except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
         return None
 
 
