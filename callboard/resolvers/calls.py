@@ -147,7 +147,9 @@ class Started:
     calls: list[Call]
     record_cost: float | None = None
     failures: list[CallboardError] = field(default_factory=list)
-    placed: list[PlacedCall] = field(default_factory=list)  # what the vendor said of each
+    # How the agent answered, when the vendor waited for that (one call: While1 async=0)
+    agent_answer: AgentAnswer | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +176,7 @@ async def _start(
     started = await start_calls(
         runtime, caller, provider, operation, request, idempotency_key, send_one
     )
-    placed = started.placed[0] if started.placed else None
-    return Placed(
-        started.calls[0],
-        placed.agent_answer if placed else None,
-        placed.refusal if placed else None,
-    )
+    return Placed(started.calls[0], started.agent_answer, started.refusal)
 
 
 async def start_calls(
@@ -213,31 +210,32 @@ async def start_calls(
         ]
         calls = await runtime.store.calls.record_many(provider.id, signals, runtime.bus.publish)
         log.info("%s: %s started %d call(s) on %s", operation, caller.name, len(calls), provider.id)
-        return Started(calls, started.record_cost, list(started.failures), started.calls)
+        single = started.calls[0] if len(started.calls) == 1 else None
+        return Started(
+            calls,
+            started.record_cost,
+            list(started.failures),
+            agent_answer=single.agent_answer if single else None,
+            refusal=single.refusal if single else None,
+        )
 
     def remember(result: Started) -> tuple[list[str], dict[str, Any]]:
-        answers = [p.agent_answer.value if p.agent_answer else None for p in result.placed]
-        refusals = [p.refusal for p in result.placed]
         return [c.id for c in result.calls], {
             "record_cost": result.record_cost,
             "failures": [dump_error(e) for e in result.failures],
-            "agent_answers": answers,
-            "refusals": refusals,
+            "agent_answer": result.agent_answer.value if result.agent_answer else None,
+            "refusal": result.refusal,
         }
 
     async def replay(call_ids: list[str], kept: Mapping[str, Any]) -> Started:
         earlier = await runtime.store.calls.get_many(call_ids)
-        answers = kept.get("agent_answers") or [None] * len(call_ids)
-        refusals = kept.get("refusals") or [None] * len(call_ids)
+        answer = kept.get("agent_answer")
         return Started(
             calls=[c for c in earlier if c is not None],
             record_cost=kept.get("record_cost"),
             failures=[ReplayedError(e) for e in kept.get("failures", [])],
-            placed=[
-                _replayed_placed(c, a, r)
-                for c, a, r in zip(earlier, answers, refusals, strict=False)
-                if c is not None
-            ],
+            agent_answer=AgentAnswer(answer) if answer else None,
+            refusal=kept.get("refusal"),
         )
 
     return await run_once(
@@ -248,15 +246,6 @@ async def start_calls(
         send_and_log,
         remember=remember,
         replay=replay,
-    )
-
-
-def _replayed_placed(call: Call, answer: str | None, refusal: str | None) -> PlacedCall:
-    return PlacedCall(
-        provider_call_id=call.provider_call_id or "",
-        status=call.status,
-        agent_answer=AgentAnswer(answer) if answer else None,
-        refusal=refusal,
     )
 
 
