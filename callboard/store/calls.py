@@ -78,7 +78,7 @@ class CallLog:
     ) -> int | None:
         """Keep one delivery in the inbox, before the vendor gets its answer; its id, or
         None for a resend of one already kept."""
-        async with self._lock:
+        async with self._lock.local:
             try:
                 async with self._engine.begin() as conn:
                     result = await conn.execute(
@@ -176,7 +176,7 @@ class CallLog:
         """Past calls from a vendor's history: added to the log, or filling in what a
         call already known lacks. They happened before: no event is published for them."""
         found = []
-        async with self._lock, self._engine.begin() as conn:
+        async with self._lock.local, self._engine.begin() as conn:
             for signal in signals:
                 history = _finished_call(provider_id, signal)
                 call = await _find(conn, provider_id, signal.refs)
@@ -278,7 +278,7 @@ class CallLog:
         """Remove events that happened before `events_before` (always a run of the oldest
         ids, so every event after a retained cursor is still there) and processed
         deliveries older than `deliveries_before`; how many of each."""
-        async with self._lock, self._engine.begin() as conn:
+        async with self._lock.local, self._engine.begin() as conn:
             newest_old = (
                 await conn.execute(
                     select(func.max(call_events.c.id)).where(

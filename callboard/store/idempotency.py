@@ -44,7 +44,7 @@ class IdempotencyKeys:
         self._lock = write_lock
 
     async def claim(self, client: str, key: str, request_hash: str) -> Claim:
-        async with self._lock:
+        async with self._lock.local:
             try:
                 async with self._engine.begin() as conn:
                     await conn.execute(
@@ -88,11 +88,11 @@ class IdempotencyKeys:
         await self._set(claim, state="unknown", result=None)
 
     async def release(self, claim: Claim) -> None:
-        async with self._lock, self._engine.begin() as conn:
+        async with self._lock.local, self._engine.begin() as conn:
             await conn.execute(delete(idempotency_keys).where(_is(claim.client, claim.key)))
 
     async def _set(self, claim: Claim, *, state: str, result: dict[str, Any] | None) -> None:
-        async with self._lock, self._engine.begin() as conn:
+        async with self._lock.local, self._engine.begin() as conn:
             await conn.execute(
                 update(idempotency_keys)
                 .where(_is(claim.client, claim.key))

@@ -30,6 +30,13 @@ class WriteLock:
         self._shared = engine.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
 
+    @property
+    def local(self) -> asyncio.Lock:
+        """This process's part alone, for writes that add no events (keeping a webhook,
+        an idempotency key): they need no order across instances, only SQLite's one
+        writer at a time."""
+        return self._local
+
     async def __aenter__(self) -> None:
         await self._local.acquire()
         if not self._shared:
