@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import platform
+import re
 import secrets
 import socket
 import statistics
@@ -34,6 +36,7 @@ TOKEN = "bench-webhook-token"
 # Call ids unique to this run: a database kept from an earlier run would take the same
 # deliveries for resends.
 RUN = secrets.token_hex(4)
+_SCENARIOS = itertools.count()
 QUERY = "subscription { callEvents { id kind raw call { id status } } }"
 
 
@@ -81,19 +84,28 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+# The load generator reads each message's call id with a regular expression rather than
+# json.loads: at thousands of messages a second, parsing would be its bottleneck.
+CALLID = re.compile(r'"callid":"([^"]+)"')
+
+
 async def subscriber(url: str, ready: asyncio.Event, arrived: dict[str, list[float]]) -> None:
     ws_url = url.replace("http://", "ws://") + "/graphql"
-    async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+    async with websockets.connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        compression=None,
+        max_queue=None,
+    ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
         ready.set()
         async for message in ws:
             now = time.perf_counter()
-            data = json.loads(message)
-            if data.get("type") == "next":
-                ref = data["payload"]["data"]["callEvents"]["raw"]["callid"]
-                arrived.setdefault(ref, []).append(now)
+            found = CALLID.search(message if isinstance(message, str) else message.decode())
+            if found:
+                arrived.setdefault(found.group(1), []).append(now)
 
 
 def delivery(ref: str) -> dict[str, str]:
@@ -111,14 +123,29 @@ def delivery(ref: str) -> dict[str, str]:
     }
 
 
-async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU the process has used so far, all its threads, user and system."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pin(pid: int, cores: set[int]) -> None:
+    """Server and load generator on cores of their own: the server's figures are then
+    one core's, and the generator does not take its CPU."""
+    for task in Path(f"/proc/{pid}/task").iterdir():  # every thread, the database's too
+        os.sched_setaffinity(int(task.name), cores)
+
+
+async def latency(url: str, pid: int, n_subs: int, rate: float, seconds: float) -> dict[str, float]:
     arrived: dict[str, list[float]] = {}
     readies = [asyncio.Event() for _ in range(n_subs)]
     tasks = [asyncio.create_task(subscriber(url, r, arrived)) for r in readies]
     for r in readies:
         await r.wait()
     await asyncio.sleep(0.5)  # every subscription registered at the server
+    scenario = next(_SCENARIOS)  # call ids of its own: no webhook is taken for a resend
     sent: dict[str, float] = {}
+    cpu_before = cpu_seconds(pid)
     # No pool timeout: a server slower than the rate queues the webhooks, and that
     # queueing is part of the latency measured.
     async with httpx.AsyncClient(timeout=httpx.Timeout(60, pool=None)) as http:
@@ -128,7 +155,7 @@ async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[st
         for i in range(count):
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            ref = f"B-{RUN}-{n_subs}-{i}"
+            ref = f"B-{RUN}-{scenario}-{i}"
             sent[ref] = time.perf_counter()
             posts.append(asyncio.create_task(http.post(f"{url}/webhooks/pbx", data=delivery(ref))))
         await asyncio.gather(*posts)
@@ -136,6 +163,8 @@ async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[st
     # Subscribers are plain tasks appending to `arrived`: poll until all arrived.
     while time.perf_counter() < deadline and sum(map(len, arrived.values())) < count * n_subs:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
+    cpu_used = cpu_seconds(pid) - cpu_before
+    last = max((t for times in arrived.values() for t in times), default=start)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -148,6 +177,8 @@ async def latency(url: str, n_subs: int, rate: float, seconds: float) -> dict[st
         "p99": samples[int(len(samples) * 0.99) - 1] if samples else float("nan"),
         "received": received,
         "expected": count * n_subs,
+        "deliveries_per_s": received / max(last - start, 1e-9),
+        "server_cpu": cpu_used,
     }
 
 
@@ -189,12 +220,16 @@ async def run(args: argparse.Namespace, storage: str, events: str, label: str) -
         print(
             f"\n== {label}: storage {'PostgreSQL on ' + str(where) if storage else 'SQLite file'}"
         )
+        if args.pin:
+            pin(pid, {0})
+            os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)))
         for n in args.subscribers:
-            r = await latency(url, n, args.rate, args.seconds)
+            r = await latency(url, pid, n, args.rate, args.seconds)
             print(
                 f"{n:>5} subscribers, {args.rate:g} webhooks/s for {args.seconds:g} s: "
                 f"p50 {r['p50']:.1f} ms  p99 {r['p99']:.1f} ms  "
-                f"({r['received']}/{r['expected']} deliveries)"
+                f"({r['received']}/{r['expected']} deliveries, "
+                f"{r['deliveries_per_s']:.0f}/s; server CPU {r['server_cpu']:.1f} s)"
             )
         rate = await throughput(url, args.seconds)
         print(f"webhooks/s one instance takes (16 senders, no subscribers): {rate:.0f}")
@@ -209,7 +244,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--redis", default=os.environ.get("CALLBOARD_TEST_REDIS_URL", ""))
     parser.add_argument("--postgres", default=os.environ.get("CALLBOARD_TEST_POSTGRES_URL", ""))
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="leave the server on every core (default: core 0 alone, the generator elsewhere)",
+    )
     args = parser.parse_args()
+    args.pin = args.pin and (os.cpu_count() or 1) >= 2
     args.subscribers = [int(n) for n in args.subscribers.split(",")]
     print(f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     asyncio.run(run(args, "", "memory://", "embedded"))

@@ -29,6 +29,7 @@ from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
 from callboard.schema.context import Context
+from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
 
@@ -50,6 +51,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.runtime: Runtime | None = None
+        self.shared_results = SharedResults()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope) if scope["type"] == "http" else None
@@ -68,6 +70,10 @@ class CallboardGraphQL(GraphQL[Context, None]):
             scope.setdefault("state", {})["caller"] = caller
         await super().__call__(scope, receive, send)
 
+    def encode_json(self, data: object) -> str | bytes:
+        # A live event's result is encoded once for every subscriber sharing it.
+        return encode_shared(data) or super().encode_json(data)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert self.runtime is not None, "the app's lifespan has not started"
         if isinstance(request, WebSocket):
@@ -80,6 +86,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             caller=caller,
             request=request,
             response=response,
+            shared_results=self.shared_results,
         )
 
     async def on_ws_connect(self, context: Context) -> None:
@@ -116,6 +123,7 @@ def create_app(
         hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = graphql.runtime = runtime
+        graphql.shared_results = SharedResults()  # event ids are this store's
         housekeeping = Housekeeping(runtime)
         try:
             await housekeeping.start()

@@ -101,6 +101,7 @@ def _serve(config: str | None) -> int:
         host=settings.server.host,
         port=settings.server.port,
         proxy_headers=False,
+        ws_per_message_deflate=settings.server.websocket_compression,
         log_level="info",
     )
     return 0

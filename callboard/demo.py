@@ -185,7 +185,13 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
         for _, app, sock in rig.simulators
     ]
     api = uvicorn.Server(
-        uvicorn.Config(rig.app, log_level="info", lifespan="on", proxy_headers=False)
+        uvicorn.Config(
+            rig.app,
+            log_level="info",
+            lifespan="on",
+            proxy_headers=False,
+            ws_per_message_deflate=rig.settings.server.websocket_compression,
+        )
     )
     if announce:
         announce(_banner(rig))

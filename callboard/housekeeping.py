@@ -1,5 +1,6 @@
 """What a running instance does in the background: process kept webhook deliveries no
-request processed, and remove events and deliveries past their retention."""
+request processed, and remove events (call events, feed changes) and deliveries past
+their retention."""
 
 from __future__ import annotations
 
@@ -40,14 +41,22 @@ class Housekeeping:
                 await self._task
 
     async def prune(self) -> None:
-        settings = self._runtime.settings
+        settings, store = self._runtime.settings, self._runtime.store
         now = datetime.now(UTC)
-        events, deliveries = await self._runtime.store.calls.prune(
-            events_before=now - timedelta(days=settings.events.retention_days),
+        events_before = now - timedelta(days=settings.events.retention_days)
+        events, deliveries = await store.calls.prune(
+            events_before=events_before,
             deliveries_before=now - timedelta(days=settings.inbox.retention_days),
         )
-        if events or deliveries:
-            log.info("retention removed %d events and %d webhook deliveries", events, deliveries)
+        changes = await store.feeds.prune(before=events_before)
+        if events or deliveries or changes:
+            log.info(
+                "retention removed %d events, %d agent status and SMS changes and %d webhook "
+                "deliveries",
+                events,
+                changes,
+                deliveries,
+            )
 
     async def _run(self) -> None:
         inbox = self._runtime.settings.inbox

@@ -12,36 +12,63 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from callboard.domain.calls import CallEvent
-from callboard.domain.sms import Sms
+from callboard.domain.feeds import FeedEvent
 from callboard.runtime import Runtime
 from callboard.store.agents import record_statuses
-from callboard.store.outcome_codec import Outcome, decode_outcome
+from callboard.store.calls import Also
+from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
 from callboard.store.sms import apply_sms
 
-__all__ = ["process_delivery", "process_pending"]
+__all__ = ["keep_and_process", "process_delivery", "process_pending"]
 
 log = logging.getLogger(__name__)
 
 _BATCH = 200
 
 
+async def keep_and_process(
+    runtime: Runtime,
+    provider_id: str,
+    dedup_key: str,
+    payload: Mapping[str, Any],
+    outcome: Outcome,
+    received_at: datetime,
+) -> list[CallEvent] | None:
+    """Keep a fresh delivery and apply it in one transaction, then publish what it
+    changed; None for a resend of one already kept."""
+    return await runtime.store.calls.keep_and_process(
+        provider_id,
+        dedup_key,
+        payload,
+        encode_outcome(outcome),
+        received_at,
+        outcome.signals,
+        runtime.bus.publish,
+        also=_also(provider_id, outcome),
+    )
+
+
 async def process_delivery(
     runtime: Runtime, delivery_id: int, provider_id: str, outcome: Outcome
 ) -> list[CallEvent] | None:
     """Apply one kept delivery and publish what it changed; None if already processed."""
-    changed_sms: list[Sms] = []
-
-    async def also(conn: AsyncConnection) -> None:
-        await record_statuses(conn, outcome.agent_statuses)
-        changed_sms.extend(await apply_sms(conn, provider_id, outcome.sms))
-
-    events = await runtime.store.calls.process(
-        delivery_id, provider_id, outcome.signals, runtime.bus.publish, also=also
+    return await runtime.store.calls.process(
+        delivery_id,
+        provider_id,
+        outcome.signals,
+        runtime.bus.publish,
+        also=_also(provider_id, outcome),
     )
-    if events is not None:
-        runtime.agent_statuses.publish(outcome.agent_statuses)
-        runtime.sms.publish(changed_sms)
-    return events
+
+
+def _also(provider_id: str, outcome: Outcome) -> Also:
+    """What a delivery changes besides calls: agent statuses and messages."""
+
+    async def also(conn: AsyncConnection) -> list[FeedEvent[Any]]:
+        statuses = await record_statuses(conn, outcome.agent_statuses)
+        return [*statuses, *await apply_sms(conn, provider_id, outcome.sms)]
+
+    return also
 
 
 async def process_pending(runtime: Runtime, *, older_than: timedelta = timedelta(0)) -> int:

@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from callboard.domain.pbx import AgentStatus
-from callboard.domain.sms import Sms
-from callboard.events.broadcast import Broadcast
 from callboard.events.bus import EventBus, open_bus
 from callboard.providers.base import Provider, ProviderContext
 from callboard.providers.registry import provider_class
@@ -34,8 +31,6 @@ class Runtime:
     bus: EventBus
     providers: dict[str, Provider]
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
-    agent_statuses: Broadcast[AgentStatus] = field(default_factory=Broadcast)
-    sms: Broadcast[Sms] = field(default_factory=Broadcast)
 
     def __repr__(self) -> str:
         return f"<Runtime providers={sorted(self.providers)}>"
@@ -51,6 +46,7 @@ class Runtime:
         bus = open_bus(
             settings.events.url,
             store.calls,
+            store.feeds,
             buffer=settings.events.subscriber_buffer,
             stream=settings.events.stream,
         )

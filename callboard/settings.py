@@ -50,6 +50,9 @@ class ServerSettings:
     # Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default,
     # so a webhook's source address is the connecting peer's.
     trusted_proxies: tuple[str, ...] = ()
+    # permessage-deflate on subscriptions' WebSockets: it compresses every message once
+    # per connection, which with many subscribers costs more CPU than the events do.
+    websocket_compression: bool = False
 
     @property
     def is_loopback(self) -> bool:
@@ -257,6 +260,8 @@ class _Reader:
             wanted = int if expected == "an integer" else str
             if key in raw and not isinstance(raw[key], wanted):
                 raise self.fail(f"[server] {key}", f"must be {expected}")
+        if "websocket_compression" in raw and not isinstance(raw["websocket_compression"], bool):
+            raise self.fail("[server] websocket_compression", "must be true or false")
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
         raw["trusted_proxies"] = tuple(raw.get("trusted_proxies", ()))
         for proxy in raw["trusted_proxies"]:

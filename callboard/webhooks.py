@@ -1,21 +1,23 @@
 """The webhook route: find the provider, let it verify and parse, keep the delivery in
 the inbox, turn it into events, answer.
 
-Nothing slow happens before the answer: parsing is pure, keeping and processing are one
-local transaction each. A resend of a delivery already kept is answered the same and
-adds nothing; a delivery kept but not processed (a crash in between, or an instance with
-`[inbox] process = false`) is processed by `inbox.process_pending`.
+Nothing slow happens before the answer: parsing is pure, and keeping and processing are
+one local transaction. A resend of a delivery already kept is answered the same and adds
+nothing. A delivery whose processing fails is kept alone, as is every delivery on an
+instance with `[inbox] process = false`; `inbox.process_pending` processes those later.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from callboard.inbox import process_delivery
+from callboard.inbox import keep_and_process
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 from callboard.runtime import Runtime
 from callboard.store.outcome_codec import Outcome, encode_outcome
@@ -57,28 +59,39 @@ async def receive_webhook(request: Request) -> Response:
         )
         return Response(rejected.body, rejected.status_code, media_type=rejected.media_type)
     kept = Outcome(outcome.signals, outcome.agent_statuses, outcome.sms)
-    # Kept first, in its own transaction: once the vendor hears 2xx the delivery is on
-    # disk, whatever happens to this process before it becomes events.
-    delivery_id = await runtime.store.calls.receive(
-        provider_id,
-        outcome.dedup_key,
-        outcome.payload,
-        encode_outcome(kept),
-        delivery.received_at,
-    )
-    if delivery_id is None:
+    resend = await _keep(runtime, provider_id, outcome.dedup_key, outcome.payload, kept, delivery)
+    if resend:
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
-    elif runtime.settings.inbox.process:
-        try:
-            await process_delivery(runtime, delivery_id, provider_id, kept)
-        except Exception:
-            # Kept all the same: the inbox loop tries again; the vendor must not resend.
-            log.exception(
-                "webhook delivery %d for %s kept, processing failed", delivery_id, provider_id
-            )
     body = outcome.body
     if outcome.contact_lookup is not None:
         # Answered even for a resend: the vendor is still waiting for the name.
         (contact,) = await runtime.store.contacts.get_many([outcome.contact_lookup])
         body = provider.contact_answer(contact, outcome.contact_lookup)
     return Response(body, outcome.status_code, media_type=outcome.media_type)
+
+
+async def _keep(
+    runtime: Runtime,
+    provider_id: str,
+    dedup_key: str,
+    payload: Mapping[str, Any],
+    outcome: Outcome,
+    delivery: WebhookDelivery,
+) -> bool:
+    """On disk before the vendor hears 2xx, whatever happens to this process after;
+    whether it was a resend."""
+    if runtime.settings.inbox.process:
+        try:
+            # The usual path: kept and applied in one transaction.
+            events = await keep_and_process(
+                runtime, provider_id, dedup_key, payload, outcome, delivery.received_at
+            )
+            return events is None
+        except Exception:
+            # Kept all the same, below: the inbox loop tries again; the vendor must not
+            # resend.
+            log.exception("webhook for %s could not be processed; kept for a retry", provider_id)
+    delivery_id = await runtime.store.calls.receive(
+        provider_id, dedup_key, payload, encode_outcome(outcome), delivery.received_at
+    )
+    return delivery_id is None

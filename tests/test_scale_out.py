@@ -1,6 +1,6 @@
 """Several Callboard instances behind one PostgreSQL and one Redis: a webhook on one
-reaches a subscriber on another, an idempotency key holds across them, and a subscriber
-moving between them with its cursor misses nothing."""
+reaches a subscriber on another (call events and agent statuses), an idempotency key
+holds across them, and a subscriber moving between them with its cursor misses nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from tests.services import REDIS_URL, fresh_database, fresh_stream, needs_postgr
 pytestmark = [needs_postgres, needs_redis]
 
 TOKEN, WEBHOOK_TOKEN = "lirax-command-token", "lirax-webhook-token"
+STATUSES = """subscription($after: String) {
+  agentStatusChanged(after: $after) { agent statusId cursor } }"""
 
 
 def delivery(n: int) -> dict[str, str]:
@@ -75,6 +77,26 @@ async def test_a_webhook_on_one_instance_reaches_a_subscriber_on_the_other(
         assert first["kind"] == second["kind"] == "COMPLETED"
         assert second["call"]["status"] == "COMPLETED"
         assert second["id"] != first["id"]
+
+
+async def test_an_agent_status_posted_to_one_instance_reaches_a_subscriber_on_the_other(
+    tmp_path: Path,
+) -> None:
+    async def staton(api: Api, ext: str, status: str) -> None:
+        form = {"cmd": "staton", "ext": ext, "status": status, "from_LiraX_token": WEBHOOK_TOKEN}
+        assert (await api.http.post(f"{api.webhook_base}/pbx", data=form)).status_code == 200
+
+    async with deployment(tmp_path) as (a, b):
+        await staton(b, "101", "1")
+        async with b.subscription(STATUSES) as statuses:
+            current = (await next_event(statuses))["agentStatusChanged"]
+            await asyncio.sleep(0.2)  # B follows the feed live by now: A's change comes via Redis
+            await staton(a, "102", "2")
+            changed = (await next_event(statuses))["agentStatusChanged"]
+        assert (current["agent"], changed["agent"], changed["statusId"]) == ("101", "102", "2")
+        # The cursor B gave resumes on A.
+        async with a.subscription(STATUSES, {"after": current["cursor"]}) as statuses:
+            assert (await next_event(statuses))["agentStatusChanged"] == changed
 
 
 async def test_an_idempotency_key_used_on_one_instance_is_honoured_on_the_other(

@@ -64,6 +64,10 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ["[storage] url"],
         ),
         (("port = 8000", 'port = "eight"'), ["[server] port", "must be an integer"]),
+        (
+            ("port = 8000", "port = 8000\nwebsocket_compression = 1"),
+            ["[server] websocket_compression", "true or false"],
+        ),
         (("[[clients]]", "[[client]]"), ["client", "unknown section"]),
         (
             ('name = "crm-frontend"', 'name = "crm-frontend"\nflavour = 1'),

@@ -1,15 +1,20 @@
-"""The bus interface every backend implements, and the filter subscribers give it."""
+"""The bus interface every backend implements, and the filters subscribers give it."""
 
 from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from callboard.domain.calls import CallEvent
+from callboard.domain.feeds import Feed, FeedEvent
 from callboard.store.calls import CallLog
+from callboard.store.feeds import FeedLog
 
-__all__ = ["EventBus", "EventFilter", "open_bus"]
+__all__ = ["EventBus", "EventFilter", "FeedFilter", "open_bus"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,18 +33,35 @@ class EventFilter:
         return self.phone is None or self.phone in event.phones
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    """Which changes of a feed a subscriber wants. `provider_ids` None means every provider."""
+
+    provider_ids: frozenset[str] | None = None
+
+    def matches(self, event: FeedEvent[Any]) -> bool:
+        return self.provider_ids is None or event.provider_id in self.provider_ids
+
+
 class EventBus(abc.ABC):
-    """Publish is called by the store, under its write lock, right after the commit;
-    subscribe replays stored events after `after` and then goes live, without a gap
+    """Call events and the feeds (agent statuses, messages), each with its own ids.
+
+    Publish is called by the store, under its write lock, right after the commit;
+    subscribe replays what was stored after `after` and then goes live, without a gap
     or a duplicate at the seam."""
 
     @abc.abstractmethod
-    async def publish(self, events: Sequence[CallEvent]) -> None: ...
+    async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None: ...
 
     @abc.abstractmethod
     def subscribe(
         self, where: EventFilter, after: int | None = None
     ) -> AsyncIterator[CallEvent]: ...
+
+    @abc.abstractmethod
+    def subscribe_feed(
+        self, feed: Feed[T], where: FeedFilter, after: int | None = None
+    ) -> AsyncIterator[FeedEvent[T]]: ...
 
     async def start(self) -> None:  # noqa: B027 - backends without resources need nothing
         """Connect, and start whatever reads events from other instances."""
@@ -49,15 +71,20 @@ class EventBus(abc.ABC):
 
 
 def open_bus(
-    url: str, log: CallLog, *, buffer: int = 1000, stream: str = "callboard:events"
+    url: str,
+    log: CallLog,
+    feeds: FeedLog,
+    *,
+    buffer: int = 1000,
+    stream: str = "callboard:events",
 ) -> EventBus:
     """The backend for `[events] url`: memory:// (one instance) or redis:// (several)."""
     from callboard.events.memory import MemoryBus
 
     if url == "memory://":
-        return MemoryBus(log, buffer=buffer)
+        return MemoryBus(log, feeds, buffer=buffer)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from callboard.events.redis_streams import RedisBus
 
-        return RedisBus(log, url, stream=stream, buffer=buffer)
+        return RedisBus(log, feeds, url, stream=stream, buffer=buffer)
     raise ValueError("unsupported events url")

@@ -1,96 +1,99 @@
-"""The in-process bus: one bounded queue per subscriber, replay from the call log."""
+"""The in-process bus: call events and each feed fanned out to this instance's
+subscribers (events/fanout.py), replayed from the store."""
 
 from __future__ import annotations
 
-import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from callboard.domain.calls import CallEvent
-from callboard.domain.errors import CursorExpired, SubscriberTooSlow
-from callboard.events.bus import EventBus, EventFilter
+from callboard.domain.feeds import AGENT_STATUSES, FEEDS, SMS, Feed, FeedEvent
+from callboard.events.bus import EventBus, EventFilter, FeedFilter
+from callboard.events.fanout import Fanout
 from callboard.store.calls import CallLog
+from callboard.store.feeds import FeedLog
 
 __all__ = ["MemoryBus"]
 
-_REPLAY_BATCH = 500
+T = TypeVar("T")
 
-
-@dataclass(eq=False)
-class _Subscriber:
-    where: EventFilter
-    queue: asyncio.Queue[CallEvent | None] = field(default_factory=asyncio.Queue)
-    overflowed: bool = False
+# What a client whose cursor expired reads instead, by feed (CURSOR_EXPIRED's message).
+_REQUERY = {AGENT_STATUSES.name: "agentStatuses", SMS.name: "sms"}
 
 
 class MemoryBus(EventBus):
-    def __init__(self, log: CallLog, *, buffer: int = 1000) -> None:
-        self._log = log
-        self._buffer = buffer
-        self._subscribers: set[_Subscriber] = set()
+    def __init__(self, log: CallLog, feeds: FeedLog, *, buffer: int = 1000) -> None:
+        self._calls: Fanout[CallEvent, EventFilter] = Fanout(
+            _CallReplay(log), buffer=buffer, requery="calls", cursor="the id of the last event"
+        )
+        self._feeds: dict[str, Fanout[FeedEvent[Any], FeedFilter]] = {
+            feed.name: Fanout(
+                _FeedReplay(feeds, feed),
+                buffer=buffer,
+                requery=_REQUERY[feed.name],
+                cursor="the cursor of the last one",
+            )
+            for feed in FEEDS
+        }
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        return self._calls.subscriber_count + sum(f.subscriber_count for f in self._feeds.values())
 
-    async def publish(self, events: Sequence[CallEvent]) -> None:
+    async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
         self.deliver(events)
 
-    def deliver(self, events: Sequence[CallEvent]) -> None:
+    def deliver(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
         """Hand events to this instance's subscribers (in id order, each once)."""
-        for subscriber in self._subscribers:
-            if subscriber.overflowed:
-                continue
-            for event in events:
-                if not subscriber.where.matches(event):
-                    continue
-                if subscriber.queue.qsize() >= self._buffer:
-                    # Never block the webhook path for one slow reader: cut it off instead.
-                    subscriber.overflowed = True
-                    subscriber.queue.put_nowait(None)
-                    break
-                subscriber.queue.put_nowait(event)
+        calls: list[CallEvent] = []
+        fed: defaultdict[str, list[FeedEvent[Any]]] = defaultdict(list)
+        for event in events:
+            if isinstance(event, CallEvent):
+                calls.append(event)
+            else:
+                fed[event.feed.name].append(event)
+        if calls:
+            self._calls.deliver(calls)
+        for name, items in fed.items():
+            self._feeds[name].deliver(items)
 
-    async def subscribe(
-        self, where: EventFilter, after: int | None = None
-    ) -> AsyncIterator[CallEvent]:
-        # Registered before the replay reads the log: an event committed meanwhile is
-        # both replayed and queued, and the id check below drops the second copy.
-        if after is not None and after < await self._log.pruned_through():
-            raise CursorExpired(
-                "The events after this cursor are older than the retention window and were "
-                "removed; query the current state (calls), then subscribe again without "
-                "`after`.",
-                field="after",
-            )
-        subscriber = _Subscriber(where)
-        self._subscribers.add(subscriber)
-        last = after
-        try:
-            if after is not None:
-                while True:
-                    batch = await self._log.events_after(
-                        last or 0,
-                        provider_ids=where.provider_ids,
-                        call_id=where.call_id,
-                        phone=where.phone,
-                        limit=_REPLAY_BATCH,
-                    )
-                    for event in batch:
-                        yield event
-                        last = event.id
-                    if len(batch) < _REPLAY_BATCH:
-                        break
-            while True:
-                item = await subscriber.queue.get()
-                if item is None:
-                    raise SubscriberTooSlow(
-                        "This subscription fell too far behind and was closed; subscribe "
-                        "again with after: the id of the last event you received.",
-                    )
-                if last is not None and item.id <= last:
-                    continue
-                yield item
-                last = item.id
-        finally:
-            self._subscribers.discard(subscriber)
+    def subscribe(self, where: EventFilter, after: int | None = None) -> AsyncIterator[CallEvent]:
+        return self._calls.subscribe(where, after)
+
+    def subscribe_feed(
+        self, feed: Feed[T], where: FeedFilter, after: int | None = None
+    ) -> AsyncIterator[FeedEvent[T]]:
+        # A feed's fanout holds only events of that feed, whose items are its type.
+        return cast(AsyncIterator[FeedEvent[T]], self._feeds[feed.name].subscribe(where, after))
+
+
+class _CallReplay:
+    def __init__(self, log: CallLog) -> None:
+        self._log = log
+
+    async def pruned_through(self) -> int:
+        return await self._log.pruned_through()
+
+    async def after(self, cursor: int, where: EventFilter, limit: int) -> list[CallEvent]:
+        return await self._log.events_after(
+            cursor,
+            provider_ids=where.provider_ids,
+            call_id=where.call_id,
+            phone=where.phone,
+            limit=limit,
+        )
+
+
+class _FeedReplay:
+    def __init__(self, log: FeedLog, feed: Feed[Any]) -> None:
+        self._log = log
+        self._feed = feed
+
+    async def pruned_through(self) -> int:
+        return await self._log.pruned_through()
+
+    async def after(self, cursor: int, where: FeedFilter, limit: int) -> list[FeedEvent[Any]]:
+        return await self._log.after(
+            self._feed, cursor, provider_ids=where.provider_ids, limit=limit
+        )

@@ -43,9 +43,7 @@ async def send_sms(
         agent=agent.strip(),
         vendor_id=vendor_id,
     )
-    await runtime.store.sms.add(message)
-    runtime.sms.publish([message])
-    return message
+    return await runtime.store.sms.add(message, runtime.bus.publish)
 
 
 async def find_sms(runtime: Runtime, caller: Caller, sms_id: str) -> Sms | None:
@@ -65,6 +63,5 @@ async def check_sms(runtime: Runtime, caller: Caller, sms_id: str) -> Sms:
         modem=message.modem, agent=message.agent or "", vendor_id=message.vendor_id
     )
     signal = SmsSignal(message.vendor_id, status, datetime.now(UTC))
-    changed = await runtime.store.sms.apply(message.provider_id, [signal])
-    runtime.sms.publish(changed)
+    changed = await runtime.store.sms.apply(message.provider_id, [signal], runtime.bus.publish)
     return changed[0] if changed else message

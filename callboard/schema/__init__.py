@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from callboard.schema.errors import map_errors
 from callboard.schema.mutation import Mutation
 from callboard.schema.query import Query
+from callboard.schema.shared_results import SharingExecutor
 from callboard.schema.subscription import Subscription
 from callboard.settings import GraphQLSettings
 
@@ -44,6 +45,8 @@ def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # A live event is executed once for all subscribers sending the same document.
+        execution_context_class=SharingExecutor,
         extensions=[
             # Parsing and validating the same document again is most of the cost of a
             # small query; these keep the results (strawberry: ~5x on a trivial query).

@@ -15,12 +15,15 @@ from callboard.domain.pbx import AgentState
 from callboard.resolvers import pbx as resolvers
 from callboard.resolvers.providers import provider_for, scope_of
 from callboard.schema.context import Info
+from callboard.schema.ids import decode_int_id, encode_id
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
 __all__ = ["PbxMutation", "PbxQuery", "PbxSubscription"]
 
 strawberry.enum(AgentState, name="AgentState")
+
+_CURSOR = "AgentStatusEvent"  # the type name inside agentStatusChanged's cursors
 
 
 @strawberry.type(description="A PBX user (LiraX getUsers).")
@@ -44,6 +47,11 @@ class AgentStatus:
     state: AgentState
     status_id: strawberry.ID = strawberry.field(description="The PBX's own status id.")
     updated_at: datetime
+    cursor: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Pass as `after` to agentStatusChanged to resume after this status; "
+        "null outside subscriptions.",
+    )
 
     @strawberry.field(description="The status's name in the PBX; null if it cannot be read.")
     async def title(self, info: Info) -> str | None:
@@ -57,13 +65,14 @@ class AgentStatus:
         return next((s.title for s in catalogue if s.id == self.status_id), None)
 
     @classmethod
-    def of(cls, status: domain.AgentStatus) -> AgentStatus:
+    def of(cls, status: domain.AgentStatus, cursor: int | None = None) -> AgentStatus:
         return cls(
             provider=strawberry.ID(status.provider_id),
             agent=status.agent,
             state=status.state,
             status_id=strawberry.ID(status.status_id),
             updated_at=status.updated_at,
+            cursor=strawberry.ID(encode_id(_CURSOR, cursor)) if cursor is not None else None,
         )
 
 
@@ -206,23 +215,18 @@ class PbxMutation:
 @strawberry.type
 class PbxSubscription:
     @strawberry.subscription(
-        description="Agents' statuses: first each agent's current one, then every change."
+        description="Agents' statuses: first each agent's current one, then every change. "
+        "With `after` (a status's `cursor`), the changes stored since that one come "
+        "instead of the current statuses, then the live ones, none twice."
     )
     async def agent_status_changed(
-        self, info: Info, provider: strawberry.ID | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[AgentStatus, None]:
         runtime, caller = info.context.runtime, info.context.client
         providers = scope_of(runtime, caller, provider)
-        # Listening starts before the snapshot is read: a change in between is not missed
-        # (at worst it comes twice, which for a status changes nothing).
-        live = runtime.agent_statuses.listen(providers)
-        try:
-            for status in await runtime.store.agent_statuses.current(providers):
-                yield AgentStatus.of(status)
-            async for status in live:
-                yield AgentStatus.of(status)
-        finally:
-            await live.aclose()
+        cursor = decode_int_id(_CURSOR, after, field="after") if after else None
+        async for change in resolvers.agent_status_changes(runtime, providers, cursor):
+            yield AgentStatus.of(change.item, change.id)
 
 
 async def _blacklist(info: Info, input: BlacklistInput, *, listed: bool) -> BlacklistPayload:

@@ -8,11 +8,13 @@ from datetime import datetime
 import strawberry
 
 from callboard.domain import sms as domain
+from callboard.domain.feeds import SMS
 from callboard.domain.sms import SmsDirection, SmsStatus
+from callboard.events.bus import FeedFilter
 from callboard.resolvers import sms as resolvers
 from callboard.resolvers.providers import scope_of
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_id, encode_id
+from callboard.schema.ids import decode_id, decode_int_id, encode_id
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
@@ -20,6 +22,8 @@ __all__ = ["SmsMutation", "SmsQuery", "SmsSubscription"]
 
 strawberry.enum(SmsStatus, name="SmsStatus")
 strawberry.enum(SmsDirection, name="SmsDirection")
+
+_CURSOR = "SmsEvent"  # the type name inside smsEvents' cursors
 
 
 @strawberry.type(name="Sms", description="A text message sent or received through a provider.")
@@ -34,9 +38,14 @@ class SmsMessage:
     status: SmsStatus
     created_at: datetime
     updated_at: datetime
+    cursor: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Pass as `after` to smsEvents to resume after this change; null "
+        "outside subscriptions.",
+    )
 
     @classmethod
-    def of(cls, message: domain.Sms) -> SmsMessage:
+    def of(cls, message: domain.Sms, cursor: int | None = None) -> SmsMessage:
         return cls(
             id=strawberry.ID(encode_id("Sms", message.id)),
             provider=strawberry.ID(message.provider_id),
@@ -48,6 +57,7 @@ class SmsMessage:
             status=message.status,
             created_at=message.created_at,
             updated_at=message.updated_at,
+            cursor=strawberry.ID(encode_id(_CURSOR, cursor)) if cursor is not None else None,
         )
 
 
@@ -112,15 +122,16 @@ class SmsMutation:
 
 @strawberry.type
 class SmsSubscription:
-    @strawberry.subscription(description="Messages as they are sent, change status, or arrive.")
+    @strawberry.subscription(
+        description="Messages as they are sent, change status, or arrive. With `after` (a "
+        "message's `cursor`), the changes stored since that one come first, then the live "
+        "ones, none twice."
+    )
     async def sms_events(
-        self, info: Info, provider: strawberry.ID | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
         runtime, caller = info.context.runtime, info.context.client
-        providers = scope_of(runtime, caller, provider)
-        live = runtime.sms.listen(providers)
-        try:
-            async for message in live:
-                yield SmsMessage.of(message)
-        finally:
-            await live.aclose()
+        where = FeedFilter(provider_ids=scope_of(runtime, caller, provider))
+        cursor = decode_int_id(_CURSOR, after, field="after") if after else None
+        async for change in runtime.bus.subscribe_feed(SMS, where, cursor):
+            yield SmsMessage.of(change.item, change.id)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,14 +27,37 @@ from callboard.domain.calls import (
     is_news,
     merge_calls,
 )
-from callboard.store.tables import call_events, call_refs, calls, store_meta, webhook_deliveries
-from callboard.store.write_lock import WriteLock
+from callboard.domain.feeds import FeedEvent
+from callboard.store.retention import prune_prefix, pruned_through
+from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
+from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["CallLog", "Publish"]
+__all__ = ["Also", "CallLog", "Publish"]
 
-Publish = Callable[[Sequence[CallEvent]], Awaitable[None]]
+# The rest of a delivery (agent statuses, messages), written in its transaction; the
+# feed events it appended are published with the call events.
+Also = Callable[[AsyncConnection], Awaitable[Sequence[FeedEvent[Any]]]]
 
 _CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
+
+# The statements every webhook runs, built once: SQLAlchemy keeps a statement object's
+# cache key and compiled form, and building them anew cost ~1 ms per webhook.
+_FIND_CALLS = (
+    select(calls, call_refs.c.ref.label("matched_ref"))
+    .join(call_refs, call_refs.c.call_id == calls.c.id)
+    .where(
+        and_(
+            call_refs.c.provider_id == bindparam("provider_id"),
+            call_refs.c.ref.in_(bindparam("refs", expanding=True)),
+        )
+    )
+    .order_by(calls.c.seq)
+)
+_INSERT_CALL = insert(calls)
+_UPDATE_CALL = update(calls).where(calls.c.id == bindparam("call_id_"))
+_INSERT_EVENT = insert(call_events)
+_INSERT_REFS = insert(call_refs)
+_INSERT_DELIVERY = insert(webhook_deliveries)
 
 
 class CallLog:
@@ -82,20 +105,51 @@ class CallLog:
             try:
                 async with self._engine.begin() as conn:
                     result = await conn.execute(
-                        insert(webhook_deliveries).values(
-                            provider_id=provider_id,
-                            dedup_key=dedup_key,
-                            received_at=received_at,
-                            payload=dict(payload),
-                            outcome=dict(outcome),
-                            event_count=0,  # NOT NULL in databases from before the inbox
-                        )
+                        _INSERT_DELIVERY,
+                        _delivery_row(provider_id, dedup_key, payload, outcome, received_at),
                     )
             except IntegrityError:
                 if await self._kept(provider_id, dedup_key):
                     return None  # the unique (provider, dedup key): stored before
                 raise
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def keep_and_process(
+        self,
+        provider_id: str,
+        dedup_key: str,
+        payload: Mapping[str, Any],
+        outcome: Mapping[str, Any],
+        received_at: datetime,
+        signals: Iterable[CallSignal],
+        publish: Publish,
+        *,
+        also: Also | None = None,
+    ) -> list[CallEvent] | None:
+        """`receive` and `process` in one transaction, the usual path of a webhook: one
+        commit before the vendor's answer, and the delivery is kept, processed, with its
+        events. None for a resend of a delivery already kept."""
+        signals = list(signals)
+        async with self._lock:
+            try:
+                async with self._engine.begin() as conn:
+                    events, fed = await _fold(conn, provider_id, signals, also)
+                    # Last: a resend fails here on the unique (provider, dedup key) and
+                    # undoes the whole transaction.
+                    await conn.execute(
+                        _INSERT_DELIVERY,
+                        {
+                            **_delivery_row(provider_id, dedup_key, payload, outcome, received_at),
+                            "processed_at": datetime.now(UTC),
+                            "event_count": len(events),
+                        },
+                    )
+            except IntegrityError:
+                if await self._kept(provider_id, dedup_key):
+                    return None
+                raise
+            await publish([*events, *fed])
+        return events
 
     async def _kept(self, provider_id: str, dedup_key: str) -> bool:
         query = select(webhook_deliveries.c.id).where(
@@ -114,7 +168,7 @@ class CallLog:
         signals: Iterable[CallSignal],
         publish: Publish,
         *,
-        also: Callable[[AsyncConnection], Awaitable[None]] | None = None,
+        also: Also | None = None,
     ) -> list[CallEvent] | None:
         """Turn a kept delivery into events, once: in one transaction, mark it processed,
         fold its signals into the calls and append their events (`also` writes the rest
@@ -135,19 +189,13 @@ class CallLog:
                 )
                 if claimed.rowcount != 1:
                     return None
-                events: list[CallEvent] = []
-                for signal in signals:
-                    _, event = await _apply(conn, provider_id, signal)
-                    if event:
-                        events.append(event)
-                if also is not None:
-                    await also(conn)
+                events, fed = await _fold(conn, provider_id, signals, also)
                 await conn.execute(
                     update(webhook_deliveries)
                     .where(webhook_deliveries.c.id == delivery_id)
                     .values(event_count=len(events))
                 )
-            await publish(events)
+            await publish([*events, *fed])
         return events
 
     async def unprocessed(
@@ -179,19 +227,11 @@ class CallLog:
         async with self._lock.local, self._engine.begin() as conn:
             for signal in signals:
                 history = _finished_call(provider_id, signal)
-                call = await _find(conn, provider_id, signal.refs)
-                if call is None:
-                    result = await conn.execute(insert(calls).values(_row(history)))
-                    call = dataclasses.replace(
-                        history,
-                        seq=int(result.inserted_primary_key[0]),  # type: ignore[index]
-                    )
-                else:
-                    call = merge_calls(call, history)
-                    await conn.execute(
-                        update(calls).where(calls.c.id == call.id).values(_row(call))
-                    )
-                await _link(conn, provider_id, signal.refs, call.id)
+                known, known_refs = await _find(conn, provider_id, signal.refs)
+                call = history if known is None else merge_calls(known, history)
+                call = await _save(
+                    conn, provider_id, call, new=known is None, refs=signal.refs, known=known_refs
+                )
                 found.append(call)
         return found
 
@@ -279,19 +319,7 @@ class CallLog:
         ids, so every event after a retained cursor is still there) and processed
         deliveries older than `deliveries_before`; how many of each."""
         async with self._lock.local, self._engine.begin() as conn:
-            newest_old = (
-                await conn.execute(
-                    select(func.max(call_events.c.id)).where(
-                        call_events.c.occurred_at < events_before
-                    )
-                )
-            ).scalar_one()
-            removed_events = 0
-            if newest_old is not None:
-                removed_events = (
-                    await conn.execute(delete(call_events).where(call_events.c.id <= newest_old))
-                ).rowcount
-                await _set_meta(conn, _PRUNED_THROUGH, str(newest_old))
+            removed_events = await prune_prefix(conn, call_events, events_before, _PRUNED_THROUGH)
             removed_deliveries = (
                 await conn.execute(
                     delete(webhook_deliveries).where(
@@ -303,18 +331,42 @@ class CallLog:
 
     async def pruned_through(self) -> int:
         """The newest event id retention has removed (0: none); older cursors are void."""
-        async with self._engine.connect() as conn:
-            value = (
-                await conn.execute(
-                    select(store_meta.c.value).where(store_meta.c.key == _PRUNED_THROUGH)
-                )
-            ).scalar_one_or_none()
-        return int(value or 0)
+        return await pruned_through(self._engine, _PRUNED_THROUGH)
 
     async def last_event_id(self) -> int:
         async with self._engine.connect() as conn:
             value = (await conn.execute(select(func.max(call_events.c.id)))).scalar_one()
         return int(value or 0)
+
+
+async def _fold(
+    conn: AsyncConnection, provider_id: str, signals: Sequence[CallSignal], also: Also | None
+) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
+    """A delivery's signals folded into the calls, and what `also` wrote: the events."""
+    events: list[CallEvent] = []
+    for signal in signals:
+        _, event = await _apply(conn, provider_id, signal)
+        if event:
+            events.append(event)
+    fed = await also(conn) if also is not None else ()
+    return events, fed
+
+
+def _delivery_row(
+    provider_id: str,
+    dedup_key: str,
+    payload: Mapping[str, Any],
+    outcome: Mapping[str, Any],
+    received_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "provider_id": provider_id,
+        "dedup_key": dedup_key,
+        "received_at": received_at,
+        "payload": dict(payload),
+        "outcome": dict(outcome),
+        "event_count": 0,  # NOT NULL in databases from before the inbox
+    }
 
 
 async def _apply(
@@ -325,7 +377,7 @@ async def _apply(
     only_status_changes: bool = False,
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
-    found = await _find(conn, provider_id, signal.refs)
+    found, known_refs = await _find(conn, provider_id, signal.refs)
     call = found or Call(
         id=str(uuid.uuid4()),
         provider_id=provider_id,
@@ -338,12 +390,10 @@ async def _apply(
     call = apply_signal(call, signal)
     if only_status_changes:
         news = found is not None and call.status is not before
-    if found is None:  # one write either way, on every webhook
-        result = await conn.execute(insert(calls).values(_row(call)))
-        call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
-    else:
-        await conn.execute(update(calls).where(calls.c.id == call.id).values(_row(call)))
-    await _link(conn, provider_id, signal.refs, call.id)
+    # one write either way, on every webhook
+    call = await _save(
+        conn, provider_id, call, new=found is None, refs=signal.refs, known=known_refs
+    )
     if not news:
         return call, None
     values = {
@@ -354,7 +404,7 @@ async def _apply(
         "occurred_at": signal.occurred_at,
         "raw": dict(signal.raw),
     }
-    result = await conn.execute(insert(call_events).values(values))
+    result = await conn.execute(_INSERT_EVENT, values)
     event = CallEvent(
         id=int(result.inserted_primary_key[0]),  # type: ignore[index]
         call_id=call.id,
@@ -393,23 +443,17 @@ def _finished_call(provider_id: str, signal: CallSignal) -> Call:
 _PRUNED_THROUGH = "events_pruned_through"
 
 
-async def _set_meta(conn: AsyncConnection, key: str, value: str) -> None:
-    await conn.execute(delete(store_meta).where(store_meta.c.key == key))
-    await conn.execute(insert(store_meta).values(key=key, value=value))
-
-
-async def _find(conn: AsyncConnection, provider_id: str, refs: Sequence[str]) -> Call | None:
+async def _find(
+    conn: AsyncConnection, provider_id: str, refs: Sequence[str]
+) -> tuple[Call | None, set[str]]:
+    """The call the refs name (None: a new one), and which of the refs are known already."""
     if not refs:
-        return None
-    query = (
-        select(calls)
-        .join(call_refs, call_refs.c.call_id == calls.c.id)
-        .where(and_(call_refs.c.provider_id == provider_id, call_refs.c.ref.in_(refs)))
-        .order_by(calls.c.seq)
-    )
-    found = {row.id: _to_call(row) for row in (await conn.execute(query)).all()}
+        return None, set()
+    rows = (await conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": list(refs)})).all()
+    found = {row.id: _to_call(row) for row in rows}
+    known = {row.matched_ref for row in rows}
     if len(found) <= 1:
-        return next(iter(found.values()), None)
+        return next(iter(found.values()), None), known
     # Two calls turned out to be one (a vendor's events arrived under a leg id before the
     # message that ties the leg to the call): keep the oldest, move the rest into it.
     primary, *others = found.values()
@@ -422,25 +466,34 @@ async def _find(conn: AsyncConnection, provider_id: str, refs: Sequence[str]) ->
             update(call_refs).where(call_refs.c.call_id == other.id).values(call_id=primary.id)
         )
         await conn.execute(delete(calls).where(calls.c.id == other.id))
-    return primary
+    return primary, known
 
 
-async def _link(conn: AsyncConnection, provider_id: str, refs: Sequence[str], call_id: str) -> None:
-    known = {
-        r.ref
-        for r in (
-            await conn.execute(
-                select(call_refs.c.ref).where(
-                    and_(call_refs.c.provider_id == provider_id, call_refs.c.ref.in_(refs))
-                )
-            )
-        ).all()
-    }
-    new = [
-        {"provider_id": provider_id, "ref": r, "call_id": call_id} for r in refs if r not in known
-    ]
+async def _save(
+    conn: AsyncConnection,
+    provider_id: str,
+    call: Call,
+    *,
+    new: bool,
+    refs: Sequence[str],
+    known: Collection[str],
+) -> Call:
+    """Write the call (inserted when new, else updated) and link the refs not known yet."""
+    row = _row(call)
     if new:
-        await conn.execute(insert(call_refs), new)
+        result = await conn.execute(_INSERT_CALL, row)
+        call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
+    else:
+        del row["id"]
+        await conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
+    links = [
+        {"provider_id": provider_id, "ref": r, "call_id": call.id}
+        for r in dict.fromkeys(refs)
+        if r not in known
+    ]
+    if links:
+        await conn.execute(_INSERT_REFS, links)
+    return call
 
 
 def _row(call: Call) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
 from callboard.store.directory import NumberBook, OrderBook
+from callboard.store.feeds import FeedLog
 from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
 from callboard.store.sms import SmsBox
@@ -46,10 +47,11 @@ class Store:
         write_lock = WriteLock(engine)
         self._write_lock = write_lock
         self.calls = CallLog(engine, write_lock)
+        self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
-        self.agent_statuses = AgentStatusBook(engine)
-        self.sms = SmsBox(engine)
+        self.agent_statuses = AgentStatusBook(engine, write_lock)
+        self.sms = SmsBox(engine, write_lock)
         self.audio_records = AudioRecordShelf(engine)
         self.orders = OrderBook(engine)
         self.numbers = NumberBook(engine)

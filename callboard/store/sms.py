@@ -1,4 +1,5 @@
-"""Text messages as sent and received, with their delivery status."""
+"""Text messages as sent and received, with their delivery status, and the feed of their
+changes."""
 
 from __future__ import annotations
 
@@ -10,19 +11,29 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from callboard.domain.feeds import SMS, FeedEvent
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_sms_status
+from callboard.store.feeds import append_feed
 from callboard.store.tables import sms
+from callboard.store.write_lock import Publish, WriteLock
 
 __all__ = ["SmsBox", "apply_sms"]
 
 
 class SmsBox:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    """Writes take the write lock: each appends to the feed, whose ids must be published
+    in order."""
 
-    async def add(self, message: Sms) -> Sms:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(sms).values(_values(message)))
+    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
+        self._engine = engine
+        self._lock = write_lock
+
+    async def add(self, message: Sms, publish: Publish) -> Sms:
+        async with self._lock:
+            async with self._engine.begin() as conn:
+                await conn.execute(insert(sms).values(_values(message)))
+                added = await append_feed(conn, SMS, [message])
+            await publish(added)
         return message
 
     async def get_many(self, ids: Sequence[str]) -> list[Sms | None]:
@@ -31,15 +42,22 @@ class SmsBox:
         found = {row.id: _to_sms(row._mapping) for row in rows}
         return [found.get(i) for i in ids]
 
-    async def apply(self, provider_id: str, signals: Sequence[SmsSignal]) -> list[Sms]:
-        async with self._engine.begin() as conn:
-            return await apply_sms(conn, provider_id, signals)
+    async def apply(
+        self, provider_id: str, signals: Sequence[SmsSignal], publish: Publish
+    ) -> list[Sms]:
+        """Fold what the vendor said into the stored messages; the ones that changed."""
+        async with self._lock:
+            async with self._engine.begin() as conn:
+                changed = await apply_sms(conn, provider_id, signals)
+            await publish(changed)
+        return [c.item for c in changed]
 
 
 async def apply_sms(
     conn: AsyncConnection, provider_id: str, signals: Sequence[SmsSignal]
-) -> list[Sms]:
-    """Fold what the vendor said into the stored messages; the ones that changed."""
+) -> list[FeedEvent[Sms]]:
+    """Fold what the vendor said into the stored messages; the changes, appended to the
+    feed."""
     changed = []
     for signal in signals:
         direction = (
@@ -80,7 +98,7 @@ async def apply_sms(
             .values(status=status.value, updated_at=signal.occurred_at)
         )
         changed.append(dataclasses.replace(current, status=status, updated_at=signal.occurred_at))
-    return changed
+    return await append_feed(conn, SMS, changed)
 
 
 def _values(message: Sms) -> dict[str, Any]:

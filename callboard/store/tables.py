@@ -1,4 +1,5 @@
-"""The schema: call log, vendor id aliases, events, contacts, idempotency keys, webhook inbox."""
+"""The schema: call log, vendor id aliases, events, feeds, contacts, idempotency keys, webhook
+inbox."""
 
 from __future__ import annotations
 
@@ -92,6 +93,21 @@ call_events = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("raw", JSON, nullable=False),
     Index("ix_call_events_call", "call_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+# The changes of agent statuses and messages (domain/feeds.py), the item as it was after
+# each: what a resuming agentStatusChanged / smsEvents subscriber missed.
+feed_events = Table(
+    "feed_events",
+    metadata,
+    # AUTOINCREMENT: ids are never reused, so a cursor never points at another change.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed", String(16), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+    Index("ix_feed_events_feed", "feed", "id"),
     sqlite_autoincrement=True,
 )
 

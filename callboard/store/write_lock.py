@@ -1,4 +1,5 @@
-"""The lock writes that add events hold until those events are published.
+"""The lock writes that add events (call events, feed events) hold until those events
+are published.
 
 Event ids are the subscription cursor, so they must become visible (committed, then
 published) in id order: a resuming subscriber reads `id > cursor` and would never see a
@@ -11,13 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["WriteLock"]
+from callboard.domain.calls import CallEvent
+from callboard.domain.feeds import FeedEvent
+
+__all__ = ["Publish", "WriteLock"]
+
+# What a write hands its new events to (the bus), after the commit, under the lock.
+Publish = Callable[[Sequence[CallEvent | FeedEvent[Any]]], Awaitable[None]]
 
 # Any fixed number: every Callboard instance on the database takes the same lock.
 _ADVISORY_KEY = 0x43414C4C  # "CALL"

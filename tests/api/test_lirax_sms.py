@@ -1,9 +1,10 @@
 """SMS through the simulated LiraX: the modem's 5-second rule kept by Callboard, delivery
-and incoming messages as events."""
+and incoming messages as events, resumable with a cursor."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,9 @@ from tests.harness import next_event
 from tests.vendors import Rig, vendor_rig
 
 MODEM = "380123456789"
+FOLLOW = """subscription($after: String) {
+  smsEvents(after: $after) { id direction status text cursor } }"""
+FROM_START = base64.b64encode(b"SmsEvent:0").decode()  # the cursor before the first change
 
 
 def message(rig: Rig, text: str, **extra: Any) -> dict[str, Any]:
@@ -92,3 +96,37 @@ async def test_an_incoming_message_is_an_event(quick: Rig) -> None:
         "Привет",
         "+79161234567",
     )
+
+
+async def test_a_resumed_subscription_gets_the_messages_it_missed_once_then_live(
+    quick: Rig,
+) -> None:
+    sim = quick.vendor.simulator
+
+    async def take(events: AsyncIterator[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+        return [(await next_event(events))["smsEvents"] for _ in range(count)]
+
+    async def receive(text: str) -> None:
+        await sim.receive_sms("79161234567", MODEM, text)
+        await sim.wait_idle()  # the smsReceived webhook has been answered: it is stored
+
+    await quick.api.query(SEND, message(quick, "out"))
+    await sim.wait_idle()  # ACCEPTED, then DELIVERED by the smsDelivered webhook
+    await receive("in 1")
+    async with quick.api.subscription(FOLLOW, {"after": FROM_START}) as events:
+        seen = await take(events, 3)
+    await receive("in 2")  # while the client is away, after it saw the first one only
+    async with quick.api.subscription(FOLLOW, {"after": seen[0]["cursor"]}) as events:
+        resumed = await take(events, 3)
+        await sim.receive_sms("79161234567", MODEM, "in 3")
+        live = await take(events, 1)
+        with pytest.raises(TimeoutError):
+            await next_event(events, timeout=0.5)  # nothing twice at the seam
+    assert resumed[:2] == seen[1:]
+    assert [(m["status"], m["text"]) for m in [*seen, *resumed[2:], *live]] == [
+        ("ACCEPTED", "out"),
+        ("DELIVERED", "out"),
+        ("RECEIVED", "in 1"),
+        ("RECEIVED", "in 2"),
+        ("RECEIVED", "in 3"),
+    ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from callboard import webhooks
 from tests.harness import FROM_START, next_event
 from tests.queries import CALL_EVENTS, CALLS
-from tests.vendors import Rig, post_webhook
+from tests.vendors import Rig, post_webhook, vendor_rig
 
 TOKEN = "lirax-webhook-token"
 
@@ -147,3 +150,23 @@ async def test_events_before_makecall_finished_still_make_one_call(lirax: Rig) -
     (edge,) = calls["edges"]
     assert edge["node"]["id"] == call["id"]
     assert edge["node"]["status"] == "RINGING"
+
+
+async def test_a_delivery_whose_processing_fails_is_answered_and_processed_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("processing broke")
+
+    async with vendor_rig("lirax", config={"inbox": {"recover_seconds": 0.2}}) as lirax:
+        monkeypatch.setattr(webhooks, "keep_and_process", broken)
+        form = {**CALL_COMPLETED, "from_LiraX_token": TOKEN}
+        assert (await send(lirax, form)).status_code == 200, "kept: no resend needed"
+        monkeypatch.undo()
+        assert await total_calls(lirax) == 0
+        # the housekeeping loop processes it once it is no longer in flight (2 s)
+        async with lirax.api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+            event = (await next_event(events))["callEvents"]
+        assert event["kind"] == "COMPLETED"
+        assert (await send(lirax, form)).status_code == 200
+        assert await total_calls(lirax) == 1, "a resend of the kept delivery adds nothing"

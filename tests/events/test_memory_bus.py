@@ -1,10 +1,12 @@
-"""The in-process bus on a real (temporary SQLite) store: resume, filters, slow readers."""
+"""The in-process bus on a real (temporary SQLite) store: resume, filters, slow readers,
+and the feeds beside call events."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +14,9 @@ from hypothesis import strategies as st
 
 from callboard.domain.calls import CallEvent, CallEventKind, CallSignal
 from callboard.domain.errors import SubscriberTooSlow
-from callboard.events import EventFilter, MemoryBus
+from callboard.domain.feeds import AGENT_STATUSES, SMS
+from callboard.domain.pbx import AgentState, AgentStatus
+from callboard.events import EventFilter, FeedFilter, MemoryBus
 from callboard.store import Store
 
 
@@ -37,13 +41,16 @@ async def recording(store: Store, bus: MemoryBus, provider: str, ref: str, n: in
     return events[0]
 
 
-async def take(stream: AsyncIterator[CallEvent], count: int) -> list[CallEvent]:
+T = TypeVar("T")
+
+
+async def take(stream: AsyncIterator[T], count: int) -> list[T]:
     async with asyncio.timeout(5):
         return [await anext(stream) for _ in range(count)]
 
 
 async def test_resume_then_live_without_gap_or_duplicate(store: Store) -> None:
-    bus = MemoryBus(store.calls)
+    bus = MemoryBus(store.calls, store.feeds)
     first = [await recording(store, bus, "p", "A", n) for n in range(3)]
     stream = bus.subscribe(EventFilter(), after=first[0].id)
     replayed = await take(stream, 2)
@@ -55,7 +62,7 @@ async def test_resume_then_live_without_gap_or_duplicate(store: Store) -> None:
 
 
 async def test_filters_by_provider_and_call(store: Store) -> None:
-    bus = MemoryBus(store.calls)
+    bus = MemoryBus(store.calls, store.feeds)
     mine = await recording(store, bus, "mine", "A", 0)
     await recording(store, bus, "theirs", "B", 0)
     only_mine = bus.subscribe(EventFilter(provider_ids=frozenset({"mine"})), after=0)
@@ -68,7 +75,7 @@ async def test_filters_by_provider_and_call(store: Store) -> None:
 
 
 async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_not(store: Store) -> None:
-    bus = MemoryBus(store.calls, buffer=3)
+    bus = MemoryBus(store.calls, store.feeds, buffer=3)
     slow = bus.subscribe(EventFilter())
     fast = bus.subscribe(EventFilter())
     # both subscribed (the generators run up to their first wait)
@@ -84,6 +91,35 @@ async def test_a_reader_that_falls_behind_is_cut_off_and_others_are_not(store: S
     assert [e.id for e in got] == [e.id for e in events[1:4]]
     with pytest.raises(SubscriberTooSlow, match="after"):
         await take(slow, 1)
+
+
+async def status_change(store: Store, bus: MemoryBus, provider: str, agent: str) -> int:
+    status = AgentStatus(provider, agent, "1", AgentState.FREE, datetime.now(UTC))
+    await store.agent_statuses.record([status], bus.publish)
+    _, cursor = await store.agent_statuses.snapshot([provider])
+    return cursor
+
+
+async def test_a_feed_resumes_then_goes_live_apart_from_call_events(store: Store) -> None:
+    bus = MemoryBus(store.calls, store.feeds)
+    first = [await status_change(store, bus, "p", f"10{n}") for n in range(3)]
+    await status_change(store, bus, "theirs", "200")
+    calls = bus.subscribe(EventFilter(), after=0)
+    statuses = bus.subscribe_feed(
+        AGENT_STATUSES, FeedFilter(provider_ids=frozenset({"p"})), after=first[0]
+    )
+    messages = bus.subscribe_feed(SMS, FeedFilter())
+    assert [e.id for e in await take(statuses, 2)] == first[1:]
+    call = await recording(store, bus, "p", "A", 0)
+    live = await status_change(store, bus, "p", "103")
+    (event,) = await take(statuses, 1)
+    assert (event.id, event.item.agent) == (live, "103")
+    assert [e.id for e in await take(calls, 1)] == [call.id]  # no status among the calls
+    with pytest.raises(TimeoutError):  # no status among the messages
+        await asyncio.wait_for(anext(messages), 0.05)
+    await calls.aclose()  # type: ignore[attr-defined]
+    await statuses.aclose()  # type: ignore[attr-defined]
+    assert bus.subscriber_count == 0
 
 
 # One step of a run: publish `n` events after yielding to the loop `pause` times, or
@@ -110,7 +146,7 @@ def test_any_interleaving_of_publishes_and_connects_loses_and_repeats_nothing(
 
 async def _interleave(run: list[Step]) -> None:
     store = await Store.open("sqlite://")
-    bus = MemoryBus(store.calls, buffer=10_000)
+    bus = MemoryBus(store.calls, store.feeds, buffer=10_000)
     published: list[int] = []
     readers: list[tuple[int, list[int], asyncio.Task[None]]] = []
 

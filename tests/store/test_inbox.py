@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,21 +23,8 @@ from callboard.runtime import Runtime
 from callboard.settings import Settings
 from callboard.store import Store
 from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
-from tests.services import fresh_database, needs_postgres
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    """The same store tests on the embedded default and on PostgreSQL."""
-    async with contextlib.AsyncExitStack() as stack:
-        url = "sqlite://"
-        if request.param == "postgresql":
-            url = await stack.enter_async_context(fresh_database())
-        store = await Store.open(url)
-        stack.push_async_callback(store.close)
-        yield store
 
 
 def answered(ref: str, at: datetime = NOW) -> CallSignal:
@@ -73,7 +59,7 @@ def test_an_outcome_survives_json_whole() -> None:
 
 
 async def test_a_delivery_is_kept_once_and_processed_once(store: Store) -> None:
-    bus = MemoryBus(store.calls)
+    bus = MemoryBus(store.calls, store.feeds)
     first = await store.calls.receive("p", "k1", {}, {}, NOW)
     assert first is not None
     assert await store.calls.receive("p", "k1", {}, {}, NOW) is None, "a resend"
@@ -87,13 +73,32 @@ async def test_a_delivery_is_kept_once_and_processed_once(store: Store) -> None:
     assert await store.calls.count(None) == 1
 
 
+async def test_kept_and_processed_at_once_a_resend_adds_nothing(store: Store) -> None:
+    bus = MemoryBus(store.calls, store.feeds)
+    seen = []
+    async with contextlib.aclosing(bus.subscribe(EventFilter(), after=0)) as events:
+        first = await store.calls.keep_and_process(
+            "p", "k1", {"f": 1}, {}, NOW, [answered("A")], bus.publish
+        )
+        again = await store.calls.keep_and_process(
+            "p", "k1", {"f": 1}, {}, NOW, [answered("A"), answered("B")], bus.publish
+        )
+        seen.append(await anext(events))
+    assert first is not None
+    assert [e.id for e in first] == [e.id for e in seen]
+    assert again is None, "a resend"
+    assert await store.calls.count(None) == 1, "the resend's signals were undone"
+    assert await store.calls.unprocessed(limit=10) == [], "kept as processed"
+    assert await store.calls.receive("p", "k1", {}, {}, NOW) is None, "and kept"
+
+
 async def test_young_deliveries_are_left_to_the_request_that_kept_them(store: Store) -> None:
     await store.calls.receive("p", "k1", {}, {}, datetime.now(UTC))
     assert await store.calls.unprocessed(limit=10, received_before=NOW) == []
 
 
 async def test_retention_removes_the_oldest_events_and_voids_their_cursors(store: Store) -> None:
-    bus = MemoryBus(store.calls)
+    bus = MemoryBus(store.calls, store.feeds)
     ids = []
     for n, at in enumerate([NOW - timedelta(days=9), NOW - timedelta(days=8), NOW]):
         delivery = await store.calls.receive("p", f"k{n}", {}, {}, at)
@@ -119,7 +124,7 @@ async def test_retention_removes_the_oldest_events_and_voids_their_cursors(store
 async def test_processed_deliveries_past_retention_are_removed_unprocessed_kept(
     store: Store,
 ) -> None:
-    bus = MemoryBus(store.calls)
+    bus = MemoryBus(store.calls, store.feeds)
     old = await store.calls.receive("p", "old", {}, {}, NOW - timedelta(days=10))
     waiting = await store.calls.receive("p", "waiting", {}, {}, NOW - timedelta(days=10))
     assert old is not None
@@ -158,7 +163,7 @@ async def test_a_delivery_that_cannot_be_processed_does_not_hold_up_the_others(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(inbox, "_BATCH", 1)  # one row a page: the bad one fills a page
-    runtime = Runtime(Settings(), store, MemoryBus(store.calls), {})
+    runtime = Runtime(Settings(), store, MemoryBus(store.calls, store.feeds), {})
     bad = await store.calls.receive("p", "bad", {}, {"signals": [{"refs": ["X"]}]}, NOW)
     good_outcome = encode_outcome(Outcome(signals=(answered("G"),)))
     good = await store.calls.receive("p", "good", {}, good_outcome, NOW)

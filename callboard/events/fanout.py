@@ -1,0 +1,116 @@
+"""One id-ordered log to many subscribers: replay from the store after a cursor, then live,
+with no gap and no duplicate at the seam; a subscriber that falls behind is cut off.
+
+The same logic serves call events and each feed (events/memory.py); only where the
+replay reads from and what a subscriber filters on differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from callboard.domain.errors import CursorExpired, SubscriberTooSlow
+
+__all__ = ["Fanout", "Replay"]
+
+_REPLAY_BATCH = 500
+
+
+class _Logged(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+class _Filter(Protocol):
+    def matches(self, item: Any) -> bool: ...
+
+
+T = TypeVar("T", bound=_Logged)
+W = TypeVar("W", bound=_Filter)
+W_contra = TypeVar("W_contra", bound=_Filter, contravariant=True)
+T_co = TypeVar("T_co", bound=_Logged, covariant=True)
+
+
+class Replay(Protocol[T_co, W_contra]):
+    """Where the stored part of the log is read from."""
+
+    async def pruned_through(self) -> int: ...
+
+    async def after(self, cursor: int, where: W_contra, limit: int) -> Sequence[T_co]: ...
+
+
+@dataclass(eq=False)
+class _Subscriber(Generic[T, W]):
+    where: W
+    queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
+    overflowed: bool = False
+
+
+class Fanout(Generic[T, W]):
+    """`requery` names what to read instead of resuming (in CURSOR_EXPIRED's message);
+    `cursor` what a client resumes from (in SUBSCRIBER_TOO_SLOW's)."""
+
+    def __init__(self, replay: Replay[T, W], *, buffer: int, requery: str, cursor: str) -> None:
+        self._replay = replay
+        self._buffer = buffer
+        self._requery = requery
+        self._cursor = cursor
+        self._subscribers: set[_Subscriber[T, W]] = set()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def deliver(self, items: Sequence[T]) -> None:
+        """Hand items to this instance's subscribers (in id order, each once)."""
+        for subscriber in self._subscribers:
+            if subscriber.overflowed:
+                continue
+            for item in items:
+                if not subscriber.where.matches(item):
+                    continue
+                if subscriber.queue.qsize() >= self._buffer:
+                    # Never block the webhook path for one slow reader: cut it off instead.
+                    subscriber.overflowed = True
+                    subscriber.queue.put_nowait(None)
+                    break
+                subscriber.queue.put_nowait(item)
+
+    async def subscribe(self, where: W, after: int | None = None) -> AsyncIterator[T]:
+        # Registered before the replay reads the log: an item committed meanwhile is
+        # both replayed and queued, and the id check below drops the second copy.
+        if after is not None and after < await self._replay.pruned_through():
+            raise CursorExpired(
+                "The events after this cursor are older than the retention window and were "
+                f"removed; query the current state ({self._requery}), then subscribe again "
+                "without `after`.",
+                field="after",
+            )
+        subscriber: _Subscriber[T, W] = _Subscriber(where)
+        self._subscribers.add(subscriber)
+        last = after
+        try:
+            if after is not None:
+                while True:
+                    batch = await self._replay.after(last or 0, where, _REPLAY_BATCH)
+                    for item in batch:
+                        yield item
+                        last = item.id
+                    if len(batch) < _REPLAY_BATCH:
+                        break
+            while True:
+                queued = await subscriber.queue.get()
+                if queued is None:
+                    raise SubscriberTooSlow(
+                        "This subscription fell too far behind and was closed; subscribe "
+                        f"again with after: {self._cursor} you received.",
+                    )
+                if last is not None and queued.id <= last:
+                    continue
+                yield queued
+                last = queued.id
+        finally:
+            self._subscribers.discard(subscriber)
