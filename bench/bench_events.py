@@ -220,6 +220,9 @@ async def run(args: argparse.Namespace, storage: str, events: str, label: str) -
         print(
             f"\n== {label}: storage {'PostgreSQL on ' + str(where) if storage else 'SQLite file'}"
         )
+        # First, on a fresh server: after the latency runs, freed memory is reused.
+        kib = await idle_memory(url, pid, 500)
+        print(f"memory per idle subscription (500 open): {kib:.1f} KiB")
         if args.pin:
             pin(pid, {0})
             os.sched_setaffinity(0, set(range(1, os.cpu_count() or 2)))
@@ -233,8 +236,6 @@ async def run(args: argparse.Namespace, storage: str, events: str, label: str) -
             )
         rate = await throughput(url, args.seconds)
         print(f"webhooks/s one instance takes (16 senders, no subscribers): {rate:.0f}")
-        kib = await idle_memory(url, pid, 500)
-        print(f"memory per idle subscription (500 open): {kib:.1f} KiB")
 
 
 def main() -> None:
