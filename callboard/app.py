@@ -34,7 +34,7 @@ from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "tune_garbage_collection"]
 
 
 class CallboardGraphQL(GraphQL[Context, None]):
@@ -109,12 +109,14 @@ def _wants_graphiql(request: Request) -> bool:
     )
 
 
-def _tune_garbage_collection() -> None:
-    """Fewer, cheaper collections. With the default threshold (700 allocations) a busy
-    fan-out ran the cyclic collector constantly, and its full passes over every live
-    object were the slowest deliveries: bench_events, 100 subscribers at 50 webhooks/s,
-    p99 81 ms -> 18 ms. What exists after start-up (modules, schema) is frozen out of
-    the collector's way."""
+def tune_garbage_collection() -> None:
+    """Fewer, cheaper collections, for a process that serves (callboard serve, demo).
+    With the default threshold (700 allocations) a busy fan-out ran the cyclic collector
+    constantly, and its full passes over every live object were the slowest deliveries:
+    bench_events, 100 subscribers at 50 webhooks/s, p99 81 ms -> 18 ms. What exists once
+    the app is built (modules, schema) is frozen out of the collector's way. Not in
+    create_app: a process building many apps (the tests) would freeze each one's
+    objects for good."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 1_000)
@@ -134,7 +136,6 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
-        _tune_garbage_collection()
         app.state.runtime = graphql.runtime = runtime
         graphql.shared_results = SharedResults()  # event ids are this store's
         housekeeping = Housekeeping(runtime)

@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(config: str | None) -> int:
     import uvicorn
 
-    from callboard.app import create_app
+    from callboard.app import create_app, tune_garbage_collection
     from callboard.settings import ConfigError, load_settings
 
     if not config:
@@ -96,8 +96,10 @@ def _serve(config: str | None) -> int:
             settings.server.host,
             settings.server.port,
         )
+    app = create_app(settings)
+    tune_garbage_collection()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.server.host,
         port=settings.server.port,
         proxy_headers=False,

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
-from callboard.app import create_app
+from callboard.app import create_app, tune_garbage_collection
 from callboard.settings import Settings, parse_settings
 from callboard.simulators.liner import LinerSimulator
 from callboard.simulators.lirax import LiraxSimulator
@@ -220,4 +220,5 @@ def _banner(rig: DemoRig) -> str:
 
 def run_demo(host: str, port: int, step_delay: float) -> None:
     rig = build_demo(host, port, step_delay=step_delay)
+    tune_garbage_collection()
     asyncio.run(serve_rig(rig, announce=lambda text: print(text, file=sys.stderr, flush=True)))
