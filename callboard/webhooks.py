@@ -10,15 +10,13 @@ instance with `[inbox] process = false`; `inbox.process_pending` processes those
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from callboard.inbox import keep_and_process
-from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.providers.base import WebhookDelivery, WebhookOutcome, WebhookRejected
 from callboard.runtime import Runtime
 from callboard.store.outcome_codec import Outcome, encode_outcome
 
@@ -58,9 +56,7 @@ async def receive_webhook(request: Request) -> Response:
             delivery.client_ip,
         )
         return Response(rejected.body, rejected.status_code, media_type=rejected.media_type)
-    kept = Outcome(outcome.signals, outcome.agent_statuses, outcome.sms)
-    resend = await _keep(runtime, provider_id, outcome.dedup_key, outcome.payload, kept, delivery)
-    if resend:
+    if await _keep(runtime, provider_id, outcome, delivery.received_at):
         log.info("webhook for %s was a resend of a stored delivery; ignored", provider_id)
     body = outcome.body
     if outcome.contact_lookup is not None:
@@ -71,20 +67,17 @@ async def receive_webhook(request: Request) -> Response:
 
 
 async def _keep(
-    runtime: Runtime,
-    provider_id: str,
-    dedup_key: str,
-    payload: Mapping[str, Any],
-    outcome: Outcome,
-    delivery: WebhookDelivery,
+    runtime: Runtime, provider_id: str, outcome: WebhookOutcome, received_at: datetime
 ) -> bool:
     """On disk before the vendor hears 2xx, whatever happens to this process after;
     whether it was a resend."""
+    kept = Outcome(outcome.signals, outcome.agent_statuses, outcome.sms)
+    dedup_key, payload = outcome.dedup_key, outcome.payload
     if runtime.settings.inbox.process:
         try:
             # The usual path: kept and applied in one transaction.
             events = await keep_and_process(
-                runtime, provider_id, dedup_key, payload, outcome, delivery.received_at
+                runtime, provider_id, dedup_key, payload, kept, received_at
             )
             return events is None
         except Exception:
@@ -92,6 +85,6 @@ async def _keep(
             # resend.
             log.exception("webhook for %s could not be processed; kept for a retry", provider_id)
     delivery_id = await runtime.store.calls.receive(
-        provider_id, dedup_key, payload, encode_outcome(outcome), delivery.received_at
+        provider_id, dedup_key, payload, encode_outcome(kept), received_at
     )
     return delivery_id is None
