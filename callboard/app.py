@@ -30,6 +30,7 @@ from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
 from callboard.schema.context import Context
+from callboard.schema.live_audiences import LiveAudiences, LiveFramesHandler
 from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
@@ -39,6 +40,10 @@ __all__ = ["create_app", "tune_garbage_collection"]
 
 class CallboardGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view, with Callboard's clients: a key per request or connection."""
+
+    # graphql-transport-ws operations may have their live events written straight to the
+    # connection (schema/live_audiences.py)
+    graphql_transport_ws_handler_class = LiveFramesHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -53,6 +58,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.runtime: Runtime | None = None
         self.shared_results = SharedResults()
+        self.live_audiences = LiveAudiences(buffer=settings.events.subscriber_buffer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope) if scope["type"] == "http" else None
@@ -88,6 +94,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             shared_results=self.shared_results,
+            live_audiences=self.live_audiences,
         )
 
     async def on_ws_connect(self, context: Context) -> None:
@@ -137,7 +144,9 @@ def create_app(
         hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = graphql.runtime = runtime
-        graphql.shared_results = SharedResults()  # event ids are this store's
+        # event ids are this store's
+        graphql.shared_results = SharedResults()
+        graphql.live_audiences = LiveAudiences(buffer=settings.events.subscriber_buffer)
         housekeeping = Housekeeping(runtime)
         try:
             await housekeeping.start()

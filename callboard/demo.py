@@ -25,6 +25,7 @@ from callboard.simulators.twin24 import AUTH_PATH as TWIN24_AUTH_PATH
 from callboard.simulators.twin24 import Twin24Simulator
 from callboard.simulators.while1 import While1Simulator
 from callboard.simulators.zvonobot import ZvonobotSimulator
+from callboard.websocket_frames import FrameWritingProtocol
 
 __all__ = ["DemoRig", "build_demo", "run_demo"]
 
@@ -190,6 +191,7 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
             log_level="info",
             lifespan="on",
             proxy_headers=False,
+            ws=FrameWritingProtocol,  # live events written once per audience
             ws_per_message_deflate=rig.settings.server.websocket_compression,
         )
     )

@@ -20,17 +20,28 @@ from starlette.types import ASGIApp
 from callboard.app import create_app
 from callboard.demo import address, bind
 from callboard.settings import Settings, parse_settings
+from callboard.websocket_frames import FrameWritingProtocol
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
 LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp, sock: socket.socket | None = None) -> AsyncIterator[str]:
-    """Run `app` under uvicorn on a loopback socket; yields its base URL."""
+async def serving(
+    app: ASGIApp, sock: socket.socket | None = None, *, compression: bool = False
+) -> AsyncIterator[str]:
+    """Run `app` under uvicorn on a loopback socket, as `callboard serve` does; yields its
+    base URL."""
     sock = sock or bind("127.0.0.1", 0)
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+            ws=FrameWritingProtocol,
+            ws_per_message_deflate=compression,
+        )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -133,7 +144,11 @@ async def running_callboard(
     config.setdefault("storage", {"url": "sqlite://"})
     settings = parse_settings(config, source="<test>", environ={})
     async with (
-        serving(create_app(settings, transports=transports), sock) as url,
+        serving(
+            create_app(settings, transports=transports),
+            sock,
+            compression=settings.server.websocket_compression,
+        ) as url,
         httpx.AsyncClient(timeout=10) as http,
     ):
         yield Api(url=url, settings=settings, http=http, key=key)

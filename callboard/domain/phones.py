@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from callboard.domain.errors import BadInput
@@ -34,6 +36,9 @@ def normalize_phone(text: str, default_region: str, *, field: str = "phone") -> 
     return phonenumbers.format_number(number, _FORMAT)
 
 
+# Parsing a number takes phonenumbers ~0.1 ms, a good part of a webhook's cost, and the
+# same numbers (a company's lines, its agents, its regular callers) come in again and again.
+@functools.lru_cache(maxsize=8192)
 def parse_vendor_phone(text: str | None, default_region: str) -> str | None:
     """E.164 for a number a vendor sent, or the vendor's text itself if it does not parse.
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import Feed, FeedEvent
+from callboard.events.fanout import DirectFactory
 from callboard.store.calls import CallLog
 from callboard.store.feeds import FeedLog
 
@@ -55,8 +56,12 @@ class EventBus(abc.ABC):
 
     @abc.abstractmethod
     def subscribe(
-        self, where: EventFilter, after: int | None = None
-    ) -> AsyncIterator[CallEvent]: ...
+        self,
+        where: EventFilter,
+        after: int | None = None,
+        direct: DirectFactory[CallEvent, EventFilter] | None = None,
+    ) -> AsyncIterator[CallEvent]:
+        """`direct`: once caught up, live events may go around the iterator (fanout.py)."""
 
     @abc.abstractmethod
     def subscribe_feed(

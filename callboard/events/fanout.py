@@ -3,18 +3,23 @@ with no gap and no duplicate at the seam; a subscriber that falls behind is cut 
 
 The same logic serves call events and each feed (events/memory.py); only where the
 replay reads from and what a subscriber filters on differ.
+
+A live subscriber may also go around its iterator: given a `direct` factory, once it has
+caught up (nothing queued) its items go to the `Direct` it makes, which delivers them
+some other way (schema/live_audiences.py writes one encoded event to many WebSockets) and
+hands back, through the subscriber, what it could not deliver.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from callboard.domain.errors import CursorExpired, SubscriberTooSlow
 
-__all__ = ["Fanout", "Replay"]
+__all__ = ["Direct", "DirectFactory", "Fanout", "Replay", "Subscriber"]
 
 _REPLAY_BATCH = 500
 
@@ -32,6 +37,7 @@ T = TypeVar("T", bound=_Logged)
 W = TypeVar("W", bound=_Filter)
 W_contra = TypeVar("W_contra", bound=_Filter, contravariant=True)
 T_co = TypeVar("T_co", bound=_Logged, covariant=True)
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class Replay(Protocol[T_co, W_contra]):
@@ -42,11 +48,39 @@ class Replay(Protocol[T_co, W_contra]):
     async def after(self, cursor: int, where: W_contra, limit: int) -> Sequence[T_co]: ...
 
 
+class Direct(Protocol[T_contra]):
+    """Where a caught-up subscriber's items go instead of its queue."""
+
+    def take(self, item: T_contra) -> None: ...
+
+    def close(self) -> None:
+        """The subscriber is gone: deliver nothing more to it."""
+
+
 @dataclass(eq=False)
-class _Subscriber(Generic[T, W]):
+class Subscriber(Generic[T, W]):
     where: W
+    # The id of the last item this subscriber was given, by its iterator or directly.
+    last: int | None = None
     queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
+    direct: Direct[T] | None = None
+
+    def give_back(self, items: Sequence[T]) -> None:
+        """Items the direct path could not deliver: the iterator yields them, in order,
+        and the ones after them."""
+        self.direct = None
+        for item in items:
+            self.queue.put_nowait(item)
+
+    def cut_off(self) -> None:
+        """Fallen too far behind on the direct path."""
+        self.direct = None
+        self.overflowed = True
+        self.queue.put_nowait(None)
+
+
+DirectFactory = Callable[[Subscriber[T, W]], "Direct[T] | None"]
 
 
 class Fanout(Generic[T, W]):
@@ -58,7 +92,7 @@ class Fanout(Generic[T, W]):
         self._buffer = buffer
         self._requery = requery
         self._cursor = cursor
-        self._subscribers: set[_Subscriber[T, W]] = set()
+        self._subscribers: set[Subscriber[T, W]] = set()
 
     @property
     def subscriber_count(self) -> int:
@@ -72,6 +106,9 @@ class Fanout(Generic[T, W]):
             for item in items:
                 if not subscriber.where.matches(item):
                     continue
+                if subscriber.direct is not None:
+                    subscriber.direct.take(item)
+                    continue
                 if subscriber.queue.qsize() >= self._buffer:
                     # Never block the webhook path for one slow reader: cut it off instead.
                     subscriber.overflowed = True
@@ -79,7 +116,9 @@ class Fanout(Generic[T, W]):
                     break
                 subscriber.queue.put_nowait(item)
 
-    async def subscribe(self, where: W, after: int | None = None) -> AsyncIterator[T]:
+    async def subscribe(
+        self, where: W, after: int | None = None, direct: DirectFactory[T, W] | None = None
+    ) -> AsyncIterator[T]:
         # Registered before the replay reads the log: an item committed meanwhile is
         # both replayed and queued, and the id check below drops the second copy.
         if after is not None and after < await self._replay.pruned_through():
@@ -89,28 +128,33 @@ class Fanout(Generic[T, W]):
                 "without `after`.",
                 field="after",
             )
-        subscriber: _Subscriber[T, W] = _Subscriber(where)
+        subscriber: Subscriber[T, W] = Subscriber(where, last=after)
         self._subscribers.add(subscriber)
-        last = after
         try:
             if after is not None:
                 while True:
-                    batch = await self._replay.after(last or 0, where, _REPLAY_BATCH)
+                    batch = await self._replay.after(subscriber.last or 0, where, _REPLAY_BATCH)
                     for item in batch:
                         yield item
-                        last = item.id
+                        subscriber.last = item.id
                     if len(batch) < _REPLAY_BATCH:
                         break
             while True:
+                if direct and subscriber.direct is None and subscriber.queue.empty():
+                    # Caught up: what comes next can go around this iterator (synchronously
+                    # here, so no item slips in between the check and the switch).
+                    subscriber.direct = direct(subscriber)
                 queued = await subscriber.queue.get()
                 if queued is None:
                     raise SubscriberTooSlow(
                         "This subscription fell too far behind and was closed; subscribe "
                         f"again with after: {self._cursor} you received.",
                     )
-                if last is not None and queued.id <= last:
+                if subscriber.last is not None and queued.id <= subscriber.last:
                     continue
                 yield queued
-                last = queued.id
+                subscriber.last = queued.id
         finally:
             self._subscribers.discard(subscriber)
+            if subscriber.direct is not None:
+                subscriber.direct.close()

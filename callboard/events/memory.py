@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import AGENT_STATUSES, FEEDS, SMS, Feed, FeedEvent
 from callboard.events.bus import EventBus, EventFilter, FeedFilter
-from callboard.events.fanout import Fanout
+from callboard.events.fanout import DirectFactory, Fanout
 from callboard.store.calls import CallLog
 from callboard.store.feeds import FeedLog
 
@@ -58,8 +58,13 @@ class MemoryBus(EventBus):
         for name, items in fed.items():
             self._feeds[name].deliver(items)
 
-    def subscribe(self, where: EventFilter, after: int | None = None) -> AsyncIterator[CallEvent]:
-        return self._calls.subscribe(where, after)
+    def subscribe(
+        self,
+        where: EventFilter,
+        after: int | None = None,
+        direct: DirectFactory[CallEvent, EventFilter] | None = None,
+    ) -> AsyncIterator[CallEvent]:
+        return self._calls.subscribe(where, after, direct)
 
     def subscribe_feed(
         self, feed: Feed[T], where: FeedFilter, after: int | None = None

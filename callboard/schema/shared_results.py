@@ -19,12 +19,23 @@ import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Hashable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
-from graphql import ExecutionResult, OperationType
+from graphql import ExecutionResult, GraphQLField, GraphQLObjectType, OperationType
+from graphql.language import FieldNode
+from graphql.pyutils import Path
+from graphql.type import GraphQLResolveInfo
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-__all__ = ["Shareable", "SharedData", "SharedResults", "SharingExecutor", "encode_shared"]
+__all__ = [
+    "SUBSCRIPTION_EXECUTOR",
+    "Shareable",
+    "SharedData",
+    "SharedResults",
+    "SharingExecutor",
+    "encode_shared",
+]
 
 # Live events are shared within milliseconds of each other; a few thousand entries cover
 # seconds of events for many distinct documents. A subscriber further behind executes
@@ -74,6 +85,12 @@ class SharedResults:
 
 _Shared = ExecutionResult | asyncio.Future[ExecutionResult]
 
+# The executor of the subscription whose resolver this task is about to run: the resolver
+# hands it on to live_audiences.py, which executes each live event with it.
+SUBSCRIPTION_EXECUTOR: ContextVar[SharingExecutor | None] = ContextVar(
+    "callboard_subscription_executor", default=None
+)
+
 
 class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, with subscription events executed once per audience."""
@@ -81,6 +98,7 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     _share_key: tuple[Hashable, ...] | None = None
     _cache: SharedResults
     _audience: tuple[Hashable, ...] | None = None
+    _per_event = False
 
     def __copy__(self) -> SharingExecutor:
         # graphql-core copies the executor for every subscriber and event; the generic
@@ -92,18 +110,41 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> SharingExecutor:
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, SharingExecutor)
+        executor._per_event = True
         # getattr, not isinstance(payload, Shareable): a runtime protocol check costs
         # more than the rest of this method, once per subscriber per event.
         shared_key = getattr(payload, "shared_key", None)
         cache = getattr(self.context_value, "shared_results", None)
         if cache is not None and shared_key is not None and (event := shared_key()) is not None:
-            audience = self._audience_key()
+            audience = self.audience_key()
             if audience is not None:
                 executor._share_key = (*audience, event)
                 executor._cache = cache
         return executor
 
-    def _audience_key(self) -> tuple[Hashable, ...] | None:
+    def build_resolve_info(
+        self,
+        field_def: GraphQLField,
+        field_nodes: list[FieldNode],
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        if (
+            path.prev is None
+            and not self._per_event
+            and self.operation.operation is OperationType.SUBSCRIPTION
+        ):
+            SUBSCRIPTION_EXECUTOR.set(self)  # the subscription's own root field
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
+
+    def execute_event(self, payload: Any) -> ExecutionResult | Awaitable[ExecutionResult]:
+        """One event's result, as the subscription's response stream would give it."""
+        result: ExecutionResult | Awaitable[ExecutionResult] = self.build_per_event_executor(
+            payload
+        ).execute_operation(False)
+        return result
+
+    def audience_key(self) -> tuple[Hashable, ...] | None:
         """Who gets the same answer: the same document text and operation, the same
         variables, the same client. None (share nothing) for a document parsed without
         its source text."""

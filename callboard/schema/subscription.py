@@ -41,7 +41,11 @@ class CallSubscription:
             phone=normalize_phone(phone, runtime.settings.server.default_region) if phone else None,
         )
         cursor = decode_int_id("CallEvent", after, field="after") if after else None
-        async for event in runtime.bus.subscribe(where, cursor):
+        audiences = info.context.live_audiences
+        # Once caught up, the live events may be written to the connection without
+        # passing through here (schema/live_audiences.py).
+        direct = audiences.direct(CallEvent.of) if audiences is not None else None
+        async for event in runtime.bus.subscribe(where, cursor, direct):
             yield CallEvent.of(event)
 
 

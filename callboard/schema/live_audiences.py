@@ -1,0 +1,298 @@
+"""Live call events written once per audience, straight to each subscriber's WebSocket.
+
+Sharing the execution (shared_results.py) left each live event costing, per subscriber, a
+task woken up, graphql-core's and strawberry's per-result steps, an ASGI send and a write:
+about 50 µs, so one core delivered some 10,000 messages a second. An audience does the
+per-event work once and leaves a write per subscriber:
+
+- An audience is the subscribers who get the same answers: shared_results.py's key (the
+  document, the operation, the variables, the client).
+- A `callEvents` subscriber joins its audience once it has caught up (events/fanout.py's
+  direct path), if it came over graphql-transport-ws to a server offering frame writes
+  (websocket_frames.py; uncompressed connections only).
+- For each live event the audience executes the document once (with a member's executor:
+  all of them ask the same), encodes it once, and writes the `next` message to every
+  member's connection. When events pile up, each member gets all of them in one write:
+  a busy server makes fewer, larger writes instead of falling further behind.
+
+A member goes back to its own iterator (fanout.py), which then yields what the audience
+could not write, when an event's result has errors (error handling is per subscriber:
+logging, masking). It is cut off as too slow, as on the iterator path, when its connection
+holds more than `buffer` events' worth of unread bytes; it leaves when it goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import time
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+
+from callboard.events.fanout import Direct, DirectFactory, Subscriber
+from callboard.schema.shared_results import SUBSCRIPTION_EXECUTOR, SharedData, SharingExecutor
+from callboard.websocket_frames import FrameWriter, frame_writer, text_frame
+
+__all__ = ["LiveAudiences", "LiveFramesHandler"]
+
+log = logging.getLogger(__name__)
+
+# Writes to all members taking longer than _PACE_ABOVE are followed by a pause _PACE times
+# as long, at most _PACE_AT_MOST (see _run). Measured (bench/README.md, 1,000 subscribers,
+# 100 events/s, one core): a pause as long as the writes saturated the core in two runs of
+# four; twice as long never did (p99 65-69 ms); half as long, always.
+_PACE_ABOVE = 0.001
+_PACE = 2.0
+_PACE_AT_MOST = 0.025
+
+
+class _Logged(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where one graphql-transport-ws operation's messages can be written."""
+
+    writer: FrameWriter
+    operation: Operation[Any, Any]
+    handler: BaseGraphQLTransportWSHandler[Any, Any]
+
+    @property
+    def open(self) -> bool:
+        """The connection takes frames and the client has not completed the operation."""
+        return (
+            self.writer.open
+            and not self.operation.completed
+            and self.handler.operations.get(self.operation.id) is self.operation
+        )
+
+
+# Set in each operation's task (LiveFramesHandler), read by the resolver it runs.
+_TARGET: ContextVar[_Target | None] = ContextVar("callboard_live_target", default=None)
+
+
+class LiveFramesHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """Strawberry's graphql-transport-ws handler, telling each operation's resolver where
+    its messages can be written directly."""
+
+    async def run_operation(self, operation: Operation[Any, None]) -> None:
+        request = getattr(self.context, "request", None)
+        writer = frame_writer(getattr(request, "scope", None) or {})
+        if writer is not None:
+            _TARGET.set(_Target(writer, operation, self))
+        await super().run_operation(operation)
+
+
+class LiveAudiences:
+    """The audiences of one running app (event ids are unique to its store only).
+    `buffer`: how many events' worth of unread bytes a member's connection may hold."""
+
+    def __init__(self, *, buffer: int) -> None:
+        self._buffer = buffer
+        self._audiences: dict[Hashable, _Audience] = {}
+
+    def __len__(self) -> int:
+        return len(self._audiences)
+
+    def direct(self, to_root: Callable[[Any], Any]) -> DirectFactory[Any, Any] | None:
+        """For the subscription resolver running in this task: how its live events can go
+        around it (`to_root` makes the root value its iterator would yield), or None."""
+        target, executor = _TARGET.get(), SUBSCRIPTION_EXECUTOR.get()
+        if target is None or executor is None:
+            return None
+        key = executor.audience_key()
+        if key is None:
+            return None
+
+        def join(subscriber: Subscriber[Any, Any]) -> Direct[Any] | None:
+            if not target.open:
+                return None
+            audience = self._audiences.get(key)
+            if audience is None:
+                audience = self._audiences[key] = _Audience(self, key, to_root, self._buffer)
+            return audience.join(subscriber, target, executor)
+
+        return join
+
+    def forget(self, key: Hashable, audience: _Audience) -> None:
+        if self._audiences.get(key) is audience:
+            del self._audiences[key]
+
+
+class _Member:
+    __slots__ = (
+        "audience",
+        "executor",
+        "operation",
+        "operations",
+        "prefix",
+        "subscriber",
+        "writer",
+    )
+
+    def __init__(
+        self,
+        audience: _Audience,
+        subscriber: Subscriber[Any, Any],
+        target: _Target,
+        executor: SharingExecutor,
+    ) -> None:
+        self.audience = audience
+        self.subscriber = subscriber
+        self.executor = executor
+        self.writer = target.writer
+        self.operation = target.operation
+        self.operations = target.handler.operations
+        # What strawberry would send for an error-free result, up to the data.
+        op_id = json.dumps(target.operation.id)
+        self.prefix = f'{{"id":{op_id},"type":"next","payload":{{"data":'.encode()
+
+    @property
+    def subscribed(self) -> bool:
+        """The client has not completed the operation (its task is about to end)."""
+        operation = self.operation
+        return self.operations.get(operation.id) is operation and not operation.completed
+
+    def take(self, item: Any) -> None:
+        self.audience.offer(item)
+
+    def close(self) -> None:
+        self.audience.leave(self)
+
+
+class _Audience:
+    def __init__(
+        self, owner: LiveAudiences, key: Hashable, to_root: Callable[[Any], Any], buffer: int
+    ) -> None:
+        self._owner = owner
+        self._key = key
+        self._to_root = to_root
+        self._buffer = buffer
+        self._members: dict[_Member, None] = {}  # an ordered set
+        self._pending: list[_Logged] = []
+        self._offered = 0  # the last id offered: every member offers every event
+        self._task: asyncio.Task[None] | None = None
+
+    def join(
+        self, subscriber: Subscriber[Any, Any], target: _Target, executor: SharingExecutor
+    ) -> _Member:
+        if subscriber.last is None:
+            # Given nothing since it subscribed: what was offered before was published
+            # before it subscribed.
+            subscriber.last = self._offered
+        member = _Member(self, subscriber, target, executor)
+        self._members[member] = None
+        return member
+
+    def leave(self, member: _Member) -> None:
+        self._members.pop(member, None)
+        if not self._members and self._task is None:
+            self._owner.forget(self._key, self)
+
+    def offer(self, item: _Logged) -> None:
+        if item.id <= self._offered:
+            return
+        self._offered = item.id
+        self._pending.append(item)
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="callboard-live-audience")
+
+    async def _run(self) -> None:
+        batch: list[_Logged] = []
+        try:
+            while self._pending and self._members:
+                batch, self._pending = self._pending, []
+                messages: list[tuple[int, bytes]] = []
+                for index, item in enumerate(batch):
+                    data = await self._execute(item)
+                    if data is None:
+                        if messages:  # the ones before it go out as usual
+                            self._write(messages)
+                        self._give_back([*batch[index:], *self._pending])
+                        return
+                    messages.append((item.id, data))
+                started = time.perf_counter()
+                self._write(messages)
+                spent = time.perf_counter() - started
+                if spent > _PACE_ABOVE:
+                    # A write to every member takes a while (~8 µs each on loopback, most
+                    # of it the kernel's): give the loop as long again for other work, and
+                    # the events arriving meanwhile go out together, one write per member.
+                    # Writing each event at once, one core tops out below 100 events/s to
+                    # 1,000 subscribers; paced, it writes fewer, larger frames batches.
+                    await asyncio.sleep(min(spent * _PACE, _PACE_AT_MOST))
+        except Exception:
+            # Nothing is lost for a fault here: the members' iterators take over.
+            log.exception("writing live events failed; subscribers continue without sharing")
+            self._give_back([*batch, *self._pending])
+        finally:
+            self._task = None
+            if not self._members:
+                self._pending = []
+                self._owner.forget(self._key, self)
+
+    async def _execute(self, item: _Logged) -> bytes | None:
+        """The event's `data` as JSON, or None if its result has errors."""
+        member = next(iter(self._members), None)
+        if member is None:
+            return None
+        try:
+            result = member.executor.execute_event(self._to_root(item))
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception:  # each member's own execution reports it
+            return None
+        if result.errors or result.data is None:
+            return None
+        data = result.data
+        text = data.json() if isinstance(data, SharedData) else json.dumps(data)
+        return text.encode()
+
+    def _give_back(self, items: list[_Logged]) -> None:
+        """Every member back to its own iterator, with what it has not been given."""
+        self._pending = []
+        members, self._members = list(self._members), {}
+        for member in members:
+            last = member.subscriber.last or 0
+            member.subscriber.give_back([item for item in items if item.id > last])
+
+    def _write(self, messages: list[tuple[int, bytes]]) -> None:
+        # Runs once per member per batch: kept lean (the write itself is the kernel's
+        # ~8 µs; everything here adds to it).
+        first, newest = messages[0][0], messages[-1][0]
+        frames_by_start: dict[tuple[bytes, int], bytes] = {}
+        for member in list(self._members):
+            subscriber = member.subscriber
+            last = subscriber.last or 0
+            start = 0
+            if first <= last:  # joined while these were being executed: some it has
+                start = next((i for i, (id_, _) in enumerate(messages) if id_ > last), -1)
+                if start < 0:
+                    continue
+            if not member.subscribed:
+                continue  # going away: its task ends and it leaves
+            key = (member.prefix, start)
+            frames = frames_by_start.get(key)
+            if frames is None:
+                frames = b"".join(
+                    text_frame(member.prefix + data + b"}}") for _, data in messages[start:]
+                )
+                frames_by_start[key] = frames
+            waiting = member.writer.write(frames)
+            if waiting is None:
+                continue  # the connection is closing: its task ends and it leaves
+            subscriber.last = newest
+            if waiting > self._buffer * len(frames) // (len(messages) - start):
+                self.leave(member)
+                subscriber.cut_off()
