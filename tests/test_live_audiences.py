@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
-from collections.abc import Hashable
+import time
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,6 +168,15 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def unpaced() -> Iterator[None]:
+    """No pause after a slow write (a loaded machine can take 1 ms to write to a few
+    stand-ins): `settle` would not wait for it. Pacing has a test of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(live_audiences, "_PACE_ABOVE", float("inf"))
+        yield
+
+
 def setup(buffer: int = 1000) -> tuple[LiveAudiences, Fanout[Item, Everything], Log]:
     log = Log()
     fanout: Fanout[Item, Everything] = Fanout(log, buffer=buffer, requery="q", cursor="c")
@@ -206,6 +216,30 @@ async def test_events_arriving_together_go_out_in_one_write_per_listener() -> No
     for listener in listeners:
         assert len(listener.connection.writes) == 1
         assert listener.written() == [1, 2, 3]
+
+
+async def test_after_a_slow_write_events_gather_for_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_audiences, "_PACE_ABOVE", 0.001)
+    audiences, fanout, log = setup()
+    listener = await listen(audiences, fanout, Executor())
+    real_write = listener.connection.write
+
+    def slow_write(frames: bytes) -> int | None:
+        time.sleep(0.01)  # like 1,000 subscribers' sends
+        return real_write(frames)
+
+    listener.connection.write = slow_write  # type: ignore[method-assign]
+    publish(fanout, log, Item(1))
+    await settle()  # written, and the audience pauses 20 ms
+    for n in range(2, 5):
+        publish(fanout, log, Item(n))
+        await settle()
+    assert [len(_messages(frames)) for frames in listener.connection.writes] == [1]
+    await asyncio.sleep(0.1)
+    assert [len(_messages(frames)) for frames in listener.connection.writes] == [1, 3]
+    assert listener.timeline == [1, 2, 3, 4]
 
 
 async def test_different_documents_are_different_audiences() -> None:
