@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 # Writes to all members taking longer than _PACE_ABOVE are followed by a pause _PACE times
 # as long, at most _PACE_AT_MOST (see _run). Measured (bench/README.md, 1,000 subscribers,
 # 100 events/s, one core): a pause as long as the writes saturated the core in two runs of
-# four; twice as long never did (p99 65-69 ms); half as long, always.
+# four; twice as long never did (p99 59-69 ms); half as long, always.
 _PACE_ABOVE = 0.001
 _PACE = 2.0
 _PACE_AT_MOST = 0.025
