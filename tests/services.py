@@ -6,6 +6,7 @@ these tests run and fail if the servers cannot be reached; without them they are
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -38,11 +39,25 @@ async def fresh_database() -> AsyncIterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        admin = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _drop(name)
+
+
+async def _drop(name: str) -> None:
+    admin = await asyncpg.connect(POSTGRES_URL)
+    try:
+        for _ in range(50):
+            try:
+                # FORCE: the test's own Callboard processes may still hold connections.
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                # A session of another role is on it, most likely an autovacuum worker
+                # (seen once in a fresh-clone CI run): not ours to terminate, and gone
+                # within moments.
+                await asyncio.sleep(0.1)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def fresh_stream() -> str:
