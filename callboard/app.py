@@ -56,9 +56,17 @@ class CallboardGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.settings = settings
+        # Set by `attach` when the app starts.
         self.runtime: Runtime | None = None
+        self.shared_results: SharedResults | None = None
+        self.live_audiences: LiveAudiences | None = None
+
+    def attach(self, runtime: Runtime) -> None:
+        """Serve with `runtime`. Live events' results are kept per running app: event
+        ids are unique to its store only."""
+        self.runtime = runtime
         self.shared_results = SharedResults()
-        self.live_audiences = LiveAudiences(buffer=settings.events.subscriber_buffer)
+        self.live_audiences = LiveAudiences(buffer=self.settings.events.subscriber_buffer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope) if scope["type"] == "http" else None
@@ -143,10 +151,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hide_query_strings()  # after the server set up its loggers
         runtime = await Runtime.start(settings, transports)
-        app.state.runtime = graphql.runtime = runtime
-        # event ids are this store's
-        graphql.shared_results = SharedResults()
-        graphql.live_audiences = LiveAudiences(buffer=settings.events.subscriber_buffer)
+        app.state.runtime = runtime
+        graphql.attach(runtime)
         housekeeping = Housekeeping(runtime)
         try:
             await housekeeping.start()
