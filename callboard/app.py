@@ -34,8 +34,9 @@ from callboard.schema.live_audiences import LiveAudiences, LiveFramesHandler
 from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
+from callboard.websocket_frames import FrameWritingProtocol
 
-__all__ = ["create_app", "tune_garbage_collection"]
+__all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
 
 class CallboardGraphQL(GraphQL[Context, None]):
@@ -122,6 +123,18 @@ def _wants_graphiql(request: Request) -> bool:
         and "query" not in request.query_params
         and "text/html" in request.headers.get("accept", "")
     )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options the API runs with (`serve`, `demo`, the tests): pass them to
+    `uvicorn.run` or `uvicorn.Config` when serving `create_app` yourself."""
+    return {
+        # Forwarded addresses are believed only from [server] trusted_proxies (below).
+        "proxy_headers": False,
+        # Live events written once per audience (schema/live_audiences.py).
+        "ws": FrameWritingProtocol,
+        "ws_per_message_deflate": settings.server.websocket_compression,
+    }
 
 
 def tune_garbage_collection() -> None:

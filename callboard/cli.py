@@ -84,9 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(config: str | None) -> int:
     import uvicorn
 
-    from callboard.app import create_app, tune_garbage_collection
+    from callboard.app import create_app, server_options, tune_garbage_collection
     from callboard.settings import ConfigError, load_settings
-    from callboard.websocket_frames import FrameWritingProtocol
 
     if not config:
         raise ConfigError("no configuration: pass --config FILE or set CALLBOARD_CONFIG.")
@@ -103,9 +102,7 @@ def _serve(config: str | None) -> int:
         app,
         host=settings.server.host,
         port=settings.server.port,
-        proxy_headers=False,
-        ws=FrameWritingProtocol,  # live events written once per audience
-        ws_per_message_deflate=settings.server.websocket_compression,
         log_level="info",
+        **server_options(settings),
     )
     return 0

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
-from callboard.app import create_app, tune_garbage_collection
+from callboard.app import create_app, server_options, tune_garbage_collection
 from callboard.settings import Settings, parse_settings
 from callboard.simulators.liner import LinerSimulator
 from callboard.simulators.lirax import LiraxSimulator
@@ -25,7 +25,6 @@ from callboard.simulators.twin24 import AUTH_PATH as TWIN24_AUTH_PATH
 from callboard.simulators.twin24 import Twin24Simulator
 from callboard.simulators.while1 import While1Simulator
 from callboard.simulators.zvonobot import ZvonobotSimulator
-from callboard.websocket_frames import FrameWritingProtocol
 
 __all__ = ["DemoRig", "build_demo", "run_demo"]
 
@@ -186,14 +185,7 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
         for _, app, sock in rig.simulators
     ]
     api = uvicorn.Server(
-        uvicorn.Config(
-            rig.app,
-            log_level="info",
-            lifespan="on",
-            proxy_headers=False,
-            ws=FrameWritingProtocol,  # live events written once per audience
-            ws_per_message_deflate=rig.settings.server.websocket_compression,
-        )
+        uvicorn.Config(rig.app, log_level="info", lifespan="on", **server_options(rig.settings))
     )
     if announce:
         announce(_banner(rig))

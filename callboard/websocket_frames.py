@@ -10,8 +10,8 @@ text messages as frames, without an await, several in one write if it likes.
 
 On a compressed connection the writer is not `open` (per-message deflate keeps state from
 one message to the next), and under another server there is none: the app then sends
-through ASGI. `serve`, `demo` and the tests run uvicorn with this
-protocol (`uvicorn.Config(ws=FrameWritingProtocol)`).
+through ASGI. `serve`, `demo` and the tests run uvicorn with this protocol (app.py
+`server_options`).
 """
 
 from __future__ import annotations

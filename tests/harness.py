@@ -17,10 +17,9 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from starlette.types import ASGIApp
 
-from callboard.app import create_app
+from callboard.app import create_app, server_options
 from callboard.demo import address, bind
 from callboard.settings import Settings, parse_settings
-from callboard.websocket_frames import FrameWritingProtocol
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
 LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
@@ -28,19 +27,14 @@ LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: ASGIApp, sock: socket.socket | None = None, *, compression: bool = False
+    app: ASGIApp, sock: socket.socket | None = None, **options: Any
 ) -> AsyncIterator[str]:
-    """Run `app` under uvicorn on a loopback socket, as `callboard serve` does; yields its
-    base URL."""
+    """Run `app` under uvicorn on a loopback socket (with Callboard's `server_options`,
+    for the API); yields its base URL."""
     sock = sock or bind("127.0.0.1", 0)
     server = uvicorn.Server(
         uvicorn.Config(
-            app,
-            log_level="warning",
-            lifespan="on",
-            proxy_headers=False,
-            ws=FrameWritingProtocol,
-            ws_per_message_deflate=compression,
+            app, log_level="warning", lifespan="on", **{"proxy_headers": False, **options}
         )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -145,9 +139,7 @@ async def running_callboard(
     settings = parse_settings(config, source="<test>", environ={})
     async with (
         serving(
-            create_app(settings, transports=transports),
-            sock,
-            compression=settings.server.websocket_compression,
+            create_app(settings, transports=transports), sock, **server_options(settings)
         ) as url,
         httpx.AsyncClient(timeout=10) as http,
     ):
