@@ -71,12 +71,13 @@ class _Target:
     @property
     def open(self) -> bool:
         """The connection takes frames and the client has not completed the operation."""
-        return self.writer.open and _subscribed(self.handler.operations, self.operation)
+        return self.writer.open and self.subscribed
 
-
-def _subscribed(operations: dict[str, Operation[Any, Any]], operation: Operation[Any, Any]) -> bool:
-    """The client has not completed the operation (if it has, its task is about to end)."""
-    return operations.get(operation.id) is operation and not operation.completed
+    @property
+    def subscribed(self) -> bool:
+        """The client has not completed the operation (if it has, its task is about to end)."""
+        operation = self.operation
+        return self.handler.operations.get(operation.id) is operation and not operation.completed
 
 
 # Set in each operation's task (LiveFramesHandler), read by the resolver it runs.
@@ -132,15 +133,7 @@ class LiveAudiences:
 
 
 class _Member:
-    __slots__ = (
-        "audience",
-        "executor",
-        "operation",
-        "operations",
-        "prefix",
-        "subscriber",
-        "writer",
-    )
+    __slots__ = ("audience", "executor", "prefix", "subscriber", "target")
 
     def __init__(
         self,
@@ -152,16 +145,10 @@ class _Member:
         self.audience = audience
         self.subscriber = subscriber
         self.executor = executor
-        self.writer = target.writer
-        self.operation = target.operation
-        self.operations = target.handler.operations
+        self.target = target
         # What strawberry would send for an error-free result, up to the data.
         op_id = json.dumps(target.operation.id)
         self.prefix = f'{{"id":{op_id},"type":"next","payload":{{"data":'.encode()
-
-    @property
-    def subscribed(self) -> bool:
-        return _subscribed(self.operations, self.operation)
 
     def take(self, item: Any) -> None:
         self.audience.offer(item)
@@ -279,7 +266,7 @@ class _Audience:
                 start = next((i for i, (id_, _) in enumerate(messages) if id_ > last), -1)
                 if start < 0:
                     continue
-            if not member.subscribed:
+            if not member.target.subscribed:
                 continue  # going away: its task ends and it leaves
             key = (member.prefix, start)
             frames = frames_by_start.get(key)
@@ -288,7 +275,7 @@ class _Audience:
                     text_frame(member.prefix + data + b"}}") for _, data in messages[start:]
                 )
                 frames_by_start[key] = frames
-            waiting = member.writer.write(frames)
+            waiting = member.target.writer.write(frames)
             if waiting is None:
                 continue  # the connection is closing: its task ends and it leaves
             subscriber.last = newest
