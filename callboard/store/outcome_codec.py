@@ -31,46 +31,31 @@ class Outcome:
 
 
 def encode_outcome(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "signals": [_encode(s) for s in outcome.signals],
-        "agent_statuses": [_encode(s) for s in outcome.agent_statuses],
-        "sms": [_encode(s) for s in outcome.sms],
-    }
+    encoded: dict[str, Any] = dump(outcome)
+    return encoded
 
 
 def decode_outcome(data: Mapping[str, Any]) -> Outcome:
-    return Outcome(
-        signals=tuple(_decode(CallSignal, s) for s in data.get("signals", ())),
-        agent_statuses=tuple(_decode(AgentStatus, s) for s in data.get("agent_statuses", ())),
-        sms=tuple(_decode(SmsSignal, s) for s in data.get("sms", ())),
-    )
+    return load(Outcome, data)
 
 
 def dump(value: Any) -> Any:
     """A domain dataclass (or what it holds) as JSON-ready data."""
-    return _encode(value)
-
-
-def load(cls: type[T], data: Mapping[str, Any]) -> T:
-    """The dataclass `cls` back from what `dump` made of it."""
-    return _decode(cls, data)
-
-
-def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): _encode(v) for k, v in value.items()}
+        return {str(k): dump(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
+        return [dump(v) for v in value]
     return value
 
 
-def _decode(cls: type[T], data: Mapping[str, Any]) -> T:
+def load(cls: type[T], data: Mapping[str, Any]) -> T:
+    """The dataclass `cls` back from what `dump` made of it."""
     hints = _hints(cls)  # type: ignore[arg-type]
     values = {
         f.name: _value(hints[f.name], data[f.name])
@@ -93,11 +78,14 @@ def _value(hint: Any, raw: Any) -> Any:
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
         return _value(inner, raw)
     if origin is tuple:
-        return tuple(raw)
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]
+            return tuple(_value(args[0], item) for item in raw)
+        return tuple(_value(arg, item) for arg, item in zip(args, raw, strict=True))
     if origin is not None:  # Mapping[str, Any] and the like: JSON as it is
         return raw
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _decode(hint, raw)
+        return load(hint, raw)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(raw)
     if hint is datetime:
