@@ -250,18 +250,16 @@ class _Reader:
         return raw
 
     def server(self, raw: dict[str, Any]) -> ServerSettings:
-        types = {
-            "host": "a string",
-            "port": "an integer",
-            "public_url": "a string",
-            "default_region": "a string",
+        types: dict[str, tuple[type, str]] = {
+            "host": (str, "a string"),
+            "port": (int, "an integer"),
+            "public_url": (str, "a string"),
+            "default_region": (str, "a string"),
+            "websocket_compression": (bool, "true or false"),
         }
-        for key, expected in types.items():
-            wanted = int if expected == "an integer" else str
+        for key, (wanted, expected) in types.items():
             if key in raw and not isinstance(raw[key], wanted):
                 raise self.fail(f"[server] {key}", f"must be {expected}")
-        if "websocket_compression" in raw and not isinstance(raw["websocket_compression"], bool):
-            raise self.fail("[server] websocket_compression", "must be true or false")
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
         raw["trusted_proxies"] = tuple(raw.get("trusted_proxies", ()))
         for proxy in raw["trusted_proxies"]:
