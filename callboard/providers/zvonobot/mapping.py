@@ -261,10 +261,9 @@ def moderation(need: Any, status: Any) -> ModerationStatus:
 
 
 def balance(data: Any) -> Balance:
-    if not isinstance(data, Mapping) or number(data.get("balance")) is None:
+    amount = number(data.get("balance")) if isinstance(data, Mapping) else None
+    if amount is None:
         raise ProviderUnavailable("Zvonobot's userInfo reply had no balance.")
-    amount = number(data.get("balance"))
-    assert amount is not None
     account = data.get("id")
     return Balance(account_id=str(account) if account is not None else None, amount=amount)
 
