@@ -8,6 +8,7 @@ import pytest
 
 from callboard import webhooks
 from tests.harness import FROM_START, next_event
+from tests.lirax_hooks import call_completed
 from tests.queries import CALL_EVENTS, CALLS
 from tests.vendors import Rig, post_webhook, vendor_rig
 
@@ -15,15 +16,7 @@ TOKEN = "lirax-webhook-token"
 
 # The page's own example of a finished incoming call, with its typo-free fields.
 CALL_COMPLETED = {
-    "cmd": "event",
-    "type": "in",
-    "event": "CALL_COMPLETED",
-    "phone": "380991234567",
-    "diversion": "380441234567",
-    "ext": "101",
-    "callid": "5E3A2B1C-0001",
-    "status": "Success",
-    "duration": "42",
+    **call_completed("5E3A2B1C-0001"),
     "record_link": "https://records.example/5E3A2B1C-0001.mp3",
     "utm_source": "google",
     "keys": '[{"ivr_name":"Main","ivr_entry":"0","key":"1"}]',
