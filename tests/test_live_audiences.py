@@ -232,7 +232,7 @@ async def test_after_a_slow_write_events_gather_for_the_next_one(
 
     listener.connection.write = slow_write  # type: ignore[method-assign]
     publish(fanout, log, Item(1))
-    await settle()  # written, and the audience pauses 20 ms
+    await settle()  # written, and the audience pauses 15 ms
     for n in range(2, 5):
         publish(fanout, log, Item(n))
         await settle()
@@ -240,6 +240,34 @@ async def test_after_a_slow_write_events_gather_for_the_next_one(
     await asyncio.sleep(0.1)
     assert [len(_messages(frames)) for frames in listener.connection.writes] == [1, 3]
     assert listener.timeline == [1, 2, 3, 4]
+
+
+async def test_a_pass_rolls_through_the_listeners_and_later_ones_get_fresher_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_audiences, "_PACE_ABOVE", 0.001)
+    monkeypatch.setattr(live_audiences, "_PACE", 5.0)  # a 15 ms pause after each listener
+    audiences, fanout, log = setup()
+    listeners = [await listen(audiences, fanout, Executor()) for _ in range(3)]
+    for listener in listeners:
+        real_write = listener.connection.write
+
+        def slow_write(frames: bytes, real_write: Any = real_write) -> int | None:
+            time.sleep(0.003)  # longer than a slice: one listener per slice
+            return real_write(frames)
+
+        listener.connection.write = slow_write  # type: ignore[method-assign]
+    publish(fanout, log, Item(1))
+    await settle()  # the first is written, then the audience pauses
+    writes = [len(listener.connection.writes) for listener in listeners]
+    assert writes == [1, 0, 0]
+    publish(fanout, log, Item(2))  # arrives during the pass
+    await asyncio.sleep(0.3)
+    # The others got both events in one write; the first gets the second in the next pass.
+    batches = [[len(_messages(w)) for w in listener.connection.writes] for listener in listeners]
+    assert batches == [[1, 1], [2], [2]]
+    for listener in listeners:
+        assert listener.timeline == [1, 2]
 
 
 async def test_different_documents_are_different_audiences() -> None:
@@ -340,12 +368,22 @@ _steps = st.lists(
 )
 
 
+@pytest.mark.parametrize("sliced", [False, True], ids=["whole-passes", "one-per-slice"])
 @settings(max_examples=60, deadline=None)
 @given(steps=_steps)
-def test_every_listener_gets_each_event_after_its_cursor_once(steps: list[tuple[str, int]]) -> None:
+def test_every_listener_gets_each_event_after_its_cursor_once(
+    sliced: bool, steps: list[tuple[str, int]]
+) -> None:
     """However publishing interleaves with listeners replaying, catching up and joining
     the audience, each gets every event after its cursor exactly once and in order,
-    whether its iterator yielded it or the audience wrote it."""
+    whether its iterator yielded it or the audience wrote it. `sliced`: the audience
+    writes one listener per slice and lets the loop run after each, so events arrive and
+    listeners join in the middle of its passes."""
+    paced = {"_SLICE": 0.0, "_PACE_ABOVE": 0.0, "_PACE": 0.0, "_PASS": 0.0} if sliced else {}
+
+    async def settle() -> None:
+        for _ in range(200):
+            await asyncio.sleep(0)
 
     async def scenario() -> None:
         audiences, fanout, log = setup()
@@ -369,7 +407,10 @@ def test_every_listener_gets_each_event_after_its_cursor_once(steps: list[tuple[
             listener.task.cancel()
         await asyncio.gather(*(listener.task for _, listener in listeners), return_exceptions=True)
 
-    asyncio.run(scenario())
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in paced.items():
+            patch.setattr(live_audiences, name, value)
+        asyncio.run(scenario())
 
 
 def test_frames_carry_their_length_as_rfc_6455_says() -> None:

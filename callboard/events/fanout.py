@@ -7,7 +7,9 @@ replay reads from and what a subscriber filters on differ.
 A live subscriber may also go around its iterator: given a `direct` factory, once it has
 caught up (nothing queued) its items go to the `Direct` it makes, which delivers them
 some other way (schema/live_audiences.py writes one encoded event to many WebSockets) and
-hands back, through the subscriber, what it could not deliver.
+hands back, through the subscriber, what it could not deliver. Direct subscribers with the
+same filter may share a `Sink`: each item is then matched and offered once for all of them
+(with 1,000 subscribers, matching each was ~10% of a core at 100 events/s).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from callboard.domain.errors import CursorExpired, SubscriberTooSlow
 
-__all__ = ["Direct", "DirectFactory", "Fanout", "Replay", "Subscriber"]
+__all__ = ["Direct", "DirectFactory", "Fanout", "Replay", "Sink", "Subscriber"]
 
 _REPLAY_BATCH = 500
 
@@ -48,10 +50,17 @@ class Replay(Protocol[T_co, W_contra]):
     async def after(self, cursor: int, where: W_contra, limit: int) -> Sequence[T_co]: ...
 
 
+class Sink(Protocol[T_contra]):
+    def offer(self, item: T_contra) -> None:
+        """An item for the subscribers going through this sink: given once however many
+        share it, once per filter if their filters differ."""
+
+
 class Direct(Protocol[T_contra]):
     """Where a caught-up subscriber's items go instead of its queue."""
 
-    def take(self, item: T_contra) -> None: ...
+    @property
+    def sink(self) -> Sink[T_contra]: ...
 
     def close(self) -> None:
         """The subscriber is gone: deliver nothing more to it."""
@@ -65,19 +74,25 @@ class Subscriber(Generic[T, W]):
     queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
     direct: Direct[T] | None = None
+    fanout: Fanout[T, W] | None = field(default=None, repr=False)
 
     def give_back(self, items: Sequence[T]) -> None:
         """Items the direct path could not deliver: the iterator yields them, in order,
         and the ones after them."""
-        self.direct = None
+        self._end_direct()
         for item in items:
             self.queue.put_nowait(item)
 
     def cut_off(self) -> None:
         """Fallen too far behind on the direct path."""
-        self.direct = None
+        self._end_direct()
         self.overflowed = True
         self.queue.put_nowait(None)
+
+    def _end_direct(self) -> None:
+        if self.fanout is not None:
+            self.fanout._end_direct(self)
+        self.direct = None
 
 
 DirectFactory = Callable[[Subscriber[T, W]], "Direct[T] | None"]
@@ -93,6 +108,9 @@ class Fanout(Generic[T, W]):
         self._requery = requery
         self._cursor = cursor
         self._subscribers: set[Subscriber[T, W]] = set()
+        # Those whose items are queued; the others' go to a sink, counted per filter.
+        self._queued: set[Subscriber[T, W]] = set()
+        self._sinks: dict[tuple[Sink[T], W], int] = {}
 
     @property
     def subscriber_count(self) -> int:
@@ -100,14 +118,15 @@ class Fanout(Generic[T, W]):
 
     def deliver(self, items: Sequence[T]) -> None:
         """Hand items to this instance's subscribers (in id order, each once)."""
-        for subscriber in self._subscribers:
+        for sink, where in list(self._sinks):
+            for item in items:
+                if where.matches(item):
+                    sink.offer(item)
+        for subscriber in self._queued:
             if subscriber.overflowed:
                 continue
             for item in items:
                 if not subscriber.where.matches(item):
-                    continue
-                if subscriber.direct is not None:
-                    subscriber.direct.take(item)
                     continue
                 if subscriber.queue.qsize() >= self._buffer:
                     # Never block the webhook path for one slow reader: cut it off instead.
@@ -128,8 +147,9 @@ class Fanout(Generic[T, W]):
                 "without `after`.",
                 field="after",
             )
-        subscriber: Subscriber[T, W] = Subscriber(where, last=after)
+        subscriber: Subscriber[T, W] = Subscriber(where, last=after, fanout=self)
         self._subscribers.add(subscriber)
+        self._queued.add(subscriber)
         try:
             if after is not None:
                 while True:
@@ -143,7 +163,7 @@ class Fanout(Generic[T, W]):
                 if direct and subscriber.direct is None and subscriber.queue.empty():
                     # Caught up: what comes next can go around this iterator (synchronously
                     # here, so no item slips in between the check and the switch).
-                    subscriber.direct = direct(subscriber)
+                    self._go_direct(subscriber, direct(subscriber))
                 queued = await subscriber.queue.get()
                 if queued is None:
                     raise SubscriberTooSlow(
@@ -156,5 +176,28 @@ class Fanout(Generic[T, W]):
                 subscriber.last = queued.id
         finally:
             self._subscribers.discard(subscriber)
-            if subscriber.direct is not None:
-                subscriber.direct.close()
+            self._queued.discard(subscriber)
+            went_direct = subscriber.direct
+            if went_direct is not None:
+                self._end_direct(subscriber)
+                went_direct.close()
+
+    def _go_direct(self, subscriber: Subscriber[T, W], direct: Direct[T] | None) -> None:
+        if direct is None:
+            return
+        subscriber.direct = direct
+        self._queued.discard(subscriber)
+        key = (direct.sink, subscriber.where)
+        self._sinks[key] = self._sinks.get(key, 0) + 1
+
+    def _end_direct(self, subscriber: Subscriber[T, W]) -> None:
+        direct, subscriber.direct = subscriber.direct, None
+        if direct is None:
+            return
+        key = (direct.sink, subscriber.where)
+        if self._sinks[key] > 1:
+            self._sinks[key] -= 1
+        else:
+            del self._sinks[key]
+        if subscriber in self._subscribers:
+            self._queued.add(subscriber)

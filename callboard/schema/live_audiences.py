@@ -12,8 +12,9 @@ per-event work once and leaves a write per subscriber:
   (websocket_frames.py; uncompressed connections only).
 - For each live event the audience executes the document once (with a member's executor:
   all of them ask the same), encodes it once, and writes the `next` message to every
-  member's connection. When events pile up, each member gets all of them in one write:
-  a busy server makes fewer, larger writes instead of falling further behind.
+  member's connection, rolling through the members in paced slices. When events pile up,
+  each member gets all it lacks in one write: a busy server makes fewer, larger writes
+  instead of falling further behind.
 
 A member goes back to its own iterator (fanout.py), which then yields what the audience
 could not write, when an event's result has errors (error handling is per subscriber:
@@ -24,6 +25,7 @@ holds more than `buffer` events' worth of unread bytes; it leaves when it goes a
 from __future__ import annotations
 
 import asyncio
+import bisect
 import inspect
 import json
 import logging
@@ -46,12 +48,17 @@ __all__ = ["LiveAudiences", "LiveFramesHandler"]
 
 log = logging.getLogger(__name__)
 
-# Writes to all members taking longer than _PACE_ABOVE are followed by a pause _PACE times
-# as long, at most _PACE_AT_MOST (see _run). Measured (bench/README.md, 1,000 subscribers,
-# 100 events/s, one core): a pause as long as the writes saturated the core in two runs of
-# four; twice as long never did (p99 59-69 ms); half as long, always.
+# How an audience paces its writes (see _run). A pass over the members writes in slices
+# of about _SLICE. After a slice taking longer than _PACE_ABOVE it pauses _PACE times as
+# long, at most _PACE_AT_MOST, or longer if it is ahead of a pass of _PASS. Measured
+# (bench/README.md, 1,000 subscribers, 100 events/s, one core): the pause leaves the loop
+# to webhooks; as long as the writes, it saturated the core when passes wrote everyone at
+# once; half as long it always does. _PASS keeps a machine with cheap writes from spending
+# its core on passes shorter than anyone needs.
+_SLICE = 0.002
 _PACE_ABOVE = 0.001
-_PACE = 2.0
+_PACE = 1.5
+_PASS = 0.025
 _PACE_AT_MOST = 0.025
 
 
@@ -133,7 +140,7 @@ class LiveAudiences:
 
 
 class _Member:
-    __slots__ = ("audience", "executor", "prefix", "subscriber", "target")
+    __slots__ = ("audience", "executor", "gone", "prefix", "subscriber", "target")
 
     def __init__(
         self,
@@ -146,12 +153,14 @@ class _Member:
         self.subscriber = subscriber
         self.executor = executor
         self.target = target
+        self.gone = False  # closing, or completed by the client: writes nothing more
         # What strawberry would send for an error-free result, up to the data.
         op_id = json.dumps(target.operation.id)
         self.prefix = f'{{"id":{op_id},"type":"next","payload":{{"data":'.encode()
 
-    def take(self, item: Any) -> None:
-        self.audience.offer(item)
+    @property
+    def sink(self) -> _Audience:
+        return self.audience
 
     def close(self) -> None:
         self.audience.leave(self)
@@ -166,7 +175,11 @@ class _Audience:
         self._to_root = to_root
         self._buffer = buffer
         self._members: dict[_Member, None] = {}  # an ordered set
-        self._pending: list[_Logged] = []
+        self._pending: list[_Logged] = []  # offered, not executed yet
+        # Executed, and not yet written to every member: the events and their `data`.
+        self._window: list[_Logged] = []
+        self._ids: list[int] = []
+        self._data: list[bytes] = []
         self._offered = 0  # the last id offered: every member offers every event
         self._task: asyncio.Task[None] | None = None
 
@@ -195,38 +208,59 @@ class _Audience:
             self._task = asyncio.create_task(self._run(), name="callboard-live-audience")
 
     async def _run(self) -> None:
-        batch: list[_Logged] = []
+        # Passes over the members, each writing a member the events it lacks, in one
+        # write. A write to every member takes a while (~12 µs each, most of it the
+        # kernel's), so a pass goes in slices with pauses between them (the constants
+        # above): the loop does other work (webhooks) meanwhile, and the events arriving
+        # gather, to go out together. Unpaced, one core tops out below 100 events/s to
+        # 1,000 subscribers. Rolling through the members, rather than writing to all of
+        # them and then pausing, no member waits more than a pass for an event, and no
+        # webhook waits for the writes to all of them.
         try:
-            while self._pending and self._members:
-                batch, self._pending = self._pending, []
-                messages: list[tuple[int, bytes]] = []
-                for index, item in enumerate(batch):
-                    data = await self._execute(item)
-                    if data is None:
-                        if messages:  # the ones before it go out as usual
-                            self._write(messages)
-                        self._give_back([*batch[index:], *self._pending])
+            while self._members and (self._pending or self._window):
+                order, at = list(self._members), 0
+                began = time.perf_counter()
+                while at < len(order):
+                    if not await self._execute_pending():
                         return
-                    messages.append((item.id, data))
-                started = time.perf_counter()
-                self._write(messages)
-                spent = time.perf_counter() - started
-                if spent > _PACE_ABOVE:
-                    # A write to every member takes a while (~13 µs each, most of it the
-                    # kernel's): leave the loop twice as long for other work (webhooks),
-                    # and the events arriving meanwhile go out together, one write per
-                    # member. Writing each event at once, one core tops out below 100
-                    # events/s to 1,000 subscribers; paced, it sends fewer, larger writes.
-                    await asyncio.sleep(min(spent * _PACE, _PACE_AT_MOST))
+                    started = time.perf_counter()
+                    at = self._write(order, at, started + _SLICE)
+                    now = time.perf_counter()
+                    spent = now - started
+                    if spent > _PACE_ABOVE:
+                        pause = spent * _PACE
+                        if at < len(order):  # the next member is due _PASS * at / len in
+                            pause = max(pause, began + _PASS * at / len(order) - now)
+                        await asyncio.sleep(min(pause, _PACE_AT_MOST))
+                self._forget_written()
+                await asyncio.sleep(0)  # whatever happened in the pass, the loop runs
         except Exception:
             # Nothing is lost for a fault here: the members' iterators take over.
             log.exception("writing live events failed; subscribers continue without sharing")
-            self._give_back([*batch, *self._pending])
+            self._give_back()
         finally:
             self._task = None
             if not self._members:
-                self._pending = []
+                self._pending, self._window, self._ids, self._data = [], [], [], []
                 self._owner.forget(self._key, self)
+
+    async def _execute_pending(self) -> bool:
+        """Moves the pending events into the window; False if one had errors, and then
+        every member is back on its own iterator."""
+        while self._pending:
+            item = self._pending[0]
+            data = await self._execute(item)
+            if data is None:
+                # The ones before it go out as usual, then the iterators take over.
+                members = list(self._members)
+                self._write(members, 0, float("inf"))
+                self._give_back()
+                return False
+            del self._pending[0]
+            self._window.append(item)
+            self._ids.append(item.id)
+            self._data.append(data)
+        return True
 
     async def _execute(self, item: _Logged) -> bytes | None:
         """The event's `data` as JSON, or None if its result has errors."""
@@ -245,40 +279,54 @@ class _Audience:
         text = data.json() if isinstance(data, SharedData) else json.dumps(data)
         return text.encode()
 
-    def _give_back(self, items: list[_Logged]) -> None:
+    def _forget_written(self) -> None:
+        """Drops from the window what every member still taking events has."""
+        lasts = [m.subscriber.last or 0 for m in self._members if not m.gone]
+        written = bisect.bisect_right(self._ids, min(lasts, default=self._offered))
+        del self._window[:written], self._ids[:written], self._data[:written]
+
+    def _give_back(self) -> None:
         """Every member back to its own iterator, with what it has not been given."""
-        self._pending = []
+        items = [*self._window, *self._pending]
+        self._pending, self._window, self._ids, self._data = [], [], [], []
         members, self._members = list(self._members), {}
         for member in members:
             last = member.subscriber.last or 0
             member.subscriber.give_back([item for item in items if item.id > last])
 
-    def _write(self, messages: list[tuple[int, bytes]]) -> None:
-        # Runs once per member per batch: kept lean (the write itself is the kernel's
+    def _write(self, order: list[_Member], at: int, until: float) -> int:
+        """Writes the members from order[at] on each what it lacks of the window, until
+        the clock passes `until`; returns where it stopped."""
+        # Runs once per member per pass: kept lean (the write itself is the kernel's
         # ~8 µs; everything here adds to it).
-        first, newest = messages[0][0], messages[-1][0]
+        ids, data = self._ids, self._data
+        newest = ids[-1] if ids else 0
         frames_by_start: dict[tuple[bytes, int], bytes] = {}
-        for member in list(self._members):
+        clock = time.perf_counter
+        while at < len(order):
+            member = order[at]
+            at += 1
             subscriber = member.subscriber
             last = subscriber.last or 0
-            start = 0
-            if first <= last:  # joined while these were being executed: some it has
-                start = next((i for i, (id_, _) in enumerate(messages) if id_ > last), -1)
-                if start < 0:
-                    continue
+            if last >= newest or member.gone or member not in self._members:
+                continue
             if not member.target.subscribed:
-                continue  # going away: its task ends and it leaves
+                member.gone = True  # going away: its task ends and it leaves
+                continue
+            start = bisect.bisect_right(ids, last)
             key = (member.prefix, start)
             frames = frames_by_start.get(key)
             if frames is None:
-                frames = b"".join(
-                    text_frame(member.prefix + data + b"}}") for _, data in messages[start:]
-                )
+                frames = b"".join(text_frame(member.prefix + d + b"}}") for d in data[start:])
                 frames_by_start[key] = frames
             waiting = member.target.writer.write(frames)
             if waiting is None:
-                continue  # the connection is closing: its task ends and it leaves
+                member.gone = True  # the connection is closing: its task ends and it leaves
+                continue
             subscriber.last = newest
-            if waiting > self._buffer * len(frames) // (len(messages) - start):
+            if waiting > self._buffer * len(frames) // (len(ids) - start):
                 self.leave(member)
                 subscriber.cut_off()
+            if clock() > until:
+                break
+        return at
