@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import FeedEvent
@@ -64,9 +64,9 @@ async def process_delivery(
 def _also(provider_id: str, outcome: Outcome) -> Also:
     """What a delivery changes besides calls: agent statuses and messages."""
 
-    async def also(conn: AsyncConnection) -> list[FeedEvent[Any]]:
-        statuses = await record_statuses(conn, outcome.agent_statuses)
-        return [*statuses, *await apply_sms(conn, provider_id, outcome.sms)]
+    def also(conn: Connection) -> list[FeedEvent[Any]]:
+        statuses = record_statuses(conn, outcome.agent_statuses)
+        return [*statuses, *apply_sms(conn, provider_id, outcome.sms)]
 
     return also
 

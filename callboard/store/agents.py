@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Row, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import AGENT_STATUSES, FeedEvent
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.store.feeds import append_feed, feed_head, head_cursor
 from callboard.store.tables import agent_statuses
+from callboard.store.transactions import Transactions
 from callboard.store.upsert import insert_or_update
 from callboard.store.write_lock import Publish, WriteLock
 
@@ -19,15 +20,18 @@ __all__ = ["AgentStatusBook", "record_statuses"]
 
 
 class AgentStatusBook:
-    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
+    ) -> None:
         self._engine = engine
         self._lock = write_lock
+        self._transactions = transactions
 
     async def record(self, statuses: Sequence[AgentStatus], publish: Publish) -> None:
         async with self._lock:
-            async with self._engine.begin() as conn:
-                applied = await record_statuses(conn, statuses)
-            await publish(applied)
+            await publish(
+                await self._transactions.run(lambda conn: record_statuses(conn, statuses))
+            )
 
     async def current(self, provider_ids: Collection[str]) -> list[AgentStatus]:
         return (await self.snapshot(provider_ids))[0]
@@ -49,8 +53,8 @@ class AgentStatusBook:
         return [_to_status(r) for r in rows if r.agent is not None], head_cursor(rows[0])
 
 
-async def record_statuses(
-    conn: AsyncConnection, statuses: Sequence[AgentStatus]
+def record_statuses(
+    conn: Connection, statuses: Sequence[AgentStatus]
 ) -> list[FeedEvent[AgentStatus]]:
     """Keep each status unless a later one is already known (deliveries can overtake);
     the ones kept are appended to the feed."""
@@ -70,9 +74,9 @@ async def record_statuses(
             ["provider_id", "agent"],
             where=agent_statuses.c.updated_at <= status.updated_at,
         )
-        if (await conn.execute(statement)).rowcount:
+        if conn.execute(statement).rowcount:
             applied.append(status)
-    return await append_feed(conn, AGENT_STATUSES, applied)
+    return append_feed(conn, AGENT_STATUSES, applied)
 
 
 def _to_status(row: Row[Any]) -> AgentStatus:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.calls import (
     Call,
@@ -30,13 +30,14 @@ from callboard.domain.calls import (
 from callboard.domain.feeds import FeedEvent
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
+from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
 __all__ = ["Also", "CallLog", "Publish"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
-Also = Callable[[AsyncConnection], Awaitable[Sequence[FeedEvent[Any]]]]
+Also = Callable[[Connection], Sequence[FeedEvent[Any]]]
 
 _CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
 
@@ -61,9 +62,12 @@ _INSERT_DELIVERY = insert(webhook_deliveries)
 
 
 class CallLog:
-    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
+    ) -> None:
         self._engine = engine
         self._lock = write_lock
+        self._transactions = transactions
 
     async def record_many(
         self,
@@ -78,16 +82,20 @@ class CallLog:
         `only_status_changes`: what a vendor said when asked about its calls; a call gets
         an event only where its status changed, since nothing else told listeners so.
         """
-        calls, events = [], []
+
+        def record(conn: Connection) -> tuple[list[Call], list[CallEvent]]:
+            calls, events = [], []
+            for signal in signals:
+                call, event = _apply(
+                    conn, provider_id, signal, only_status_changes=only_status_changes
+                )
+                calls.append(call)
+                if event:
+                    events.append(event)
+            return calls, events
+
         async with self._lock:
-            async with self._engine.begin() as conn:
-                for signal in signals:
-                    call, event = await _apply(
-                        conn, provider_id, signal, only_status_changes=only_status_changes
-                    )
-                    calls.append(call)
-                    if event:
-                        events.append(event)
+            calls, events = await self._transactions.run(record)
             await publish(events)
         return calls
 
@@ -130,20 +138,24 @@ class CallLog:
         commit before the vendor's answer, and the delivery is kept, processed, with its
         events. None for a resend of a delivery already kept."""
         signals = list(signals)
+
+        def keep(conn: Connection) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
+            events, fed = _fold(conn, provider_id, signals, also)
+            # Last: a resend fails here on the unique (provider, dedup key) and undoes
+            # the whole transaction.
+            conn.execute(
+                _INSERT_DELIVERY,
+                {
+                    **_delivery_row(provider_id, dedup_key, payload, outcome, received_at),
+                    "processed_at": datetime.now(UTC),
+                    "event_count": len(events),
+                },
+            )
+            return events, fed
+
         async with self._lock:
             try:
-                async with self._engine.begin() as conn:
-                    events, fed = await _fold(conn, provider_id, signals, also)
-                    # Last: a resend fails here on the unique (provider, dedup key) and
-                    # undoes the whole transaction.
-                    await conn.execute(
-                        _INSERT_DELIVERY,
-                        {
-                            **_delivery_row(provider_id, dedup_key, payload, outcome, received_at),
-                            "processed_at": datetime.now(UTC),
-                            "event_count": len(events),
-                        },
-                    )
+                events, fed = await self._transactions.run(keep)
             except IntegrityError:
                 if await self._kept(provider_id, dedup_key):
                     return None
@@ -175,26 +187,33 @@ class CallLog:
         it says: agent statuses, messages); None if it was processed already (another
         instance, or the recovery loop, got there first)."""
         signals = list(signals)
-        async with self._lock:
-            async with self._engine.begin() as conn:
-                claimed = await conn.execute(
-                    update(webhook_deliveries)
-                    .where(
-                        and_(
-                            webhook_deliveries.c.id == delivery_id,
-                            webhook_deliveries.c.processed_at.is_(None),
-                        )
+
+        def claim(conn: Connection) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]] | None:
+            claimed = conn.execute(
+                update(webhook_deliveries)
+                .where(
+                    and_(
+                        webhook_deliveries.c.id == delivery_id,
+                        webhook_deliveries.c.processed_at.is_(None),
                     )
-                    .values(processed_at=datetime.now(UTC))
                 )
-                if claimed.rowcount != 1:
-                    return None
-                events, fed = await _fold(conn, provider_id, signals, also)
-                await conn.execute(
-                    update(webhook_deliveries)
-                    .where(webhook_deliveries.c.id == delivery_id)
-                    .values(event_count=len(events))
-                )
+                .values(processed_at=datetime.now(UTC))
+            )
+            if claimed.rowcount != 1:
+                return None
+            events, fed = _fold(conn, provider_id, signals, also)
+            conn.execute(
+                update(webhook_deliveries)
+                .where(webhook_deliveries.c.id == delivery_id)
+                .values(event_count=len(events))
+            )
+            return events, fed
+
+        async with self._lock:
+            folded = await self._transactions.run(claim)
+            if folded is None:
+                return None
+            events, fed = folded
             await publish([*events, *fed])
         return events
 
@@ -223,17 +242,21 @@ class CallLog:
     async def import_finished(self, provider_id: str, signals: Sequence[CallSignal]) -> list[Call]:
         """Past calls from a vendor's history: added to the log, or filling in what a
         call already known lacks. They happened before: no event is published for them."""
-        found = []
-        async with self._lock.local, self._engine.begin() as conn:
+
+        def keep(conn: Connection) -> list[Call]:
+            found = []
             for signal in signals:
                 history = _finished_call(provider_id, signal)
-                known, known_refs = await _find(conn, provider_id, signal.refs)
+                known, known_refs = _find(conn, provider_id, signal.refs)
                 call = history if known is None else merge_calls(known, history)
-                call = await _save(
+                call = _save(
                     conn, provider_id, call, new=known is None, refs=signal.refs, known=known_refs
                 )
                 found.append(call)
-        return found
+            return found
+
+        async with self._lock.local:
+            return await self._transactions.run(keep)
 
     async def get_many(self, ids: Sequence[str]) -> list[Call | None]:
         async with self._engine.connect() as conn:
@@ -339,16 +362,16 @@ class CallLog:
         return int(value or 0)
 
 
-async def _fold(
-    conn: AsyncConnection, provider_id: str, signals: Sequence[CallSignal], also: Also | None
+def _fold(
+    conn: Connection, provider_id: str, signals: Sequence[CallSignal], also: Also | None
 ) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
     """A delivery's signals folded into the calls, and what `also` wrote: the events."""
     events: list[CallEvent] = []
     for signal in signals:
-        _, event = await _apply(conn, provider_id, signal)
+        _, event = _apply(conn, provider_id, signal)
         if event:
             events.append(event)
-    fed = await also(conn) if also is not None else ()
+    fed = also(conn) if also is not None else ()
     return events, fed
 
 
@@ -369,15 +392,15 @@ def _delivery_row(
     }
 
 
-async def _apply(
-    conn: AsyncConnection,
+def _apply(
+    conn: Connection,
     provider_id: str,
     signal: CallSignal,
     *,
     only_status_changes: bool = False,
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
-    found, known_refs = await _find(conn, provider_id, signal.refs)
+    found, known_refs = _find(conn, provider_id, signal.refs)
     call = found or Call(
         id=str(uuid.uuid4()),
         provider_id=provider_id,
@@ -391,9 +414,7 @@ async def _apply(
     if only_status_changes:
         news = found is not None and call.status is not before
     # one write either way, on every webhook
-    call = await _save(
-        conn, provider_id, call, new=found is None, refs=signal.refs, known=known_refs
-    )
+    call = _save(conn, provider_id, call, new=found is None, refs=signal.refs, known=known_refs)
     if not news:
         return call, None
     values = {
@@ -404,7 +425,7 @@ async def _apply(
         "occurred_at": signal.occurred_at,
         "raw": dict(signal.raw),
     }
-    result = await conn.execute(_INSERT_EVENT, values)
+    result = conn.execute(_INSERT_EVENT, values)
     event = CallEvent(
         id=int(result.inserted_primary_key[0]),  # type: ignore[index]
         call_id=call.id,
@@ -443,13 +464,11 @@ def _finished_call(provider_id: str, signal: CallSignal) -> Call:
 _PRUNED_THROUGH = "events_pruned_through"
 
 
-async def _find(
-    conn: AsyncConnection, provider_id: str, refs: Sequence[str]
-) -> tuple[Call | None, set[str]]:
+def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> tuple[Call | None, set[str]]:
     """The call the refs name (None: a new one), and which of the refs are known already."""
     if not refs:
         return None, set()
-    rows = (await conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": list(refs)})).all()
+    rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": list(refs)}).all()
     found = {row.id: _to_call(row) for row in rows}
     known = {row.matched_ref for row in rows}
     if len(found) <= 1:
@@ -459,18 +478,18 @@ async def _find(
     primary, *others = found.values()
     for other in others:
         primary = merge_calls(primary, other)
-        await conn.execute(
+        conn.execute(
             update(call_events).where(call_events.c.call_id == other.id).values(call_id=primary.id)
         )
-        await conn.execute(
+        conn.execute(
             update(call_refs).where(call_refs.c.call_id == other.id).values(call_id=primary.id)
         )
-        await conn.execute(delete(calls).where(calls.c.id == other.id))
+        conn.execute(delete(calls).where(calls.c.id == other.id))
     return primary, known
 
 
-async def _save(
-    conn: AsyncConnection,
+def _save(
+    conn: Connection,
     provider_id: str,
     call: Call,
     *,
@@ -481,18 +500,18 @@ async def _save(
     """Write the call (inserted when new, else updated) and link the refs not known yet."""
     row = _row(call)
     if new:
-        result = await conn.execute(_INSERT_CALL, row)
+        result = conn.execute(_INSERT_CALL, row)
         call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
     else:
         del row["id"]
-        await conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
+        conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
     links = [
         {"provider_id": provider_id, "ref": r, "call_id": call.id}
         for r in dict.fromkeys(refs)
         if r not in known
     ]
     if links:
-        await conn.execute(_INSERT_REFS, links)
+        conn.execute(_INSERT_REFS, links)
     return call
 
 

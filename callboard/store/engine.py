@@ -6,7 +6,7 @@ import os
 import tempfile
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -19,6 +19,7 @@ from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
+from callboard.store.transactions import Transactions
 from callboard.store.write_lock import WriteLock
 
 __all__ = ["Store", "database_url"]
@@ -38,20 +39,28 @@ class Store:
     """The database and everything kept in it. `await Store.open(url)`, then `close()`."""
 
     def __init__(
-        self, engine: AsyncEngine, scratch: tempfile.TemporaryDirectory[str] | None = None
+        self,
+        engine: AsyncEngine,
+        scratch: tempfile.TemporaryDirectory[str] | None = None,
+        *,
+        sync_engine: Engine | None = None,
     ) -> None:
+        """`sync_engine`: on SQLite, the same database through the sync driver, for the
+        transactions that add events (store/transactions.py)."""
         self.engine = engine
         self._scratch = scratch
         # Writes that add events are serialized until published: ids reach subscribers in
         # order (across instances too, on PostgreSQL).
         write_lock = WriteLock(engine)
         self._write_lock = write_lock
-        self.calls = CallLog(engine, write_lock)
+        transactions = Transactions(engine, sync_engine)
+        self._transactions = transactions
+        self.calls = CallLog(engine, write_lock, transactions)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
-        self.agent_statuses = AgentStatusBook(engine, write_lock)
-        self.sms = SmsBox(engine, write_lock)
+        self.agent_statuses = AgentStatusBook(engine, write_lock, transactions)
+        self.sms = SmsBox(engine, write_lock, transactions)
         self.audio_records = AudioRecordShelf(engine)
         self.orders = OrderBook(engine)
         self.numbers = NumberBook(engine)
@@ -72,14 +81,20 @@ class Store:
         if parsed.drivername.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
             scratch = tempfile.TemporaryDirectory(prefix="callboard-")
             parsed = parsed.set(database=os.path.join(scratch.name, "callboard.db"))
-        engine = _engine(parsed.render_as_string(hide_password=False))
+        engine = create_async_engine(parsed.render_as_string(hide_password=False))
+        sync_engine = None
+        if parsed.drivername.startswith("sqlite"):
+            sync_engine = create_engine(parsed.set(drivername="sqlite"))
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
-        return cls(engine, scratch)
+        return cls(engine, scratch, sync_engine=sync_engine)
 
     async def close(self) -> None:
         await self._write_lock.close()
+        self._transactions.close()
         await self.engine.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()
@@ -106,18 +121,10 @@ def _add_missing_columns(conn: Connection) -> None:
                 conn.execute(text("UPDATE webhook_deliveries SET processed_at = received_at"))
 
 
-def _engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url)
-    if not make_url(url).drivername.startswith("sqlite"):
-        return engine
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        # WAL lets readers (queries, replaying subscribers) run while a webhook writes.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    return engine
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (queries, replaying subscribers) run while a webhook writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -10,8 +10,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Row, Subquery, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Row, Subquery, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import Feed, FeedEvent
 from callboard.store.outcome_codec import dump, load
@@ -74,13 +74,11 @@ class FeedLog:
         return await pruned_through(self._engine, _PRUNED_THROUGH)
 
 
-async def append_feed(
-    conn: AsyncConnection, feed: Feed[C], changed: Sequence[C]
-) -> list[FeedEvent[C]]:
+def append_feed(conn: Connection, feed: Feed[C], changed: Sequence[C]) -> list[FeedEvent[C]]:
     """Log each changed item (as it is now) in the transaction that changed it."""
     appended = []
     for item in changed:
-        result = await conn.execute(
+        result = conn.execute(
             insert(feed_events).values(
                 feed=feed.name,
                 provider_id=item.provider_id,

@@ -8,13 +8,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, RowMapping, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import SMS, FeedEvent
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_sms_status
 from callboard.store.feeds import append_feed
 from callboard.store.tables import sms
+from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
 __all__ = ["SmsBox", "apply_sms"]
@@ -24,16 +25,20 @@ class SmsBox:
     """Writes take the write lock: each appends to the feed, whose ids must be published
     in order."""
 
-    def __init__(self, engine: AsyncEngine, write_lock: WriteLock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
+    ) -> None:
         self._engine = engine
         self._lock = write_lock
+        self._transactions = transactions
 
     async def add(self, message: Sms, publish: Publish) -> Sms:
+        def add(conn: Connection) -> list[FeedEvent[Sms]]:
+            conn.execute(insert(sms).values(_values(message)))
+            return append_feed(conn, SMS, [message])
+
         async with self._lock:
-            async with self._engine.begin() as conn:
-                await conn.execute(insert(sms).values(_values(message)))
-                added = await append_feed(conn, SMS, [message])
-            await publish(added)
+            await publish(await self._transactions.run(add))
         return message
 
     async def get_many(self, ids: Sequence[str]) -> list[Sms | None]:
@@ -47,14 +52,15 @@ class SmsBox:
     ) -> list[Sms]:
         """Fold what the vendor said into the stored messages; the ones that changed."""
         async with self._lock:
-            async with self._engine.begin() as conn:
-                changed = await apply_sms(conn, provider_id, signals)
+            changed = await self._transactions.run(
+                lambda conn: apply_sms(conn, provider_id, signals)
+            )
             await publish(changed)
         return [c.item for c in changed]
 
 
-async def apply_sms(
-    conn: AsyncConnection, provider_id: str, signals: Sequence[SmsSignal]
+def apply_sms(
+    conn: Connection, provider_id: str, signals: Sequence[SmsSignal]
 ) -> list[FeedEvent[Sms]]:
     """Fold what the vendor said into the stored messages; the changes, appended to the
     feed."""
@@ -69,7 +75,7 @@ async def apply_sms(
             sms.c.vendor_id == signal.vendor_id,
         )
         newest = select(sms).where(where).order_by(sms.c.created_at.desc()).limit(1)
-        row = (await conn.execute(newest)).first()
+        row = conn.execute(newest).first()
         if row is None:
             if direction is SmsDirection.OUTBOUND:
                 continue  # a status for a message not sent through Callboard
@@ -85,20 +91,20 @@ async def apply_sms(
                 updated_at=signal.occurred_at,
                 vendor_id=signal.vendor_id,
             )
-            await conn.execute(insert(sms).values(_values(message)))
+            conn.execute(insert(sms).values(_values(message)))
             changed.append(message)
             continue
         current = _to_sms(row._mapping)
         status = next_sms_status(current.status, signal.status)
         if status is current.status:
             continue
-        await conn.execute(
+        conn.execute(
             update(sms)
             .where(sms.c.id == current.id)
             .values(status=status.value, updated_at=signal.occurred_at)
         )
         changed.append(dataclasses.replace(current, status=status, updated_at=signal.occurred_at))
-    return await append_feed(conn, SMS, changed)
+    return append_feed(conn, SMS, changed)
 
 
 def _values(message: Sms) -> dict[str, Any]:

@@ -125,10 +125,10 @@ async def test_a_delivery_whose_processing_fails_is_kept_and_processed_later(
     real = inbox.apply_sms
     failures = iter([RuntimeError("disk full")])
 
-    async def flaky(*args: Any, **kwargs: Any) -> Any:
+    def flaky(*args: Any, **kwargs: Any) -> Any:
         for failure in failures:
             raise failure
-        return await real(*args, **kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(inbox, "apply_sms", flaky)
     hook = {
