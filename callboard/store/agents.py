@@ -14,24 +14,20 @@ from callboard.store.feeds import append_feed, feed_head, head_cursor
 from callboard.store.tables import agent_statuses
 from callboard.store.transactions import Transactions
 from callboard.store.upsert import insert_or_update
-from callboard.store.write_lock import Publish, WriteLock
+from callboard.store.write_lock import Publish
 
 __all__ = ["AgentStatusBook", "record_statuses"]
 
 
 class AgentStatusBook:
-    def __init__(
-        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, transactions: Transactions) -> None:
         self._engine = engine
-        self._lock = write_lock
         self._transactions = transactions
 
     async def record(self, statuses: Sequence[AgentStatus], publish: Publish) -> None:
-        async with self._lock:
-            await publish(
-                await self._transactions.run(lambda conn: record_statuses(conn, statuses))
-            )
+        await self._transactions.run_and_publish(
+            lambda conn: (None, record_statuses(conn, statuses)), publish
+        )
 
     async def current(self, provider_ids: Collection[str]) -> list[AgentStatus]:
         return (await self.snapshot(provider_ids))[0]

@@ -94,10 +94,7 @@ class CallLog:
                     events.append(event)
             return calls, events
 
-        async with self._lock:
-            calls, events = await self._transactions.run(record)
-            await publish(events)
-        return calls
+        return await self._transactions.run_and_publish(record, publish)
 
     async def receive(
         self,
@@ -139,7 +136,7 @@ class CallLog:
         events. None for a resend of a delivery already kept."""
         signals = list(signals)
 
-        def keep(conn: Connection) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
+        def keep(conn: Connection) -> tuple[list[CallEvent], list[CallEvent | FeedEvent[Any]]]:
             events, fed = _fold(conn, provider_id, signals, also)
             # Last: a resend fails here on the unique (provider, dedup key) and undoes
             # the whole transaction.
@@ -151,17 +148,14 @@ class CallLog:
                     "event_count": len(events),
                 },
             )
-            return events, fed
+            return events, [*events, *fed]
 
-        async with self._lock:
-            try:
-                events, fed = await self._transactions.run(keep)
-            except IntegrityError:
-                if await self._kept(provider_id, dedup_key):
-                    return None
-                raise
-            await publish([*events, *fed])
-        return events
+        try:
+            return await self._transactions.run_and_publish(keep, publish)
+        except IntegrityError:
+            if await self._kept(provider_id, dedup_key):
+                return None
+            raise
 
     async def _kept(self, provider_id: str, dedup_key: str) -> bool:
         query = select(webhook_deliveries.c.id).where(
@@ -188,7 +182,9 @@ class CallLog:
         instance, or the recovery loop, got there first)."""
         signals = list(signals)
 
-        def claim(conn: Connection) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]] | None:
+        def claim(
+            conn: Connection,
+        ) -> tuple[list[CallEvent] | None, list[CallEvent | FeedEvent[Any]]]:
             claimed = conn.execute(
                 update(webhook_deliveries)
                 .where(
@@ -200,22 +196,16 @@ class CallLog:
                 .values(processed_at=datetime.now(UTC))
             )
             if claimed.rowcount != 1:
-                return None
+                return None, []
             events, fed = _fold(conn, provider_id, signals, also)
             conn.execute(
                 update(webhook_deliveries)
                 .where(webhook_deliveries.c.id == delivery_id)
                 .values(event_count=len(events))
             )
-            return events, fed
+            return events, [*events, *fed]
 
-        async with self._lock:
-            folded = await self._transactions.run(claim)
-            if folded is None:
-                return None
-            events, fed = folded
-            await publish([*events, *fed])
-        return events
+        return await self._transactions.run_and_publish(claim, publish)
 
     async def unprocessed(
         self, *, limit: int, received_before: datetime | None = None, after_id: int = 0

@@ -53,14 +53,14 @@ class Store:
         # order (across instances too, on PostgreSQL).
         write_lock = WriteLock(engine)
         self._write_lock = write_lock
-        transactions = Transactions(engine, sync_engine)
+        transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
         self.calls = CallLog(engine, write_lock, transactions)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
-        self.agent_statuses = AgentStatusBook(engine, write_lock, transactions)
-        self.sms = SmsBox(engine, write_lock, transactions)
+        self.agent_statuses = AgentStatusBook(engine, transactions)
+        self.sms = SmsBox(engine, transactions)
         self.audio_records = AudioRecordShelf(engine)
         self.orders = OrderBook(engine)
         self.numbers = NumberBook(engine)

@@ -16,30 +16,25 @@ from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_s
 from callboard.store.feeds import append_feed
 from callboard.store.tables import sms
 from callboard.store.transactions import Transactions
-from callboard.store.write_lock import Publish, WriteLock
+from callboard.store.write_lock import Publish
 
 __all__ = ["SmsBox", "apply_sms"]
 
 
 class SmsBox:
-    """Writes take the write lock: each appends to the feed, whose ids must be published
-    in order."""
+    """Writes go through `run_and_publish`: each appends to the feed, whose ids must be
+    published in order."""
 
-    def __init__(
-        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, transactions: Transactions) -> None:
         self._engine = engine
-        self._lock = write_lock
         self._transactions = transactions
 
     async def add(self, message: Sms, publish: Publish) -> Sms:
-        def add(conn: Connection) -> list[FeedEvent[Sms]]:
+        def add(conn: Connection) -> tuple[Sms, list[FeedEvent[Sms]]]:
             conn.execute(insert(sms).values(_values(message)))
-            return append_feed(conn, SMS, [message])
+            return message, append_feed(conn, SMS, [message])
 
-        async with self._lock:
-            await publish(await self._transactions.run(add))
-        return message
+        return await self._transactions.run_and_publish(add, publish)
 
     async def get_many(self, ids: Sequence[str]) -> list[Sms | None]:
         async with self._engine.connect() as conn:
@@ -51,12 +46,12 @@ class SmsBox:
         self, provider_id: str, signals: Sequence[SmsSignal], publish: Publish
     ) -> list[Sms]:
         """Fold what the vendor said into the stored messages; the ones that changed."""
-        async with self._lock:
-            changed = await self._transactions.run(
-                lambda conn: apply_sms(conn, provider_id, signals)
-            )
-            await publish(changed)
-        return [c.item for c in changed]
+
+        def apply(conn: Connection) -> tuple[list[Sms], list[FeedEvent[Sms]]]:
+            changed = apply_sms(conn, provider_id, signals)
+            return [c.item for c in changed], changed
+
+        return await self._transactions.run_and_publish(apply, publish)
 
 
 def apply_sms(

@@ -8,23 +8,32 @@ loop free while SQLite waits (a lock held by another process, a checkpoint's fsy
 
 On other databases (PostgreSQL, over asyncpg) the body runs in
 `AsyncConnection.run_sync`, statement by statement on the loop, as any other query.
+
+`run_and_publish` is how every write that adds events goes: under the write lock, the
+transaction, then its events handed to the bus.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callboard.domain.calls import CallEvent
+from callboard.domain.feeds import FeedEvent
+from callboard.store.write_lock import Publish, WriteLock
 
 __all__ = ["Body", "Transactions"]
 
 T = TypeVar("T")
 Body = Callable[[Connection], T]
+# A body that adds events: what the caller gets, and the events to publish.
+Publishing = Body[tuple[T, Sequence[CallEvent | FeedEvent[Any]]]]
 
 
 class _GivenUp(Exception):
@@ -32,10 +41,13 @@ class _GivenUp(Exception):
 
 
 class Transactions:
-    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, write_lock: WriteLock, sync_engine: Engine | None = None
+    ) -> None:
         """`sync_engine`: the same SQLite database through the sync driver; without it,
         bodies run over `engine`."""
         self._engine = engine
+        self._lock = write_lock
         self._sync_engine = sync_engine
         self._thread = (
             ThreadPoolExecutor(1, thread_name_prefix="callboard-sqlite")
@@ -62,6 +74,14 @@ class Transactions:
             given_up.set()
             await asyncio.wait([done])
             raise
+
+    async def run_and_publish(self, body: Publishing[T], publish: Publish) -> T:
+        """Under the write lock, run `body`, then hand the events it returns to `publish`
+        while still holding the lock: ids reach subscribers in commit order."""
+        async with self._lock:
+            result, events = await self.run(body)
+            await publish(events)
+        return result
 
     def _run_here(self, body: Body[T], given_up: threading.Event) -> T:
         assert self._sync_engine is not None
