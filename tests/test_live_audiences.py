@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import time
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from graphql import ExecutionResult, GraphQLError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from callboard.domain.errors import SubscriberTooSlow
 from callboard.events.fanout import Fanout
@@ -96,17 +97,23 @@ def _messages(frames: bytes) -> list[dict[str, Any]]:
 
 
 def _unframe(data: bytes) -> list[bytes]:
-    """A server's text frames (RFC 6455 5.2) back into their messages."""
+    """A server's frames back into their messages, by websockets' own parser (RFC 6455
+    5.2); each must be one final, unmasked text frame."""
+    reader = StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
     messages = []
-    while data:
-        assert data[0] == 0x81, "one final text frame per message"
-        size, at = data[1], 2
-        if size == 126:
-            (size,), at = struct.unpack("!H", data[2:4]), 4
-        elif size == 127:
-            (size,), at = struct.unpack("!Q", data[2:10]), 10
-        messages.append(data[at : at + size])
-        data = data[at + size :]
+    while reader.buffer:
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)  # all the data is there: it never waits for more
+        except StopIteration as parsed:
+            frame = parsed.value
+        else:
+            raise AssertionError("a frame cut short")
+        assert frame.opcode is Opcode.TEXT, "text frames"
+        assert frame.fin, "one frame per message"
+        messages.append(bytes(frame.data))
     return messages
 
 
