@@ -45,7 +45,7 @@ async def fresh_database() -> AsyncIterator[str]:
 async def _drop(name: str) -> None:
     admin = await asyncpg.connect(POSTGRES_URL)
     try:
-        for _ in range(50):
+        for attempt in range(50):
             try:
                 # FORCE: the test's own Callboard processes may still hold connections.
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -54,8 +54,9 @@ async def _drop(name: str) -> None:
                 # A session of another role is on it, most likely an autovacuum worker
                 # (seen once in a fresh-clone CI run): not ours to terminate, and gone
                 # within moments.
+                if attempt == 49:
+                    raise
                 await asyncio.sleep(0.1)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
 
