@@ -193,14 +193,13 @@ class WebhookSender:
             ("Content-Type", "application/x-www-form-urlencoded"),
             ("Content-Length", str(len(body))),
         ]
-        request = exchange.http.send(
-            h11.Request(method="POST", target="/webhooks/pbx", headers=headers)
-        )
-        request = (request or b"") + (exchange.http.send(h11.Data(data=body)) or b"")
-        request += exchange.http.send(h11.EndOfMessage()) or b""
+        request = h11.Request(method="POST", target="/webhooks/pbx", headers=headers)
+        parts = (request, h11.Data(data=body), h11.EndOfMessage())
+        # `send` gives None only for a ConnectionClosed event, not sent here.
+        data = b"".join(exchange.http.send(part) or b"" for part in parts)
         exchange.answered = asyncio.get_running_loop().create_future()
         assert exchange.transport is not None
-        exchange.transport.write(request)
+        exchange.transport.write(data)
         status = await exchange.answered
         if status != 200:
             raise RuntimeError(f"webhook {ref} answered HTTP {status}")
