@@ -67,7 +67,12 @@ class CallboardGraphQL(GraphQL[Context, None]):
         ids are unique to its store only."""
         self.runtime = runtime
         self.shared_results = SharedResults()
-        self.live_audiences = LiveAudiences(buffer=self.settings.events.subscriber_buffer)
+        self.live_audiences = LiveAudiences(
+            buffer=self.settings.events.subscriber_buffer,
+            # Passes running late may shorten their pauses only where they do not hold
+            # up the webhooks' transactions (see live_audiences._PACE_BEHIND).
+            catch_up=not runtime.store.transactions_on_the_loop,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope) if scope["type"] == "http" else None

@@ -5,6 +5,7 @@ for the WebSocket, the operation and the executor."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Hashable, Iterator
@@ -184,10 +185,12 @@ def unpaced() -> Iterator[None]:
         yield
 
 
-def setup(buffer: int = 1000) -> tuple[LiveAudiences, Fanout[Item, Everything], Log]:
+def setup(
+    buffer: int = 1000, *, catch_up: bool = False
+) -> tuple[LiveAudiences, Fanout[Item, Everything], Log]:
     log = Log()
     fanout: Fanout[Item, Everything] = Fanout(log, buffer=buffer, requery="q", cursor="c")
-    return LiveAudiences(buffer=buffer), fanout, log
+    return LiveAudiences(buffer=buffer, catch_up=catch_up), fanout, log
 
 
 def publish(fanout: Fanout[Item, Everything], log: Log, *items: Item) -> None:
@@ -275,6 +278,57 @@ async def test_a_pass_rolls_through_the_listeners_and_later_ones_get_fresher_eve
     assert batches == [[1, 1], [2], [2]]
     for listener in listeners:
         assert listener.timeline == [1, 2]
+
+
+async def _gaps_between_listeners(
+    monkeypatch: pytest.MonkeyPatch, *, catch_up: bool
+) -> list[float]:
+    """Four listeners, each written in a slice of its own (3 ms), in a pass always behind
+    its schedule: the time from each write to the next, in seconds."""
+    monkeypatch.setattr(live_audiences, "_PACE_ABOVE", 0.001)
+    monkeypatch.setattr(live_audiences, "_PACE", 10.0)  # 30 ms after each listener, at most 25
+    monkeypatch.setattr(live_audiences, "_PASS", 0.0)  # every member due at once: behind
+    audiences, fanout, log = setup(catch_up=catch_up)
+    listeners = [await listen(audiences, fanout, Executor()) for _ in range(4)]
+    written: list[float] = []
+    all_written = asyncio.Event()
+    for listener in listeners:
+        real_write = listener.connection.write
+
+        def slow_write(frames: bytes, real_write: Any = real_write) -> int | None:
+            time.sleep(0.003)  # a slice's worth of sends, spent in the kernel
+            written.append(time.perf_counter())
+            if len(written) == 4:
+                all_written.set()
+            return real_write(frames)
+
+        listener.connection.write = slow_write  # type: ignore[method-assign]
+    publish(fanout, log, Item(1))
+    await asyncio.wait_for(all_written.wait(), 5)
+    return [after - before for before, after in itertools.pairwise(written)]
+
+
+async def test_a_pass_running_late_catches_up_while_the_core_has_room(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first pause comes before any load is measured (taken as busy): the full 25 ms.
+    # Then the process is seen idle (its CPU time standing still, whatever else runs on
+    # this machine), and the pauses are half a slice.
+    monkeypatch.setattr(live_audiences, "_cpu_time", lambda: 0.0)
+    *_, last = await _gaps_between_listeners(monkeypatch, catch_up=True)
+    assert last < 0.015
+    *_, last = await _gaps_between_listeners(monkeypatch, catch_up=False)
+    assert last >= 0.025
+
+
+async def test_a_pass_running_late_keeps_its_pauses_while_the_core_is_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The process using a whole core (its CPU time going as fast as the clock): the rest
+    # of it (webhooks) keeps its share, and every pause is the full one.
+    monkeypatch.setattr(live_audiences, "_cpu_time", time.perf_counter)
+    gaps = await _gaps_between_listeners(monkeypatch, catch_up=True)
+    assert min(gaps) >= 0.025
 
 
 async def test_different_documents_are_different_audiences() -> None:

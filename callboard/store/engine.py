@@ -65,6 +65,12 @@ class Store:
         self.orders = OrderBook(engine)
         self.numbers = NumberBook(engine)
 
+    @property
+    def transactions_on_the_loop(self) -> bool:
+        """Whether the transactions that add events run on the event loop (PostgreSQL)
+        rather than on a thread of their own (SQLite)."""
+        return self._transactions.on_the_loop
+
     def __repr__(self) -> str:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"
 

@@ -55,6 +55,12 @@ class Transactions:
             else None
         )
 
+    @property
+    def on_the_loop(self) -> bool:
+        """Whether a transaction's statements run on the event loop (PostgreSQL): each
+        round trip then waits for the loop to come round."""
+        return self._thread is None
+
     async def run(self, body: Body[T]) -> T:
         """Run `body` in one transaction, committed if it returns, undone if it raises
         or the caller is cancelled before the commit."""

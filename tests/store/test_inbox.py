@@ -171,3 +171,9 @@ async def test_a_delivery_that_cannot_be_processed_does_not_hold_up_the_others(
     assert [d[0] for d in await store.calls.unprocessed(limit=10)] == [bad]
     assert good is not None
     assert await store.calls.count(None) == 1
+
+
+async def test_only_postgresql_runs_the_event_writes_on_the_loop(store: Store) -> None:
+    # Live audiences catch up only where these transactions have a thread of their own.
+    on_postgresql = store.engine.dialect.name == "postgresql"
+    assert store.transactions_on_the_loop is on_postgresql
