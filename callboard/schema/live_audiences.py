@@ -264,12 +264,11 @@ class _Audience:
                     if spent > _PACE_ABOVE:
                         # the next member is due _PASS * at / len after the pass began
                         due = began + _PASS * at / len(order) - now
+                        pause = spent * _PACE
                         if due < 0 and load is not None and not load.busy(now):
                             pause = spent * _PACE_BEHIND
                         elif at < len(order):
-                            pause = max(spent * _PACE, due)
-                        else:
-                            pause = spent * _PACE
+                            pause = max(pause, due)
                         await asyncio.sleep(min(pause, _PACE_AT_MOST))
                 self._forget_written()
                 await asyncio.sleep(0)  # whatever happened in the pass, the loop runs
