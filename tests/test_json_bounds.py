@@ -24,7 +24,14 @@ def test_deeper_values_are_refused_whatever_the_depth(depth: int) -> None:
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"\xff{}", "not UTF-8"), ("{", "Expecting"), ('{"a": 1} x', "Extra data")],
+    [
+        (b"\xff{}", "not UTF-8"),
+        ("{", "Expecting"),
+        ('{"a": 1} x', "Extra data"),
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ("[-Infinity]", "Infinity is not a JSON number"),
+        ("1e400", "out of range"),
+    ],
 )
 def test_what_is_not_json_says_why(data: str | bytes, reason: str) -> None:
     with pytest.raises(JsonOutOfBounds, match=reason):

@@ -8,6 +8,7 @@ served. What is read through here can be: its nesting is at most `MAX_DEPTH`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,9 +24,12 @@ class JsonOutOfBounds(ValueError):
 
 
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """The JSON value `data` holds (UTF-8 when bytes), nested at most `max_depth` deep."""
+    """The JSON value `data` holds (UTF-8 when bytes), nested at most `max_depth` deep.
+
+    `NaN`, `Infinity` and numbers too large for a float are refused: Python reads them,
+    but they are not JSON, and PostgreSQL's JSON columns refuse them."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except RecursionError:
         raise JsonOutOfBounds(f"JSON nested deeper than {max_depth} levels.") from None
     except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError too
@@ -44,6 +48,17 @@ def check_depth(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
         if depth > max_depth:
             raise JsonOutOfBounds(f"JSON nested deeper than {max_depth} levels.")
         level = [x for c in containers for x in (c.values() if isinstance(c, Mapping) else c)]
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 def _reason(exc: Exception) -> str:
