@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from callboard.domain.redaction import Redactor
 from callboard.events.bus import EventBus, open_bus
 from callboard.providers.base import Provider, ProviderContext
 from callboard.providers.registry import provider_class
@@ -30,6 +31,9 @@ class Runtime:
     store: Store
     bus: EventBus
     providers: dict[str, Provider]
+    # Masks every configured secret in vendors' payloads (the store applies it to all
+    # it keeps; what is shown without being kept goes through it too).
+    redact: Redactor = field(default_factory=Redactor)
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -42,15 +46,6 @@ class Runtime:
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> Runtime:
         transports = transports or {}
-        store = await Store.open(settings.storage.url)
-        bus = open_bus(
-            settings.events.url,
-            store.calls,
-            store.feeds,
-            buffer=settings.events.subscriber_buffer,
-            stream=settings.events.stream,
-        )
-        await bus.start()
         public = settings.server.public_url or (
             f"http://{settings.server.host}:{settings.server.port}"
         )
@@ -66,7 +61,22 @@ class Runtime:
                 default_region=settings.server.default_region,
             )
             providers[entry.id] = provider_class(entry.kind)(context, entry.options)
-        return cls(settings, store, bus, providers, clients)
+        redact = Redactor(
+            [
+                *(c.key for c in settings.clients),
+                *(secret for p in providers.values() for secret in p.secrets),
+            ]
+        )
+        store = await Store.open(settings.storage.url, redact=redact)
+        bus = open_bus(
+            settings.events.url,
+            store.calls,
+            store.feeds,
+            buffer=settings.events.subscriber_buffer,
+            stream=settings.events.stream,
+        )
+        await bus.start()
+        return cls(settings, store, bus, providers, redact, clients)
 
     async def close(self) -> None:
         for http in self._clients:

@@ -6,7 +6,7 @@ A new kind joins the contract suite by adding one `Vendor` factory to `VENDORS`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,9 @@ class Vendor:
     answered_final: str = "COMPLETED"
     # how the webhook is sent (the While1 PBX sends GET requests)
     webhook_method: str = "POST"
+    # what makes the vendor post webhooks about the probe's work, where the probe alone
+    # does not (a Twin24 number added is rung from outside)
+    after_probe: Callable[[], Awaitable[Any]] | None = None
 
 
 def _lirax(webhook_url: str, step_delay: float) -> Vendor:
@@ -129,6 +132,7 @@ def _twin24(webhook_url: str, step_delay: float) -> Vendor:
             "params": {"key": "forged"},
             "json": {"callId": "c-1", "caller": "79123456789", "number": "74951234501"},
         },
+        after_probe=lambda: sim.ring("74951234501", "79123456789"),
     )
 
 

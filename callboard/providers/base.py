@@ -221,6 +221,12 @@ class Provider:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r}>"
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a client or the store: the secret keys' values, and what
+        the provider derives from them (a webhook URL's secret)."""
+        return self.options.secret_values()
+
     def _unsupported(self, what: str) -> Unsupported:
         return Unsupported(f"Provider '{self.id}' ({self.vendor}) cannot {what}.")
 

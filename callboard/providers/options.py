@@ -40,6 +40,14 @@ class ProviderOptions:
 
     base_url: str = option("the vendor's API address", url=True)
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of the keys declared secret, those that are set."""
+        return tuple(
+            value
+            for f in dataclasses.fields(self)
+            if f.metadata.get("secret") and (value := getattr(self, f.name))
+        )
+
 
 def parse_options(options_type: type[T], raw: Mapping[str, Any]) -> T:
     """Build `options_type` from a config table, or say precisely what is wrong."""

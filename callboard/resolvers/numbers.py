@@ -46,9 +46,7 @@ async def add_incoming_numbers(
     )
 
     async def send() -> list[PhoneNumber]:
-        added = await provider.add_incoming_numbers(request)
-        await runtime.store.numbers.put(added)
-        return added
+        return await runtime.store.numbers.put(await provider.add_incoming_numbers(request))
 
     def remember(added: list[PhoneNumber]) -> tuple[list[str], dict[str, Any]]:
         return [], {"numbers": [n.number for n in added]}
@@ -89,8 +87,10 @@ async def numbers(
         providers = [runtime.providers[p] for p in sorted(scope_of(runtime, caller, None))]
     live = [p for p in providers if _LIVE in p.capabilities]
     kept_ids = [p.id for p in providers if _KEPT in p.capabilities]
-    found = await asyncio.gather(
+    kept, *listed = await asyncio.gather(
         runtime.store.numbers.list(kept_ids),
         *(p.numbers(include_shared=include_shared) for p in live),
     )
-    return [number for part in found for number in part]
+    # What the vendors list is shown, not kept: masked here as the store masks what it keeps.
+    shown = [runtime.redact.payload_of(n) for part in listed for n in part]
+    return [*kept, *shown]

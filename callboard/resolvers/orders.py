@@ -40,9 +40,7 @@ async def create_order(
     )
 
     async def send() -> Order:
-        order = await provider.create_order(request)
-        await runtime.store.orders.add(order)
-        return order
+        return await runtime.store.orders.add(await provider.create_order(request))
 
     def remember(order: Order) -> tuple[list[str], dict[str, Any]]:
         return [], {"order_id": order.order_id}

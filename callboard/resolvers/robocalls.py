@@ -303,7 +303,9 @@ async def robocall_templates(
     runtime: Runtime, caller: Caller, provider_id: str, *, only_moderated: bool
 ) -> list[RobocallTemplate]:
     provider = provider_for(runtime, caller, provider_id, Capability.START_ROBOCALL)
-    return await provider.robocall_templates(only_moderated=only_moderated)
+    templates = await provider.robocall_templates(only_moderated=only_moderated)
+    # Shown, not kept: masked here as the store masks what it keeps.
+    return [runtime.redact.payload_of(t) for t in templates]
 
 
 async def languages(runtime: Runtime, caller: Caller, provider_id: str) -> list[Language]:
@@ -322,8 +324,8 @@ async def create_audio_record(
 ) -> AudioRecord:
     provider = provider_for(runtime, caller, provider_id, Capability.AUDIO_RECORDS)
     record = await provider.create_audio_record(name=name, text=text, file=file)
-    await runtime.store.audio_records.put([record])
-    return record
+    (kept,) = await runtime.store.audio_records.put([record])
+    return kept
 
 
 async def remove_audio_records(

@@ -28,6 +28,7 @@ from callboard.domain.calls import (
     merge_calls,
 )
 from callboard.domain.feeds import FeedEvent
+from callboard.domain.redaction import Redactor
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
 from callboard.store.transactions import Transactions
@@ -63,11 +64,21 @@ _INSERT_DELIVERY = insert(webhook_deliveries)
 
 class CallLog:
     def __init__(
-        self, engine: AsyncEngine, write_lock: WriteLock, transactions: Transactions
+        self,
+        engine: AsyncEngine,
+        write_lock: WriteLock,
+        transactions: Transactions,
+        redact: Redactor,
     ) -> None:
         self._engine = engine
         self._lock = write_lock
         self._transactions = transactions
+        self._redact = redact
+
+    def _redacted(self, signals: Iterable[CallSignal]) -> list[CallSignal]:
+        """The signals with Callboard's secrets masked in their payloads: what is kept
+        and what live subscribers and mutations are given."""
+        return [self._redact.payload_of(s) for s in signals]
 
     async def record_many(
         self,
@@ -82,6 +93,7 @@ class CallLog:
         `only_status_changes`: what a vendor said when asked about its calls; a call gets
         an event only where its status changed, since nothing else told listeners so.
         """
+        signals = self._redacted(signals)
 
         def record(conn: Connection) -> tuple[list[Call], list[CallEvent]]:
             calls, events = [], []
@@ -111,7 +123,7 @@ class CallLog:
                 async with self._engine.begin() as conn:
                     result = await conn.execute(
                         _INSERT_DELIVERY,
-                        _delivery_row(provider_id, dedup_key, payload, outcome, received_at),
+                        self._delivery_row(provider_id, dedup_key, payload, outcome, received_at),
                     )
             except IntegrityError:
                 if await self._kept(provider_id, dedup_key):
@@ -134,7 +146,8 @@ class CallLog:
         """`receive` and `process` in one transaction, the usual path of a webhook: one
         commit before the vendor's answer, and the delivery is kept, processed, with its
         events. None for a resend of a delivery already kept."""
-        signals = list(signals)
+        signals = self._redacted(signals)
+        row = self._delivery_row(provider_id, dedup_key, payload, outcome, received_at)
 
         def keep(conn: Connection) -> tuple[list[CallEvent], list[CallEvent | FeedEvent[Any]]]:
             events, fed = _fold(conn, provider_id, signals, also)
@@ -143,7 +156,7 @@ class CallLog:
             conn.execute(
                 _INSERT_DELIVERY,
                 {
-                    **_delivery_row(provider_id, dedup_key, payload, outcome, received_at),
+                    **row,
                     "processed_at": datetime.now(UTC),
                     "event_count": len(events),
                 },
@@ -156,6 +169,23 @@ class CallLog:
             if await self._kept(provider_id, dedup_key):
                 return None
             raise
+
+    def _delivery_row(
+        self,
+        provider_id: str,
+        dedup_key: str,
+        payload: Mapping[str, Any],
+        outcome: Mapping[str, Any],
+        received_at: datetime,
+    ) -> dict[str, Any]:
+        return {
+            "provider_id": provider_id,
+            "dedup_key": dedup_key,
+            "received_at": received_at,
+            "payload": self._redact(dict(payload)),
+            "outcome": self._redact(dict(outcome)),
+            "event_count": 0,  # NOT NULL in databases from before the inbox
+        }
 
     async def _kept(self, provider_id: str, dedup_key: str) -> bool:
         query = select(webhook_deliveries.c.id).where(
@@ -180,7 +210,7 @@ class CallLog:
         fold its signals into the calls and append their events (`also` writes the rest
         it says: agent statuses, messages); None if it was processed already (another
         instance, or the recovery loop, got there first)."""
-        signals = list(signals)
+        signals = self._redacted(signals)
 
         def claim(
             conn: Connection,
@@ -232,6 +262,7 @@ class CallLog:
     async def import_finished(self, provider_id: str, signals: Sequence[CallSignal]) -> list[Call]:
         """Past calls from a vendor's history: added to the log, or filling in what a
         call already known lacks. They happened before: no event is published for them."""
+        signals = self._redacted(signals)
 
         def keep(conn: Connection) -> list[Call]:
             found = []
@@ -363,23 +394,6 @@ def _fold(
             events.append(event)
     fed = also(conn) if also is not None else ()
     return events, fed
-
-
-def _delivery_row(
-    provider_id: str,
-    dedup_key: str,
-    payload: Mapping[str, Any],
-    outcome: Mapping[str, Any],
-    received_at: datetime,
-) -> dict[str, Any]:
-    return {
-        "provider_id": provider_id,
-        "dedup_key": dedup_key,
-        "received_at": received_at,
-        "payload": dict(payload),
-        "outcome": dict(outcome),
-        "event_count": 0,  # NOT NULL in databases from before the inbox
-    }
 
 
 def _apply(

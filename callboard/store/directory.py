@@ -14,6 +14,7 @@ from sqlalchemy import RowMapping, and_, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.directory import Order, PhoneNumber
+from callboard.domain.redaction import Redactor
 from callboard.store.tables import numbers, orders
 
 __all__ = ["NumberBook", "OrderBook"]
@@ -22,14 +23,18 @@ _ORDER_FIELDS = [c.name for c in orders.columns if c.name not in ("seq", "provid
 
 
 class OrderBook:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redact: Redactor) -> None:
         self._engine = engine
+        self._redact = redact
 
-    async def add(self, order: Order) -> None:
+    async def add(self, order: Order) -> Order:
+        """Keep the order; the order as kept (Callboard's secrets masked in its payload)."""
+        order = self._redact.payload_of(order)
         values = {name: getattr(order, name) for name in _ORDER_FIELDS}
         values["raw"] = dict(order.raw)
         async with self._engine.begin() as conn:
             await conn.execute(insert(orders).values(provider_id=order.provider_id, **values))
+        return order
 
     async def get(self, provider_id: str, order_id: str) -> Order | None:
         query = select(orders).where(
@@ -54,13 +59,16 @@ class OrderBook:
 
 
 class NumberBook:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redact: Redactor) -> None:
         self._engine = engine
+        self._redact = redact
 
-    async def put(self, added: Sequence[PhoneNumber]) -> None:
-        """Keep these numbers, replacing what was known of the same ones (one transaction)."""
+    async def put(self, added: Sequence[PhoneNumber]) -> list[PhoneNumber]:
+        """Keep these numbers, replacing what was known of the same ones (one transaction);
+        the numbers as kept (Callboard's secrets masked in their payloads)."""
         if not added:
-            return
+            return []
+        added = [self._redact.payload_of(n) for n in added]
         now = datetime.now(UTC)
         keys = [(n.provider_id, n.number) for n in added]
         async with self._engine.begin() as conn:
@@ -81,6 +89,7 @@ class NumberBook:
                     for n in added
                 ],
             )
+        return added
 
     async def list(self, provider_ids: Collection[str]) -> list[PhoneNumber]:
         """The numbers kept for these providers, by provider then number."""

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from callboard.domain.redaction import Redactor
 from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
 from callboard.store.contacts import ContactBook
@@ -17,6 +18,7 @@ from callboard.store.directory import NumberBook, OrderBook
 from callboard.store.feeds import FeedLog
 from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
+from callboard.store.redact_rows import redact_kept_rows
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 from callboard.store.transactions import Transactions
@@ -44,9 +46,12 @@ class Store:
         scratch: tempfile.TemporaryDirectory[str] | None = None,
         *,
         sync_engine: Engine | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         """`sync_engine`: on SQLite, the same database through the sync driver, for the
-        transactions that add events (store/transactions.py)."""
+        transactions that add events (store/transactions.py). `redact` masks Callboard's
+        secrets in every vendor payload kept."""
+        redact = redact or Redactor()
         self.engine = engine
         self._scratch = scratch
         # Writes that add events are serialized until published: ids reach subscribers in
@@ -55,15 +60,15 @@ class Store:
         self._write_lock = write_lock
         transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
-        self.calls = CallLog(engine, write_lock, transactions)
+        self.calls = CallLog(engine, write_lock, transactions, redact)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
         self.agent_statuses = AgentStatusBook(engine, transactions)
         self.sms = SmsBox(engine, transactions)
-        self.audio_records = AudioRecordShelf(engine)
-        self.orders = OrderBook(engine)
-        self.numbers = NumberBook(engine)
+        self.audio_records = AudioRecordShelf(engine, redact)
+        self.orders = OrderBook(engine, redact)
+        self.numbers = NumberBook(engine, redact)
 
     @property
     def transactions_on_the_loop(self) -> bool:
@@ -75,8 +80,9 @@ class Store:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Open (and create the schema of) the database at `url`.
+    async def open(cls, url: str, *, redact: Redactor | None = None) -> Store:
+        """Open (and create the schema of) the database at `url`; rows kept before
+        `redact` knew all of today's secrets are redacted again (store/redact_rows.py).
 
         `sqlite://` (memory) is served from a file in a fresh temporary directory,
         removed on close: SQLite's own memory databases are one connection each, and
@@ -96,7 +102,9 @@ class Store:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
-        return cls(engine, scratch, sync_engine=sync_engine)
+        if redact is not None:
+            await redact_kept_rows(engine, redact)
+        return cls(engine, scratch, sync_engine=sync_engine, redact=redact)
 
     async def close(self) -> None:
         await self._write_lock.close()

@@ -15,6 +15,7 @@ from sqlalchemy import RowMapping, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.directory import AudioRecord, ModerationStatus
+from callboard.domain.redaction import Redactor
 from callboard.store.tables import audio_records
 
 __all__ = ["AudioRecordShelf"]
@@ -23,13 +24,16 @@ _FIELDS = [c.name for c in audio_records.columns if c.name != "stored_at"]
 
 
 class AudioRecordShelf:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redact: Redactor) -> None:
         self._engine = engine
+        self._redact = redact
 
-    async def put(self, records: Sequence[AudioRecord]) -> None:
-        """Keep these records, replacing what was known of the same ids (one transaction)."""
+    async def put(self, records: Sequence[AudioRecord]) -> list[AudioRecord]:
+        """Keep these records, replacing what was known of the same ids (one transaction);
+        the records as kept (Callboard's secrets masked in their payloads)."""
         if not records:
-            return
+            return []
+        records = [self._redact.payload_of(r) for r in records]
         now = datetime.now(UTC)
         async with self._engine.begin() as conn:
             for record in records:
@@ -39,6 +43,7 @@ class AudioRecordShelf:
             await conn.execute(
                 insert(audio_records), [{**_values(r), "stored_at": now} for r in records]
             )
+        return records
 
     async def removed(self, records: Sequence[AudioRecord]) -> list[AudioRecord]:
         """Mark records the vendor removed (what Callboard knew of them kept, a record
@@ -55,8 +60,7 @@ class AudioRecordShelf:
             )
             for record, before in zip(records, known, strict=True)
         ]
-        await self.put(merged)
-        return merged
+        return await self.put(merged)
 
     async def get_many(
         self, provider_id: str, record_ids: Sequence[str]

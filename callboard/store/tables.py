@@ -45,6 +45,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+# Marks the columns that keep what vendors sent: Callboard's secrets are masked in them
+# (domain/redaction.py), also in rows kept before (store/redact_rows.py).
+VENDOR_PAYLOAD = {"vendor_payload": True}
+
 calls = Table(
     "calls",
     metadata,
@@ -65,7 +69,7 @@ calls = Table(
     Column("ended_at", UTCDateTime),
     Column("duration_seconds", Integer),
     Column("recording_url", Text),
-    Column("raw", JSON, nullable=False),
+    Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
     Index("ix_calls_provider_seq", "provider_id", "seq"),
     Index("ix_calls_from", "from_number"),
     Index("ix_calls_to", "to_number"),
@@ -91,7 +95,7 @@ call_events = Table(
     Column("kind", String(24), nullable=False),
     Column("status", String(16)),
     Column("occurred_at", UTCDateTime, nullable=False),
-    Column("raw", JSON, nullable=False),
+    Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
     Index("ix_call_events_call", "call_id", "id"),
     sqlite_autoincrement=True,
 )
@@ -178,7 +182,7 @@ audio_records = Table(
     Column("cost", Float),
     Column("created_at", UTCDateTime),
     Column("deleted_at", UTCDateTime),
-    Column("raw", JSON, nullable=False),
+    Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
     Column("stored_at", UTCDateTime, nullable=False),
 )
 
@@ -194,7 +198,7 @@ orders = Table(
     Column("status", String(32), nullable=False),
     Column("code", String(255)),
     Column("created_at", UTCDateTime),
-    Column("raw", JSON, nullable=False),
+    Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
     UniqueConstraint("provider_id", "order_id", name="uq_order"),
     sqlite_autoincrement=True,
 )
@@ -207,7 +211,7 @@ numbers = Table(
     Column("number", String(64), primary_key=True),
     Column("name", String(255)),
     Column("number_id", String(64)),
-    Column("raw", JSON, nullable=False),
+    Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
     Column("stored_at", UTCDateTime, nullable=False),
 )
 
@@ -222,10 +226,10 @@ webhook_deliveries = Table(
     Column("dedup_key", String(128), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     # the fields as parsed, without the vendor's secret
-    Column("payload", JSON, nullable=False),
+    Column("payload", JSON, nullable=False, info=VENDOR_PAYLOAD),
     # what becomes events and state (store/outcome_codec.py); null on rows kept before
     # the inbox existed, which were processed when they came
-    Column("outcome", JSON),
+    Column("outcome", JSON, info=VENDOR_PAYLOAD),
     Column("processed_at", UTCDateTime, index=True),
     Column("event_count", Integer),
     UniqueConstraint("provider_id", "dedup_key", name="uq_webhook_delivery"),

@@ -3,8 +3,14 @@ GraphQL. A new kind joins by adding itself to `tests.vendors.VENDORS`."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -135,3 +141,63 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(rig: Rig) -> None
     assert response.status_code in (401, 403)
     data = await rig.api.query("{ calls { totalCount } }")
     assert data["calls"]["totalCount"] == 0
+
+
+_FINAL = {"COMPLETED", "NO_ANSWER", "BUSY", "UNREACHABLE", "REJECTED", "FAILED", "CANCELED"}
+_EVENTS = """
+subscription($provider: ID, $after: String) {
+  callEvents(provider: $provider, after: $after) { kind status raw call { raw } }
+}"""
+_READ_BACK = """
+{
+  calls(first: 100) { edges { node { raw events { raw } } } }
+  orders { nodes { raw } }
+  numbers { raw }
+}"""
+
+
+@pytest.mark.parametrize("kind", sorted(VENDORS))
+async def test_no_secret_reaches_a_client_or_a_kept_row(kind: str, tmp_path: Path) -> None:
+    """Vendors echo what Callboard handed them (Zvonobot: each call's webhookUrl with its
+    `key`): neither a client nor the database may ever see a configured secret."""
+    database = tmp_path / "callboard.db"
+    config = {"storage": {"url": f"sqlite:///{database}"}}
+    async with vendor_rig(kind, config=config) as rig:
+        provider = rig.api.runtime.providers[rig.provider_id]
+        secrets = provider.secrets
+        assert secrets, "every kind has a credential"
+        seen: list[Any] = []
+        if Capability.CALL_EVENTS in provider.capabilities:
+            watch = {"provider": rig.provider_id, "after": FROM_START}
+            async with rig.api.subscription(_EVENTS, watch) as events:
+                assert (await probe(rig))["userErrors"] == []
+                if rig.vendor.after_probe is not None:
+                    await rig.vendor.after_probe()
+                while True:
+                    event = (await next_event(events))["callEvents"]
+                    seen.append(event)
+                    if event["status"] in _FINAL:
+                        break
+            assert len(seen) > 1, "the vendor said something back"
+        else:
+            assert (await probe(rig))["userErrors"] == []
+        seen.append(await rig.api.query(_READ_BACK))
+    shown = json.dumps(seen, ensure_ascii=False)
+    kept = _every_row(database)
+    for secret in secrets:
+        assert secret not in shown, f"{kind}: a secret reached a client"
+        assert secret not in kept, f"{kind}: a secret was kept"
+    own_url = re.compile(re.escape(rig.api.webhook_base) + r"/[^\s\"]*\?[^\s\"]*")
+    for url in own_url.findall(shown + kept):
+        assert all(v == "***" for _, v in parse_qsl(urlsplit(url).query)), url
+
+
+def _every_row(database: Path) -> str:
+    """Every value of every table, as text."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return "\n".join(
+            repr(row)
+            for table in tables
+            for row in db.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (names from sqlite)
+        )

@@ -116,6 +116,10 @@ class Twin24Provider(Provider):
         self._client = Twin24Client(context.http, root=options.base_url, auth=self._auth, who=who)
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        return (*super().secrets, self._secret)
+
+    @property
     def webhook_url(self) -> str:
         """Where Twin24 posts (the secret is in it: never log it)."""
         return f"{self.context.webhook_url}?key={self._secret}"

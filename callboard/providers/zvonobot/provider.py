@@ -120,6 +120,10 @@ class ZvonobotProvider(Provider):
         )
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        return (*super().secrets, self._secret)
+
+    @property
     def webhook_url(self) -> str:
         """Where Zvonobot posts (the secret is in it: never log it)."""
         return f"{self.context.webhook_url}?key={self._secret}"
