@@ -17,6 +17,7 @@ from callboard.store.directory import NumberBook, OrderBook
 from callboard.store.feeds import FeedLog
 from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
+from callboard.store.schema_lock import lock_schema
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 from callboard.store.transactions import Transactions
@@ -94,6 +95,7 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as conn:
+            await conn.run_sync(lock_schema)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
         return cls(engine, scratch, sync_engine=sync_engine)
