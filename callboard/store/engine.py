@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
+from callboard.store.contact_owners import give_contacts_owners
 from callboard.store.contacts import ContactBook
 from callboard.store.directory import NumberBook, OrderBook
 from callboard.store.feeds import FeedLog
@@ -96,6 +97,7 @@ class Store:
             event.listen(sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as conn:
             await conn.run_sync(lock_schema)
+            await conn.run_sync(give_contacts_owners)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
         return cls(engine, scratch, sync_engine=sync_engine)
