@@ -19,8 +19,13 @@ class Caller:
     name: str
     providers: tuple[str, ...] = ("*",)
 
+    @property
+    def may_use_all(self) -> bool:
+        """`providers = ["*"]`: every provider, whichever is configured now or later."""
+        return "*" in self.providers
+
     def may_use(self, provider_id: str) -> bool:
-        return "*" in self.providers or provider_id in self.providers
+        return self.may_use_all or provider_id in self.providers
 
 
 # Without [[clients]] (allowed on loopback only): everyone who reaches the port.

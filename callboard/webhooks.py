@@ -61,7 +61,7 @@ async def receive_webhook(request: Request) -> Response:
     body = outcome.body
     if outcome.contact_lookup is not None:
         # Answered even for a resend: the vendor is still waiting for the name.
-        (contact,) = await runtime.store.contacts.get_many([outcome.contact_lookup])
+        contact = await runtime.store.contacts.of_provider(provider_id, outcome.contact_lookup)
         body = provider.contact_answer(contact, outcome.contact_lookup)
     return Response(body, outcome.status_code, media_type=outcome.media_type)
 

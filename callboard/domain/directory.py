@@ -10,13 +10,18 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Contact:
+    """A person in the directory. It belongs to the provider it was saved through (and
+    pushed to) or, saved without one, to the client that saved it; to neither when kept
+    from before contacts had owners."""
+
     phone: str  # E.164
     name: str
     responsible: str | None = None  # agent extension
-    provider_id: str | None = None  # the CRM it was also pushed to
+    provider_id: str | None = None
     updated_at: datetime | None = None
     additional_phones: tuple[str, ...] = ()  # E.164
     emails: tuple[str, ...] = ()
+    client: str | None = None  # the owner of a contact saved without a provider
 
 
 @dataclass(frozen=True, slots=True)

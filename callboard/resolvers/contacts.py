@@ -1,4 +1,5 @@
-"""The contact directory: look-up by phone, and keeping it up to date (and a CRM with it)."""
+"""The contact directory: look-up by phone, and keeping it up to date (and a CRM with it),
+each caller in its scope."""
 
 from __future__ import annotations
 
@@ -9,10 +10,25 @@ from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
 from callboard.domain.phones import normalize_phone
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.providers import provider_for, scope
 from callboard.runtime import Runtime
+from callboard.store.contacts import ContactScope
 
-__all__ = ["upsert_contact"]
+__all__ = ["contact_key", "upsert_contact"]
+
+
+def contact_key(
+    runtime: Runtime, caller: Caller, phone: str, provider_id: str | None
+) -> tuple[str, ContactScope]:
+    """What `contact(phone, provider)` looks up: that provider's contact (NOT_FOUND for
+    one out of the caller's scope, as for an unknown id); without a provider, any the
+    caller may see: its own, those of the providers it may use, and, for a caller that
+    may use every provider, those of no known owner (kept from before contacts had
+    owners), which it could see before."""
+    phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
+    if provider_id is not None:
+        return phone, ContactScope(frozenset({provider_for(runtime, caller, provider_id).id}))
+    return phone, ContactScope(scope(runtime, caller), caller.name, caller.may_use_all)
 
 
 async def upsert_contact(
@@ -26,8 +42,9 @@ async def upsert_contact(
     additional_phones: Sequence[str] = (),
     emails: Sequence[str] = (),
 ) -> Contact:
-    """Keep the contact in Callboard's directory; with a provider, push it there first,
-    so that a contact the CRM refused is not kept as if it had been pushed."""
+    """Keep the contact in Callboard's directory, as the provider's or (without one) as
+    the caller's own; with a provider, push it there first, so that a contact the CRM
+    refused is not kept as if it had been pushed."""
     provider = (
         provider_for(runtime, caller, provider_id, Capability.UPSERT_CONTACT)
         if provider_id is not None
@@ -44,6 +61,7 @@ async def upsert_contact(
         name=name.strip(),
         responsible=(responsible or "").strip() or None,
         provider_id=provider_id,
+        client=None if provider_id is not None else caller.name,
         additional_phones=tuple(
             normalize_phone(p, region, field="additionalPhones") for p in additional_phones
         ),

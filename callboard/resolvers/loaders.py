@@ -11,6 +11,7 @@ from callboard.domain.calls import Call, CallEvent
 from callboard.domain.directory import Contact
 from callboard.resolvers.robocalls import RobocallKey, fetch_robocalls
 from callboard.runtime import Runtime
+from callboard.store.contacts import ContactScope
 
 __all__ = ["Loaders"]
 
@@ -26,8 +27,10 @@ class Loaders:
         """Call by id."""
         self.events: DataLoader[str, list[CallEvent]] = DataLoader(self._events, cache=cache)
         """A call's events, oldest first, by call id."""
-        self.contact: DataLoader[str, Contact | None] = DataLoader(self._contacts, cache=cache)
-        """Contact by E.164 phone."""
+        self.contact: DataLoader[tuple[str, ContactScope], Contact | None] = DataLoader(
+            self._contacts, cache=cache
+        )
+        """Contact by E.164 phone, among those of a scope (resolvers/contacts.contact_key)."""
         self.robocall: DataLoader[RobocallKey, Call | None] = DataLoader(
             self._robocalls, cache=cache
         )
@@ -40,8 +43,8 @@ class Loaders:
         grouped = await self._store.calls.events_of(call_ids)
         return [grouped[i] for i in call_ids]
 
-    async def _contacts(self, phones: Sequence[str]) -> list[Contact | None]:
-        return await self._store.contacts.get_many(phones)
+    async def _contacts(self, keys: Sequence[tuple[str, ContactScope]]) -> list[Contact | None]:
+        return await self._store.contacts.find_many(keys)
 
     async def _robocalls(self, keys: Sequence[RobocallKey]) -> list[Call | None]:
         # One vendor request per provider and kind (the provider splits past its limit).

@@ -18,7 +18,10 @@ class Contact:
     responsible: str | None = strawberry.field(
         description="The agent extension answering for them."
     )
-    provider: strawberry.ID | None = strawberry.field(description="The CRM it was pushed to.")
+    provider: strawberry.ID | None = strawberry.field(
+        description="The provider it was saved through (and pushed to), whose it is; null "
+        "for one saved without a provider."
+    )
     updated_at: datetime | None
     additional_phones: list[str] = strawberry.field(description="E.164.")
     emails: list[str]

@@ -84,7 +84,10 @@ class ConnectPartiesInput:
     )
 
 
-@strawberry.input(description="A contact for the directory; with `provider`, pushed there too.")
+@strawberry.input(
+    description="A contact for the directory: with `provider`, that provider's (pushed there "
+    "too); without, your own."
+)
 class ContactInput:
     phone: str
     name: str

@@ -99,7 +99,9 @@ class CallMutation:
         return HangupPayload(call=call, user_errors=errors)
 
     @strawberry.mutation(
-        description="Keep a contact in the directory; with `provider`, push it to that CRM too."
+        description="Keep a contact in the directory: with `provider`, as that provider's, "
+        "pushed to its CRM too; without, as your own. Either replaces only the contact of the "
+        "same phone and owner."
     )
     async def upsert_contact(self, info: Info, input: ContactInput) -> ContactPayload:
         contact, errors = await attempt(

@@ -10,9 +10,9 @@ from strawberry.tools import merge_types
 
 from callboard.domain.errors import BadInput
 from callboard.domain.history import HistoryQuery
-from callboard.domain.phones import normalize_phone
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.calls import MAX_PAGE
+from callboard.resolvers.contacts import contact_key
 from callboard.resolvers.providers import can_see, visible_providers
 from callboard.schema.account import AccountQuery
 from callboard.schema.calls import Call
@@ -111,11 +111,17 @@ class CallQuery:
         )
         return [Call.of(c) for c in found]
 
-    @strawberry.field(description="The directory's contact for a phone number, if any.")
-    async def contact(self, info: Info, phone: str) -> Contact | None:
-        info.context.client  # noqa: B018 - authenticates; the directory is shared by clients
-        region = info.context.runtime.settings.server.default_region
-        found = await info.context.loaders.contact.load(normalize_phone(phone, region))
+    @strawberry.field(
+        description="The directory's contact for a phone number, if any you may see. With "
+        "`provider`: the one saved through that provider. Without: your own (saved without "
+        "a provider) if you have one, else the most recently updated of those you may see."
+    )
+    async def contact(
+        self, info: Info, phone: str, provider: strawberry.ID | None = None
+    ) -> Contact | None:
+        ctx = info.context
+        key = contact_key(ctx.runtime, ctx.client, phone, provider)
+        found = await ctx.loaders.contact.load(key)
         return Contact.of(found) if found else None
 
 

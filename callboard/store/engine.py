@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from callboard.domain.redaction import Redactor
 from callboard.store.agents import AgentStatusBook
 from callboard.store.calls import CallLog
+from callboard.store.contact_owners import give_contacts_owners
 from callboard.store.contacts import ContactBook
 from callboard.store.directory import NumberBook, OrderBook
 from callboard.store.feeds import FeedLog
 from callboard.store.idempotency import IdempotencyKeys
 from callboard.store.records import AudioRecordShelf
 from callboard.store.redact_rows import redact_kept_rows
+from callboard.store.schema_lock import lock_schema
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 from callboard.store.transactions import Transactions
@@ -100,6 +102,8 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as conn:
+            await conn.run_sync(lock_schema)
+            await conn.run_sync(give_contacts_owners)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
         if redact is not None:

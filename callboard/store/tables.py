@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -115,16 +116,23 @@ feed_events = Table(
     sqlite_autoincrement=True,
 )
 
+# One contact per phone and owner: the provider it was saved through, or the client that
+# saved it without one ('' in the other column); both '' for a contact kept from before
+# contacts had owners (store/contact_owners.py).
 contacts = Table(
     "contacts",
     metadata,
-    Column("phone", String(32), primary_key=True),
+    Column("phone", String(32), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("client", String(128), nullable=False),
     Column("name", String(255), nullable=False),
     Column("responsible", String(64)),
-    Column("provider_id", String(64)),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("additional_phones", JSON, nullable=False, default=list),
     Column("emails", JSON, nullable=False, default=list),
+    # Named: the upgrade builds this table beside the old one, whose key has the
+    # default name on PostgreSQL.
+    PrimaryKeyConstraint("phone", "provider_id", "client", name="pk_contacts_owner"),
 )
 
 idempotency_keys = Table(
