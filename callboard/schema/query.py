@@ -20,7 +20,7 @@ from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
-from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.ids import decode_cursor, decode_id, encode_id
 from callboard.schema.numbers import NumbersQuery
 from callboard.schema.orders import OrderQuery
 from callboard.schema.pbx import PbxQuery
@@ -60,7 +60,8 @@ class CallQuery:
         first = 20 if first is None else first
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
-        before = decode_int_id("cursor", after, field="after") if after else None
+        maximum = info.context.runtime.store.max_id
+        before = decode_cursor("cursor", after, maximum=maximum)
         page, total = await call_resolvers.list_calls(
             info.context.runtime,
             info.context.client,
