@@ -62,15 +62,11 @@ class CallQuery:
             raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
         maximum = info.context.runtime.store.max_id
         before = decode_cursor("cursor", after, maximum=maximum)
-        page, total = await call_resolvers.list_calls(
-            info.context.runtime,
-            info.context.client,
-            provider_id=provider,
-            phone=phone,
-            status=status,
-            first=first,
-            before_seq=before,
+        runtime = info.context.runtime
+        where = call_resolvers.call_filter(
+            runtime, info.context.client, provider_id=provider, phone=phone, status=status
         )
+        page = await call_resolvers.list_calls(runtime, where, first=first, before_seq=before)
         edges = [CallEdge(cursor=encode_id("cursor", c.seq), node=Call.of(c)) for c in page.calls]
         return CallConnection(
             edges=edges,
@@ -81,7 +77,7 @@ class CallQuery:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=total,
+            _where=where,
         )
 
     @strawberry.field(
