@@ -21,6 +21,7 @@ from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
 from callboard.schema.ids import decode_cursor, decode_id, encode_id
+from callboard.schema.input_limits import bounded
 from callboard.schema.numbers import NumbersQuery
 from callboard.schema.orders import OrderQuery
 from callboard.schema.pbx import PbxQuery
@@ -116,7 +117,9 @@ class CallQuery:
         return Contact.of(found) if found else None
 
 
-Query = merge_types(
-    "Query",
-    (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+Query = bounded(
+    merge_types(
+        "Query",
+        (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+    )
 )

@@ -13,6 +13,7 @@ from callboard.resolvers.providers import scope_of
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_cursor, decode_id
+from callboard.schema.input_limits import bounded
 from callboard.schema.pbx import PbxSubscription
 from callboard.schema.sms import SmsSubscription
 
@@ -49,4 +50,6 @@ class CallSubscription:
             yield CallEvent.of(event)
 
 
-Subscription = merge_types("Subscription", (CallSubscription, PbxSubscription, SmsSubscription))
+Subscription = bounded(
+    merge_types("Subscription", (CallSubscription, PbxSubscription, SmsSubscription))
+)
