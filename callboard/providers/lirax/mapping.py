@@ -176,10 +176,10 @@ def contact_answer(contact: Contact | None, phone: str) -> bytes:
         return json.dumps({"contact_name": phone}, ensure_ascii=False).encode()
     answer: dict[str, Any] = {"contact_name": contact.name}
     if contact.responsible:
-        # the page's example gives it as a number
-        answer["responsible"] = (
-            int(contact.responsible) if contact.responsible.isdigit() else contact.responsible
-        )
+        # The page's example gives it as a number. ASCII digits only: "²" is a digit to
+        # str.isdigit() but not to int().
+        digits = contact.responsible.isascii() and contact.responsible.isdigit()
+        answer["responsible"] = int(contact.responsible) if digits else contact.responsible
     return json.dumps(answer, ensure_ascii=False).encode()
 
 
