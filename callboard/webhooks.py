@@ -38,10 +38,7 @@ async def receive_webhook(request: Request) -> Response:
     try:
         body = await read_body(request, MAX_BODY)
     except BodyTooLarge:
-        # Closed after the answer: the rest of the body is not worth reading to keep
-        # the connection.
-        headers = {"Connection": "close"}
-        return JSONResponse({"error": "Body too large."}, status_code=413, headers=headers)
+        return JSONResponse({"error": "Body too large."}, status_code=413)
     delivery = WebhookDelivery(
         method=request.method,
         headers={k.lower(): v for k, v in request.headers.items()},

@@ -48,6 +48,14 @@ async def test_over_1_mib_by_its_content_length_is_413_before_the_body_is_sent(r
     await assert_nothing_kept_and_well(rig)
 
 
+async def test_a_client_that_sends_all_of_a_larger_body_still_gets_its_413(rig: Rig) -> None:
+    # Answered early, but the connection is not cut under the client's feet: an
+    # ordinary client, which reads only once it has sent everything, gets the 413.
+    response = await rig.api.http.post(webhook_url(rig), content=b" " * (4 * MAX_BODY))
+    assert response.status_code == 413
+    await assert_nothing_kept_and_well(rig)
+
+
 async def test_a_chunked_body_is_413_as_soon_as_it_passes_1_mib(rig: Rig) -> None:
     # No Content-Length; the body goes one byte past the limit and never ends.
     parts = [CHUNK] * (MAX_BODY // len(CHUNK)) + [b"x"]
@@ -57,7 +65,6 @@ async def test_a_chunked_body_is_413_as_soon_as_it_passes_1_mib(rig: Rig) -> Non
         parts,
     )
     assert answer.status == 413
-    assert answer.headers["connection"] == "close"
     await assert_nothing_kept_and_well(rig)
 
 
