@@ -41,6 +41,7 @@ from callboard.domain.calls import (
 )
 from callboard.domain.feeds import FeedEvent
 from callboard.domain.redaction import Redactor
+from callboard.store.column_fit import fit, fit_row
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
 from callboard.store.transactions import Transactions
@@ -491,7 +492,8 @@ def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> tuple[Call
     """The call the refs name (None: a new one), and which of the refs are known already."""
     if not refs:
         return None, set()
-    rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": list(refs)}).all()
+    fitted = [fit(r, call_refs.c.ref) for r in refs]
+    rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": fitted}).all()
     found = {row.id: _to_call(row) for row in rows}
     known = {row.matched_ref for row in rows}
     if len(found) <= 1:
@@ -520,7 +522,10 @@ def _save(
     refs: Sequence[str],
     known: Collection[str],
 ) -> Call:
-    """Write the call (inserted when new, else updated) and link the refs not known yet."""
+    """Write the call (inserted when new, else updated) and link the refs not known yet;
+    the call as kept (its texts fitted to their columns, so live events show it so)."""
+    texts = {name: value for name in _CALL_FIELDS if isinstance(value := getattr(call, name), str)}
+    call = dataclasses.replace(call, **fit_row(calls, texts))
     row = _row(call)
     if new:
         result = conn.execute(_INSERT_CALL, row)
@@ -530,7 +535,7 @@ def _save(
         conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
     links = [
         {"provider_id": provider_id, "ref": r, "call_id": call.id}
-        for r in dict.fromkeys(refs)
+        for r in dict.fromkeys(fit(r, call_refs.c.ref) for r in refs)
         if r not in known
     ]
     if links:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callboard.domain import json_bounds
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.crm import Deal, DealStatus, Note, Task, TaskType
 from callboard.domain.directory import Contact
@@ -464,6 +465,6 @@ def _with_parsed_keys(raw: dict[str, str]) -> dict[str, Any]:
     if "keys" not in raw:
         return raw
     try:
-        return {**raw, "keys": json.loads(raw["keys"])}
-    except (ValueError, RecursionError):  # RecursionError: nested too deep to be IVR keys
+        return {**raw, "keys": json_bounds.loads(raw["keys"])}
+    except json_bounds.JsonOutOfBounds:  # not JSON, or nested too deep to be IVR keys
         return raw
