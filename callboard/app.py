@@ -35,6 +35,7 @@ from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
 from callboard.websocket_frames import FrameWritingProtocol
+from callboard.websocket_protocols import CallboardWebSocket, LegacyWSHandler
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
@@ -45,6 +46,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
     # graphql-transport-ws operations may have their live events written straight to the
     # connection (schema/live_audiences.py)
     graphql_transport_ws_handler_class = LiveFramesHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = CallboardWebSocket
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(

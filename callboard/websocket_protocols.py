@@ -1,0 +1,131 @@
+"""Strawberry's two WebSocket protocols as Callboard serves them.
+
+- What a client sends is read within bounds (domain/json_bounds.py) and must be a message
+  its protocol's handler can take (an object, with the fields it reads). One that is not
+  gets the protocol's answer, and the server goes on: graphql-transport-ws closes with
+  4400 and the reason; the legacy graphql-ws (subscriptions-transport-ws's PROTOCOL.md)
+  answers `connection_error` (or `error`, for a `start` with an `id`) and keeps the
+  connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonTextMessageReceived
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+
+from callboard.domain.json_bounds import JsonOutOfBounds, loads
+
+__all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A message that could not be read, and why."""
+
+    reason: str
+
+
+def read_message(text: str) -> dict[str, Any] | Unreadable:
+    """One message from a client, or what keeps it from being one."""
+    try:
+        message = loads(text)
+    except JsonOutOfBounds as exc:
+        return Unreadable(str(exc))
+    if not isinstance(message, dict):
+        return Unreadable("A message must be a JSON object.")
+    return message
+
+
+def _problem(message: dict[str, Any], *, start: str, stop: str) -> str | None:
+    """What keeps the protocol's handler from taking `message` (`start` and `stop`: the
+    protocol's names for starting and stopping an operation), or None."""
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "A message needs a `type` string."
+    if kind not in (start, stop):
+        return None
+    if not isinstance(message.get("id"), str):
+        return f"A `{kind}` message needs an `id` string."
+    if kind == stop:
+        return None
+    payload = message.get("payload")
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return f"A `{kind}` message needs a `payload` object with a `query` string."
+    for name, wanted, noun in (
+        ("variables", dict, "an object"),
+        ("operationName", str, "a string"),
+        ("extensions", dict, "an object"),
+    ):
+        if payload.get(name) is not None and not isinstance(payload[name], wanted):
+            return f"`payload.{name}` must be {noun}."
+    return None
+
+
+class CallboardWebSocket(ASGIWebSocketAdapter):
+    """The connection as strawberry's handlers use it: each message read by
+    `read_message`."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        # Yields an `Unreadable` too, for the handler to answer as its protocol says
+        # (strawberry's would drop the connection on a message nested too deep, or not
+        # an object).
+        del ignore_parsing_errors
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                yield read_message(await self.ws.receive_text())
+        except KeyError as exc:  # a binary message: starlette's receive_text finds no text
+            raise NonTextMessageReceived from exc
+        except WebSocketDisconnect:
+            pass
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """graphql-transport-ws: messages checked."""
+
+    async def handle_message(self, message: Message) -> None:
+        unread: object = message
+        problem = (
+            unread.reason
+            if isinstance(unread, Unreadable)
+            else _problem(dict(message), start="subscribe", stop="complete")
+        )
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
+    """graphql-ws: messages checked."""
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        unread: object = message
+        if isinstance(unread, Unreadable):
+            await self.send_message(
+                {"type": "connection_error", "payload": {"message": unread.reason}}
+            )
+            return
+        problem = _problem(dict(message), start="start", stop="stop")
+        if problem is None:
+            await super().handle_message(message)
+            return
+        operation_id = message.get("id")
+        if message.get("type") == "start" and isinstance(operation_id, str):
+            await self.send_message(
+                {"type": "error", "id": operation_id, "payload": {"message": problem}}
+            )
+        else:
+            await self.send_message({"type": "connection_error", "payload": {"message": problem}})

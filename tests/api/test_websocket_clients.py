@@ -1,0 +1,135 @@
+"""WebSocket clients that misbehave, over both protocols: messages that cannot be read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.harness import FROM_START, LEGACY_WS, TRANSPORT_WS, next_event, next_message
+from tests.queries import CALL_EVENTS, PROVIDERS
+from tests.vendors import Rig, post_webhook
+
+TOKEN = "lirax-webhook-token"
+# Large events fill a connection that is not read with few webhooks.
+PADDING = "p" * 30_000
+
+START = {TRANSPORT_WS: "subscribe", LEGACY_WS: "start"}
+
+
+def record(n: int, callid: str = "W") -> dict[str, str]:
+    return {
+        "cmd": "record",
+        "callid": callid,
+        "record_link": f"https://r.example/{callid}-{n}.mp3",
+        "padding": PADDING,
+        "from_LiraX_token": TOKEN,
+    }
+
+
+def link(message: dict[str, Any]) -> str:
+    return str(message["payload"]["data"]["callEvents"]["raw"]["record_link"])
+
+
+def subscribe(protocol: str, variables: Any, op_id: str = "1") -> dict[str, Any]:
+    payload = {"query": CALL_EVENTS, "variables": variables}
+    return {"id": op_id, "type": START[protocol], "payload": payload}
+
+
+async def connected(url: str, protocol: str) -> websockets.ClientConnection:
+    ws = await websockets.connect(
+        url.replace("http://", "ws://") + "/graphql",
+        subprotocols=[protocol],  # type: ignore[list-item]
+        max_size=None,
+    )
+    await ws.send(json.dumps({"type": "connection_init"}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    return ws
+
+
+async def closed(ws: websockets.ClientConnection) -> websockets.frames.Close:
+    async def read_all() -> None:
+        async with asyncio.timeout(10):
+            while True:
+                await ws.recv()
+
+    with pytest.raises(websockets.ConnectionClosed) as ended:
+        await read_all()
+    assert ended.value.rcvd is not None, "closed without a close frame"
+    return ended.value.rcvd
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+DEEP_VARIABLES = json.dumps(subscribe(TRANSPORT_WS, {"after": None})).replace(
+    "null", "[" * 1_000 + "]" * 1_000
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (DEEP, "JSON nested deeper than 32 levels."),
+        (DEEP_VARIABLES, "JSON nested deeper than 32 levels."),
+        ("[1]", "A message must be a JSON object."),
+        ('{"type": "subscribe", "id": "1", "payload": "x"}', "needs a `payload` object"),
+        ('{"type": "subscribe", "id": {}, "payload": {"query": "{a}"}}', "an `id` string"),
+    ],
+    ids=["100000-deep", "deep-variables", "not-an-object", "payload-not-an-object", "id"],
+)
+async def test_graphql_transport_ws_closes_4400_on_a_message_it_cannot_read(
+    lirax: Rig, text: str, reason: str
+) -> None:
+    ws = await connected(lirax.api.url, TRANSPORT_WS)
+    async with ws:
+        await ws.send(text)
+        close = await closed(ws)
+    assert close.code == 4400
+    assert reason in close.reason
+    await healthy(lirax, TRANSPORT_WS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (DEEP, {"type": "connection_error", "payload": {"message": "JSON nested deeper"}}),
+        (
+            DEEP_VARIABLES.replace('"subscribe"', '"start"'),
+            {"type": "connection_error", "payload": {"message": "JSON nested deeper"}},
+        ),
+        ('"x"', {"type": "connection_error", "payload": {"message": "must be a JSON object"}}),
+        (
+            '{"type": "start", "id": "7"}',
+            {"type": "error", "id": "7", "payload": {"message": "needs a `payload` object"}},
+        ),
+    ],
+    ids=["100000-deep", "deep-variables", "not-an-object", "start-without-payload"],
+)
+async def test_legacy_graphql_ws_answers_a_message_it_cannot_read_and_goes_on(
+    lirax: Rig, text: str, expected: dict[str, Any]
+) -> None:
+    ws = await connected(lirax.api.url, LEGACY_WS)
+    async with ws:
+        await ws.send(text)
+        got = await next_message(ws)
+        # The protocol ignores the message: the same connection still subscribes.
+        await ws.send(json.dumps(subscribe(LEGACY_WS, {"after": FROM_START}, op_id="2")))
+        await post_webhook(lirax.api, lirax.provider_id, data=record(0))
+        event = await next_message(ws)
+    message = expected["payload"].pop("message")
+    assert message in got["payload"].pop("message")
+    assert got == expected
+    assert (event["id"], link(event)) == ("2", "https://r.example/W-0.mp3")
+    await healthy(lirax, LEGACY_WS)
+
+
+async def healthy(rig: Rig, protocol: str) -> None:
+    """The server still serves queries and new subscriptions."""
+    assert await rig.api.query(PROVIDERS)
+    variables = {"after": FROM_START}
+    async with rig.api.subscription(CALL_EVENTS, variables, protocol=protocol) as events:
+        await post_webhook(rig.api, rig.provider_id, data=record(1, callid="H"))
+        while (await next_event(events))["callEvents"]["raw"]["callid"] != "H":
+            pass
