@@ -54,7 +54,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
             build_schema(settings.graphql),
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-            connection_init_wait_timeout=timedelta(seconds=10),
+            # Both protocols (websocket_protocols.py; strawberry's applies to the newer only)
+            connection_init_wait_timeout=timedelta(seconds=settings.server.websocket_init_timeout),
             # Audio files for createAudioRecord (the GraphQL multipart request spec). Safe
             # from cross-site forms: every request needs the Authorization header.
             multipart_uploads_enabled=True,

@@ -6,17 +6,22 @@
   4400 and the reason; the legacy graphql-ws (subscriptions-transport-ws's PROTOCOL.md)
   answers `connection_error` (or `error`, for a `start` with an `id`) and keeps the
   connection.
+- Both protocols close a connection that has not sent `connection_init` within `[server]
+  websocket_init_timeout` (strawberry times graphql-transport-ws only): the legacy one
+  says why in a `connection_error` first, then closes with graphql-transport-ws's 4408.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import NonTextMessageReceived
+from strawberry.http.exceptions import NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -27,6 +32,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 from callboard.domain.json_bounds import JsonOutOfBounds, loads
 
 __all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
+
+_INIT_TIMEOUT = "Connection initialisation timeout"  # strawberry's words, for both
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +116,26 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
-    """graphql-ws: messages checked."""
+    """graphql-ws: messages checked, and the init timeout."""
+
+    _init_received = False
+
+    async def handle(self) -> None:
+        timeout = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            timeout.cancel()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
+        if self._init_received:
+            return
+        with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect):
+            await self.send_message(
+                {"type": "connection_error", "payload": {"message": _INIT_TIMEOUT}}
+            )
+            await self.websocket.close(code=4408, reason=_INIT_TIMEOUT)
 
     async def handle_message(self, message: OperationMessage) -> None:
         unread: object = message
@@ -120,6 +146,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
             return
         problem = _problem(dict(message), start="start", stop="stop")
         if problem is None:
+            if message["type"] == "connection_init":
+                self._init_received = True
             await super().handle_message(message)
             return
         operation_id = message.get("id")

@@ -1,9 +1,11 @@
-"""WebSocket clients that misbehave, over both protocols: messages that cannot be read."""
+"""WebSocket clients that misbehave, over both protocols: messages that cannot be read, no
+`connection_init`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ import websockets
 
 from tests.harness import FROM_START, LEGACY_WS, TRANSPORT_WS, next_event, next_message
 from tests.queries import CALL_EVENTS, PROVIDERS
-from tests.vendors import Rig, post_webhook
+from tests.vendors import Rig, post_webhook, vendor_rig
 
 TOKEN = "lirax-webhook-token"
 # Large events fill a connection that is not read with few webhooks.
@@ -60,6 +62,44 @@ async def closed(ws: websockets.ClientConnection) -> websockets.frames.Close:
         await read_all()
     assert ended.value.rcvd is not None, "closed without a close frame"
     return ended.value.rcvd
+
+
+@pytest.fixture
+async def quick_init() -> AsyncIterator[Rig]:
+    async with vendor_rig("lirax", config={"server": {"websocket_init_timeout": 0.2}}) as rig:
+        yield rig
+
+
+async def test_a_legacy_socket_without_connection_init_is_told_and_closed(
+    quick_init: Rig,
+) -> None:
+    url = quick_init.api.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=[LEGACY_WS]) as ws:  # type: ignore[list-item]
+        error = await next_message(ws)
+        close = await closed(ws)
+    assert error == {
+        "type": "connection_error",
+        "payload": {"message": "Connection initialisation timeout"},
+    }
+    assert (close.code, close.reason) == (4408, "Connection initialisation timeout")
+
+
+async def test_both_protocols_close_an_uninitialised_socket_alike(quick_init: Rig) -> None:
+    url = quick_init.api.url.replace("http://", "ws://") + "/graphql"
+    codes = []
+    for protocol in (TRANSPORT_WS, LEGACY_WS):
+        async with websockets.connect(url, subprotocols=[protocol]) as ws:  # type: ignore[list-item]
+            codes.append((await closed(ws)).code)
+    assert codes == [4408, 4408]
+
+
+async def test_an_initialised_legacy_socket_stays_open(quick_init: Rig) -> None:
+    ws = await connected(quick_init.api.url, LEGACY_WS)
+    async with ws:
+        await asyncio.sleep(0.4)  # twice the timeout
+        await ws.send(json.dumps(subscribe(LEGACY_WS, {"after": FROM_START})))
+        await post_webhook(quick_init.api, quick_init.provider_id, data=record(0))
+        assert link(await next_message(ws)) == "https://r.example/W-0.mp3"
 
 
 DEEP = "[" * 100_000 + "]" * 100_000
