@@ -9,29 +9,41 @@
 - Both protocols close a connection that has not sent `connection_init` within `[server]
   websocket_init_timeout` (strawberry times graphql-transport-ws only): the legacy one
   says why in a `connection_error` first, then closes with graphql-transport-ws's 4408.
+- A subscription cut off as too slow (events/fanout.py) sends what it has left at once,
+  though its client has not read what came before (websocket_frames.py `send_now`): the
+  error follows the events the client has, ahead of anything the keepalive may later
+  close the connection with.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Coroutine, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.http.exceptions import NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
 from callboard.domain.json_bounds import JsonOutOfBounds, loads
+from callboard.events.fanout import ON_CUT_OFF
+from callboard.websocket_frames import frame_writer
 
 __all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
+
+# Set in each operation's task: once set, the subscription it runs was cut off as too slow.
+_CUT_OFF: ContextVar[asyncio.Event | None] = ContextVar("callboard_ws_cut_off", default=None)
 
 _INIT_TIMEOUT = "Connection initialisation timeout"  # strawberry's words, for both
 
@@ -81,7 +93,16 @@ def _problem(message: dict[str, Any], *, start: str, stop: str) -> str | None:
 
 class CallboardWebSocket(ASGIWebSocketAdapter):
     """The connection as strawberry's handlers use it: each message read by
-    `read_message`."""
+    `read_message`, and an operation cut off as too slow sending without waiting."""
+
+    def __init__(
+        self,
+        view: AsyncBaseHTTPView[Any, Any, Any, Any, Any, Any, Any],
+        request: WebSocket,
+        response: WebSocket,
+    ) -> None:
+        super().__init__(view, request, response)
+        self._writer = frame_writer(response.scope)
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -98,9 +119,42 @@ class CallboardWebSocket(ASGIWebSocketAdapter):
         except WebSocketDisconnect:
             pass
 
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        writer, cut = self._writer, _CUT_OFF.get()
+        if writer is None:
+            await super().send_json(message)
+            return
+        if cut is not None and not cut.is_set() and writer.backed_up:
+            await _first(writer.caught_up(), cut.wait())
+        if writer.closing:
+            # Closed meanwhile (by the client, the keepalive, a protocol error): for the
+            # operation sending, its client is gone, as strawberry says when it sees it.
+            raise WebSocketDisconnected
+        if cut is not None and cut.is_set():
+            encoded = self.view.encode_json(message)
+            writer.send_now(encoded if isinstance(encoded, str) else encoded.decode())
+            return
+        await super().send_json(message)
+
+
+def _serve_operation() -> None:
+    """In an operation's task: its sends learn when its subscription is cut off."""
+    cut = asyncio.Event()
+    _CUT_OFF.set(cut)
+    ON_CUT_OFF.set(cut.set)
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
-    """graphql-transport-ws: messages checked."""
+    """graphql-transport-ws: messages checked, cut-offs sent at once."""
 
     async def handle_message(self, message: Message) -> None:
         unread: object = message
@@ -114,9 +168,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             return
         await super().handle_message(message)
 
+    async def run_operation(self, operation: Operation[Any, None]) -> None:
+        _serve_operation()
+        await super().run_operation(operation)
+
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
-    """graphql-ws: messages checked, and the init timeout."""
+    """graphql-ws: messages checked, the init timeout, cut-offs sent at once."""
 
     _init_received = False
 
@@ -157,3 +215,13 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
             )
         else:
             await self.send_message({"type": "connection_error", "payload": {"message": problem}})
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        _serve_operation()
+        await super().handle_async_results(operation_id, query, operation_name, variables)

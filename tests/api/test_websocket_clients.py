@@ -1,9 +1,10 @@
 """WebSocket clients that misbehave, over both protocols: messages that cannot be read, no
-`connection_init`."""
+`connection_init`, clients that stop reading."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +14,7 @@ import websockets
 
 from tests.harness import FROM_START, LEGACY_WS, TRANSPORT_WS, next_event, next_message
 from tests.queries import CALL_EVENTS, PROVIDERS
+from tests.raw_websocket import RawClient, raw_client
 from tests.vendors import Rig, post_webhook, vendor_rig
 
 TOKEN = "lirax-webhook-token"
@@ -173,3 +175,46 @@ async def healthy(rig: Rig, protocol: str) -> None:
         await post_webhook(rig.api, rig.provider_id, data=record(1, callid="H"))
         while (await next_event(events))["callEvents"]["raw"]["callid"] != "H":
             pass
+
+
+@contextlib.asynccontextmanager
+async def stalled_subscriber(rig: Rig, protocol: str) -> AsyncIterator[RawClient]:
+    """A subscriber that reads nothing after its `connection_ack`."""
+    async with raw_client(rig.api.url, protocol) as client:
+        client.send({"type": "connection_init"})
+        assert (await client.message())["type"] == "connection_ack"
+        client.send(subscribe(protocol, {"after": FROM_START}))
+        yield client
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_subscriber_that_stops_reading_is_cut_off_at_once_and_others_get_everything(
+    protocol: str,
+) -> None:
+    # graphql-transport-ws: the live events written per audience (schema/live_audiences.py);
+    # graphql-ws: the subscriber's own queue (events/fanout.py).
+    async with (
+        vendor_rig("lirax", config={"events": {"subscriber_buffer": 10}}) as rig,
+        stalled_subscriber(rig, protocol) as slow,
+        rig.api.subscription(CALL_EVENTS, {"after": FROM_START}, protocol=protocol) as events,
+    ):
+        sent = [f"https://r.example/W-{n}.mp3" for n in range(40)]
+        for n in range(40):
+            assert (await post_webhook(rig.api, rig.provider_id, data=record(n))).status_code == 200
+            assert (await next_event(events))["callEvents"]["raw"]["record_link"] == sent[n]
+        # The server answers a ping at once, behind all it has sent: what came before the
+        # pong was sent without the slow client reading anything (so before any keepalive
+        # timeout could close it).
+        slow.ping()
+        before_pong: list[dict[str, Any]] = []
+        while (frame := await slow.frame()).opcode is not websockets.frames.Opcode.PONG:
+            if frame.opcode is websockets.frames.Opcode.TEXT:
+                before_pong.append(json.loads(frame.data))
+    data = [m for m in before_pong if m["type"] in ("next", "data")]
+    got = [link(m) for m in data if not m["payload"].get("errors")]
+    errors = [m["payload"]["errors"] for m in data if m["payload"].get("errors")]
+    assert errors, "not cut off"
+    assert [e["extensions"]["code"] for e in errors[0]] == ["SUBSCRIBER_TOO_SLOW"]
+    assert got == sent[: len(got)]
+    assert len(got) < len(sent)
+    assert before_pong[-1] == {"id": "1", "type": "complete"}
