@@ -13,12 +13,14 @@
   though its client has not read what came before (websocket_frames.py `send_now`): the
   error follows the events the client has, ahead of anything the keepalive may later
   close the connection with.
+- A client that goes away while an operation sends to it is no fault: no traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncGenerator, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ from callboard.events.fanout import ON_CUT_OFF
 from callboard.websocket_frames import frame_writer
 
 __all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
+
+log = logging.getLogger(__name__)
 
 # Set in each operation's task: once set, the subscription it runs was cut off as too slow.
 _CUT_OFF: ContextVar[asyncio.Event | None] = ContextVar("callboard_ws_cut_off", default=None)
@@ -153,8 +157,12 @@ async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
             task.cancel()
 
 
+def _went_away() -> None:
+    log.debug("a client went away while an operation was sending to it")
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
-    """graphql-transport-ws: messages checked, cut-offs sent at once."""
+    """graphql-transport-ws: messages checked, cut-offs sent at once, departures quiet."""
 
     async def handle_message(self, message: Message) -> None:
         unread: object = message
@@ -172,9 +180,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         _serve_operation()
         await super().run_operation(operation)
 
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, WebSocketDisconnected):
+            _went_away()
+            return
+        await super().handle_task_exception(error)
+
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
-    """graphql-ws: messages checked, the init timeout, cut-offs sent at once."""
+    """graphql-ws: messages checked, the init timeout, cut-offs sent at once, departures
+    quiet."""
 
     _init_received = False
 
@@ -224,4 +239,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
         variables: dict[str, object] | None,
     ) -> None:
         _serve_operation()
-        await super().handle_async_results(operation_id, query, operation_name, variables)
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        except WebSocketDisconnected:
+            _went_away()

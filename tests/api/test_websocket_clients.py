@@ -1,11 +1,12 @@
 """WebSocket clients that misbehave, over both protocols: messages that cannot be read, no
-`connection_init`, clients that stop reading."""
+`connection_init`, clients that stop reading, clients that vanish."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -218,3 +219,38 @@ async def test_a_subscriber_that_stops_reading_is_cut_off_at_once_and_others_get
     assert got == sent[: len(got)]
     assert len(got) < len(sent)
     assert before_pong[-1] == {"id": "1", "type": "complete"}
+
+
+async def test_subscribers_going_away_while_being_sent_to_log_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with (
+        vendor_rig("lirax", config={"events": {"subscriber_buffer": 5}}) as rig,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        caplog.set_level(logging.DEBUG)
+
+        async def stalled(count: int) -> list[RawClient]:
+            return [
+                await stack.enter_async_context(stalled_subscriber(rig, TRANSPORT_WS))
+                for _ in range(count)
+            ]
+
+        # Subscribers cut off as too slow by live events (7.5 MB: more than Linux's
+        # buffers take for a client that does not read), then subscribers still being
+        # sent their replay of them.
+        gone = await stalled(10)
+        for n in range(250):
+            await post_webhook(rig.api, rig.provider_id, data=record(n))
+        gone += await stalled(10)
+        for client in gone:
+            # The server's answer to this waits for the client too, so the going away
+            # reaches the operation being sent first.
+            client.send({"type": "ping"})
+        await asyncio.sleep(0.5)
+        for client in gone:
+            client.abort()
+        await asyncio.sleep(0.5)
+        assert await rig.api.query(PROVIDERS)
+    failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not failures, [r.getMessage() for r in failures]
