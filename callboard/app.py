@@ -35,6 +35,7 @@ from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
 from callboard.websocket_frames import FrameWritingProtocol
+from callboard.websocket_protocols import CallboardWebSocket, LegacyWSHandler
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
@@ -45,13 +46,16 @@ class CallboardGraphQL(GraphQL[Context, None]):
     # graphql-transport-ws operations may have their live events written straight to the
     # connection (schema/live_audiences.py)
     graphql_transport_ws_handler_class = LiveFramesHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = CallboardWebSocket
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             build_schema(settings.graphql),
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-            connection_init_wait_timeout=timedelta(seconds=10),
+            # Both protocols (websocket_protocols.py; strawberry's applies to the newer only)
+            connection_init_wait_timeout=timedelta(seconds=settings.server.websocket_init_timeout),
             # Audio files for createAudioRecord (the GraphQL multipart request spec). Safe
             # from cross-site forms: every request needs the Authorization header.
             multipart_uploads_enabled=True,

@@ -53,6 +53,8 @@ class ServerSettings:
     # permessage-deflate on subscriptions' WebSockets: it compresses every message once
     # per connection, which with many subscribers costs more CPU than the events do.
     websocket_compression: bool = False
+    # Seconds a WebSocket may stay open before its `connection_init` (both protocols).
+    websocket_init_timeout: float = 10
 
     @property
     def is_loopback(self) -> bool:
@@ -260,6 +262,7 @@ class _Reader:
         for key, (wanted, expected) in types.items():
             if key in raw and not isinstance(raw[key], wanted):
                 raise self.fail(f"[server] {key}", f"must be {expected}")
+        self.numbers("server", raw, {"websocket_init_timeout": float})
         raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
         raw["trusted_proxies"] = tuple(raw.get("trusted_proxies", ()))
         for proxy in raw["trusted_proxies"]:

@@ -12,20 +12,37 @@ On a compressed connection the writer is not `open` (per-message deflate keeps s
 one message to the next), and under another server there is none: the app then sends
 through ASGI. `serve`, `demo` and the tests run uvicorn with this protocol (app.py
 `server_options`).
+
+What a client has not read yet stays mostly in the server's sight: the protocol keeps the
+kernel's share of it small (`_SEND_BUFFER`), so that a client that stops reading is seen
+as too slow (uvicorn's back-pressure, the unread bytes `write` returns) within a few
+events. The writer also sends a subscription's last messages without waiting for the
+client to read what came before (`send_now`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 
 __all__ = ["EXTENSION", "FrameWriter", "FrameWritingProtocol", "frame_writer", "text_frame"]
 
 EXTENSION = "callboard.frames"
 
 _FIN_TEXT = 0x81  # a whole message (FIN) of text (opcode 1)
+
+# The socket send buffer of a WebSocket connection (Linux doubles it: 128 KiB). Left to
+# itself Linux grows it to 4 MiB (net.ipv4.tcp_wmem), thousands of events that a client
+# not reading held out of the server's sight: it was neither paused nor over its
+# unread-bytes bound until then, and the keepalive (uvicorn's ping, 20 s, and 20 s for
+# the pong) closed it with 1011 first. 128 KiB in flight still carries about 1 MiB/s at 125 ms
+# round trips, far above an event stream's needs.
+_SEND_BUFFER = 64 * 1024
 
 
 def text_frame(message: bytes) -> bytes:
@@ -64,6 +81,33 @@ class FrameWriter:
             and not protocol.conn.extensions
         )
 
+    @property
+    def closing(self) -> bool:
+        """Closed, or closing (by either side): nothing more goes out."""
+        protocol = self._protocol
+        return protocol.close_sent or protocol.disconnected or protocol.transport.is_closing()
+
+    @property
+    def backed_up(self) -> bool:
+        """The client is behind on reading: uvicorn's ASGI sends wait until it catches up."""
+        return not self._protocol.writable.is_set()
+
+    async def caught_up(self) -> None:
+        """Returns once ASGI sends go through again (or the connection is lost)."""
+        await self._protocol.writable.wait()
+
+    def send_now(self, text: str) -> None:
+        """Sends a text message at once, however much the client has left unread (through
+        the protocol's own framing, so compressed connections too); nothing once closing."""
+        protocol = self._protocol
+        if self.closing:
+            return
+        try:
+            protocol.conn.send_text(text.encode())
+        except InvalidState:  # the client's close frame came in meanwhile
+            return
+        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+
     def write(self, frames: bytes) -> int | None:
         """Writes the frames unless the connection is closing; returns the bytes written
         but not yet taken by the client's socket (None: closing, nothing written)."""
@@ -77,7 +121,14 @@ class FrameWriter:
 
 
 class FrameWritingProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, offering a `FrameWriter` in the ASGI scope."""
+    """uvicorn's WebSocket protocol, offering a `FrameWriter` in the ASGI scope, with a
+    small socket send buffer (`_SEND_BUFFER`)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SEND_BUFFER)
 
     async def run_asgi(self) -> None:
         # An ASGI extension is a name and a dict of what it offers.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 from starlette.applications import Starlette
@@ -157,6 +159,14 @@ async def running_callboard(
 async def next_event(events: AsyncIterator[dict[str, Any]], timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
     async with asyncio.timeout(timeout):
         return await anext(events)
+
+
+async def next_message(ws: websockets.ClientConnection) -> dict[str, Any]:
+    """The next message on a raw WebSocket (the `websockets` client), as JSON."""
+    async with asyncio.timeout(10):
+        message = json.loads(await ws.recv())
+    assert isinstance(message, dict)
+    return message
 
 
 # The cursor before the first event: a subscription with `after: FROM_START` misses

@@ -68,6 +68,10 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ("port = 8000", "port = 8000\nwebsocket_compression = 1"),
             ["[server] websocket_compression", "true or false"],
         ),
+        (
+            ("port = 8000", 'port = 8000\nwebsocket_init_timeout = "10"'),
+            ["[server] websocket_init_timeout", "positive number"],
+        ),
         (("[[clients]]", "[[client]]"), ["client", "unknown section"]),
         (
             ('name = "crm-frontend"', 'name = "crm-frontend"\nflavour = 1'),

@@ -11,20 +11,29 @@ hands back, through the subscriber, what it could not deliver. Direct subscriber
 same filter may share a `Sink`: each item is then matched and offered once for all of them
 (with 1,000 subscribers, matching each was ~10% of the server's CPU samples at 100
 events/s).
+
+A subscriber cut off as too slow is told so by its iterator, whose task may meanwhile be
+waiting to send to a client that does not read: the callback its transport put in
+`ON_CUT_OFF` (in that task) is called, so that the error can go out at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from callboard.domain.errors import CursorExpired, SubscriberTooSlow
 
-__all__ = ["Direct", "DirectFactory", "Fanout", "Replay", "Sink", "Subscriber"]
+__all__ = ["ON_CUT_OFF", "Direct", "DirectFactory", "Fanout", "Replay", "Sink", "Subscriber"]
 
 _REPLAY_BATCH = 500
+
+# Set by the transport serving the subscriptions iterated in the current task: called when
+# one of them is cut off as too slow.
+ON_CUT_OFF: ContextVar[Callable[[], None] | None] = ContextVar("callboard_on_cut_off", default=None)
 
 
 class _Logged(Protocol):
@@ -76,6 +85,7 @@ class Subscriber(Generic[T, W]):
     queue: asyncio.Queue[T | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
     direct: Direct[T] | None = None
+    on_cut_off: Callable[[], None] | None = field(default=None, repr=False)
 
     def give_back(self, items: Sequence[T]) -> None:
         """Items the direct path could not deliver: the iterator yields them, in order,
@@ -85,10 +95,18 @@ class Subscriber(Generic[T, W]):
             self.queue.put_nowait(item)
 
     def cut_off(self) -> None:
-        """Fallen too far behind on the direct path."""
+        """Fallen too far behind (its queue full, or on the direct path its connection):
+        its iterator ends with SUBSCRIBER_TOO_SLOW before anything still queued, which the
+        client gets again when it resumes from its cursor."""
+        if self.overflowed:
+            return
         self.fanout._end_direct(self)
         self.overflowed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
         self.queue.put_nowait(None)
+        if self.on_cut_off is not None:
+            self.on_cut_off()
 
 
 DirectFactory = Callable[[Subscriber[T, W]], "Direct[T] | None"]
@@ -126,8 +144,7 @@ class Fanout(Generic[T, W]):
                     continue
                 if subscriber.queue.qsize() >= self._buffer:
                     # Never block the webhook path for one slow reader: cut it off instead.
-                    subscriber.overflowed = True
-                    subscriber.queue.put_nowait(None)
+                    subscriber.cut_off()
                     break
                 subscriber.queue.put_nowait(item)
 
@@ -143,7 +160,9 @@ class Fanout(Generic[T, W]):
                 "without `after`.",
                 field="after",
             )
-        subscriber: Subscriber[T, W] = Subscriber(where, self, last=after)
+        subscriber: Subscriber[T, W] = Subscriber(
+            where, self, last=after, on_cut_off=ON_CUT_OFF.get()
+        )
         self._subscribers.add(subscriber)
         self._queued.add(subscriber)
         try:

@@ -43,6 +43,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from callboard.events.fanout import Direct, DirectFactory, Subscriber
 from callboard.schema.shared_results import SUBSCRIPTION_EXECUTOR, SharedData, SharingExecutor
 from callboard.websocket_frames import FrameWriter, frame_writer, text_frame
+from callboard.websocket_protocols import TransportWSHandler
 
 __all__ = ["LiveAudiences", "LiveFramesHandler"]
 
@@ -102,8 +103,8 @@ class _Target:
 _TARGET: ContextVar[_Target | None] = ContextVar("callboard_live_target", default=None)
 
 
-class LiveFramesHandler(BaseGraphQLTransportWSHandler[Any, None]):
-    """Strawberry's graphql-transport-ws handler, telling each operation's resolver where
+class LiveFramesHandler(TransportWSHandler):
+    """Callboard's graphql-transport-ws handler, telling each operation's resolver where
     its messages can be written directly."""
 
     async def run_operation(self, operation: Operation[Any, None]) -> None:

@@ -3,16 +3,14 @@ live_audiences.py) look, to every client, like strawberry's own messages."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import websockets
 
-from tests.harness import FROM_START, LEGACY_WS, next_event
+from tests.harness import FROM_START, LEGACY_WS, next_event, next_message
 from tests.queries import CALL_EVENTS
 from tests.vendors import Rig, post_webhook, vendor_rig
 
@@ -44,13 +42,6 @@ async def raw_subscription(
         message = {"query": CALL_EVENTS, "variables": variables}
         await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": message}))
         yield ws
-
-
-async def next_message(ws: websockets.ClientConnection) -> dict[str, Any]:
-    async with asyncio.timeout(10):
-        message = json.loads(await ws.recv())
-    assert isinstance(message, dict)
-    return message
 
 
 async def test_each_client_gets_its_operation_id_and_strawberrys_data(lirax: Rig) -> None:
