@@ -15,10 +15,12 @@ import httpx
 import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from callboard.app import create_app, server_options
 from callboard.demo import address, bind
+from callboard.runtime import Runtime
 from callboard.settings import Settings, parse_settings
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
@@ -70,6 +72,13 @@ class Api:
     settings: Settings
     http: httpx.AsyncClient
     key: str | None = None
+    app: Starlette | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """What the running app holds (its providers, its store)."""
+        assert self.app is not None
+        return self.app.state.runtime  # type: ignore[no-any-return]
 
     @property
     def webhook_base(self) -> str:
@@ -137,13 +146,12 @@ async def running_callboard(
     config["server"] = {**server, **config.get("server", {})}
     config.setdefault("storage", {"url": "sqlite://"})
     settings = parse_settings(config, source="<test>", environ={})
+    app = create_app(settings, transports=transports)
     async with (
-        serving(
-            create_app(settings, transports=transports), sock, **server_options(settings)
-        ) as url,
+        serving(app, sock, **server_options(settings)) as url,
         httpx.AsyncClient(timeout=10) as http,
     ):
-        yield Api(url=url, settings=settings, http=http, key=key)
+        yield Api(url=url, settings=settings, http=http, key=key, app=app)
 
 
 async def next_event(events: AsyncIterator[dict[str, Any]], timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
