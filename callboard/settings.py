@@ -96,10 +96,14 @@ class GraphQLSettings:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    # Comments and whitespace count: they are read, and kept with a parsed document.
+    max_document_bytes: int = 100 * 1024
     # A JSON body (the document and its variables), and a multipart upload: a 20 MB
     # audio file for createAudioRecord (schema/account.py) and its operations.
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 21 * 1024 * 1024
+    # Parsed and validated documents kept for their next use, by estimated size.
+    document_cache_bytes: int = 32 * 1024 * 1024
     graphiql: bool = True
 
 

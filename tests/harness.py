@@ -20,7 +20,6 @@ from starlette.types import ASGIApp
 
 from callboard.app import create_app, server_options
 from callboard.demo import address, bind
-from callboard.runtime import Runtime
 from callboard.settings import Settings, parse_settings
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
@@ -73,12 +72,6 @@ class Api:
     http: httpx.AsyncClient
     key: str | None = None
     app: Starlette | None = None
-
-    @property
-    def runtime(self) -> Runtime:
-        """What the running app holds (its providers, its store)."""
-        assert self.app is not None
-        return self.app.state.runtime  # type: ignore[no-any-return]
 
     @property
     def webhook_base(self) -> str:

@@ -92,8 +92,8 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ["[graphql] max_body_bytes", "positive whole number"],
         ),
         (
-            ("[[clients]]", "[graphql]\nmax_depth = true\n\n[[clients]]"),
-            ["[graphql] max_depth", "positive whole number"],
+            ("[[clients]]", "[graphql]\nmax_document_bytes = true\n\n[[clients]]"),
+            ["[graphql] max_document_bytes", "positive whole number"],
         ),
         (
             ("[[clients]]", "[graphql]\nmax_upload_bytes = 0\n\n[[clients]]"),
