@@ -105,6 +105,8 @@ class GraphQLSettings:
     # Parsed and validated documents kept for their next use, by estimated size.
     document_cache_bytes: int = 32 * 1024 * 1024
     graphiql: bool = True
+    # false: no __schema / __type, and no "Did you mean ...?" in errors (production)
+    introspection: bool = True
 
 
 @dataclass(frozen=True)
@@ -301,7 +303,7 @@ class _Reader:
             )
 
     def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
-        switches = {"graphiql"}
+        switches = {"graphiql", "introspection"}
         for key in switches & raw.keys():
             if not isinstance(raw[key], bool):
                 raise self.fail(f"[graphql] {key}", "must be true or false")

@@ -99,6 +99,10 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ("[[clients]]", "[graphql]\nmax_upload_bytes = 0\n\n[[clients]]"),
             ["[graphql] max_upload_bytes", "positive whole number"],
         ),
+        (
+            ("[[clients]]", '[graphql]\nintrospection = "off"\n\n[[clients]]'),
+            ["[graphql] introspection", "true or false"],
+        ),
     ],
 )
 def test_each_mistake_names_file_key_and_fix(

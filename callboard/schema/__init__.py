@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -65,6 +66,14 @@ async def _once(result: PreExecutionError) -> AsyncGenerator[PreExecutionError, 
     yield result
 
 
+class _QuietExecutor(SharingExecutor):
+    """SharingExecutor whose variables' errors suggest no names ("Did you mean ...?")."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
+
 def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
     limits = limits or GraphQLSettings()
     # The depth and alias limits are validation rules, and the document cache keys its
@@ -79,6 +88,7 @@ def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
     # Parsing and validating the same document again is most of the cost of a small
     # query; the cache keeps the results (strawberry: ~5x on a trivial query).
     documents = DocumentCache(limits.document_cache_bytes)
+    hide_suggestions = not limits.introspection
     return CallboardSchema(
         max_document_bytes=limits.max_document_bytes,
         documents=documents,
@@ -86,11 +96,12 @@ def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
         mutation=Mutation,
         subscription=Subscription,
         # A live event is executed once for all subscribers sending the same document.
-        execution_context_class=SharingExecutor,
+        execution_context_class=_QuietExecutor if hide_suggestions else SharingExecutor,
         # (factories: a fresh extension per request; the cache itself is shared)
         extensions=[
             lambda: AddValidationRules(limit_rules),
+            *([DisableIntrospection] if not limits.introspection else []),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: CachedDocuments(documents),
+            lambda: CachedDocuments(documents, hide_suggestions=hide_suggestions),
         ],
     )

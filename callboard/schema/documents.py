@@ -141,10 +141,12 @@ class CachedDocuments(SchemaExtension):
     """Parse and validate through `cache`, and refuse a document of several operations
     when the request names none (the spec's GetOperation; strawberry would run the
     first). Strawberry parses a document it does not find, so that a syntax error is
-    reported as one on every transport; this extension validates it."""
+    reported as one on every transport; this extension validates it, with suggestions
+    ("Did you mean ...?") hidden if asked."""
 
-    def __init__(self, cache: DocumentCache) -> None:
+    def __init__(self, cache: DocumentCache, *, hide_suggestions: bool = False) -> None:
         self.cache = cache
+        self.hide_suggestions = hide_suggestions
         self._entry: _Entry | None = None
         self._named = False
 
@@ -190,6 +192,7 @@ class CachedDocuments(SchemaExtension):
                 document,
                 # strawberry's own rules, as its validate_document adds them
                 (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+                hide_suggestions=self.hide_suggestions,
             )
             if entry is not None and query:
                 self.cache.validated(query, entry, rules, errors)

@@ -1,6 +1,7 @@
 """Documents as every transport (POST, GET, both WebSocket protocols) takes them: refused
 when too long or when they do not say which operation to run, answered when malformed,
-and kept parsed within a budget of bytes."""
+kept parsed within a budget of bytes, and without introspection or suggestions in
+production."""
 
 from __future__ import annotations
 
@@ -154,3 +155,41 @@ async def test_kept_documents_stay_within_their_bytes() -> None:
             assert cache.bytes <= 4_000_000
         assert 1 <= len(cache) < 30
         assert cache.misses == 30
+
+
+async def test_introspection_and_suggestions_are_on_by_default(api: Api) -> None:
+    data = await api.query("{ __schema { queryType { name } } }")
+    assert data == {"__schema": {"queryType": {"name": "Query"}}}
+    (error,) = errors_of((await api.post("{ cals }")).json())
+    assert "Did you mean" in error["message"]
+
+
+MISTAKES = [
+    "{ cals }",  # a field
+    "{ calls(frist: 1) { totalCount } }",  # an argument
+    "{ calls(status: BUZY) { totalCount } }",  # an enum value
+    "query($s: CallStatu) { calls(status: $s) { totalCount } }",  # a type
+    "mutation { placeCall(input: {provder: 1, agent: 1, to: 1}) { call { id } } }",  # a field
+]
+
+
+async def test_introspection_off_hides_the_schema_and_every_suggestion() -> None:
+    async with running_callboard({"graphql": {"introspection": False}}) as api:
+        for query in ("{ __schema { types { name } } }", '{ __type(name: "Call") { name } }'):
+            (error, *_) = errors_of((await api.post(query)).json())
+            assert "introspection has been disabled" in error["message"]
+        messages = [
+            e["message"] for query in MISTAKES for e in errors_of((await api.post(query)).json())
+        ]
+        # ... variables included, checked as the operation runs
+        varied = "query($s: CallStatus) { calls(status: $s) { totalCount } }"
+        messages += [
+            e["message"] for e in errors_of((await api.post(varied, {"s": "BUZY"})).json())
+        ]
+        answer = await first_answer(
+            api, TRANSPORT_WS, {"query": "subscription { callEvent { id } }"}
+        )
+        messages += [e["message"] for e in ws_errors(answer)]
+        assert len(messages) >= len(MISTAKES) + 2
+        assert not [m for m in messages if "Did you mean" in m]
+        assert await api.query("{ __typename }") == {"__typename": "Query"}
