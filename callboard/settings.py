@@ -103,7 +103,7 @@ class GraphQLSettings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 21 * 1024 * 1024
     # Parsed and validated documents kept for their next use, by estimated size.
-    document_cache_bytes: int = 32 * 1024 * 1024
+    document_cache_bytes: int = 8 * 1024 * 1024
     graphiql: bool = True
     # false: no __schema / __type, and no "Did you mean ...?" in errors (production)
     introspection: bool = True
