@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -19,13 +20,23 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
 from callboard.domain.errors import Unauthenticated
+from callboard.graphql_requests import (
+    BAD_REQUEST,
+    BadRequest,
+    error_response,
+    limit_body,
+    read_operation,
+    too_large,
+)
 from callboard.housekeeping import Housekeeping
 from callboard.logs import hide_query_strings
+from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
@@ -40,6 +51,14 @@ from callboard.websocket_protocols import CallboardWebSocket, LegacyWSHandler
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
 
+class _RequestAdapter(StarletteRequestAdapter):
+    """Strawberry's view of a request, keeping the request for `read_operation`."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
+
+
 class CallboardGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view, with Callboard's clients: a key per request or connection."""
 
@@ -48,6 +67,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = LiveFramesHandler
     graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = CallboardWebSocket
+    request_adapter_class = _RequestAdapter
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -79,21 +99,47 @@ class CallboardGraphQL(GraphQL[Context, None]):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope) if scope["type"] == "http" else None
-        if request is not None and not _wants_graphiql(request):
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope)
+        if not _wants_graphiql(request):
             # Refused before the body is read: no key, no work.
             try:
                 caller = authenticate(self.settings, request.headers.get("authorization"))
             except Unauthenticated as exc:
-                response = JSONResponse(
-                    {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-                    status_code=401,
+                refused = error_response(
+                    exc.message,
+                    exc.code,
+                    401,
                     headers={"WWW-Authenticate": 'Bearer realm="callboard"'},
                 )
-                await response(scope, receive, send)
+                await refused(scope, receive, send)
                 return
             scope.setdefault("state", {})["caller"] = caller
-        await super().__call__(scope, receive, send)
+        # Strawberry answers a request it cannot run in plain text; Callboard with a
+        # GraphQL error body.
+        response: Response
+        try:
+            request = Request(scope, limit_body(request.headers, receive, self.settings.graphql))
+            response = await self.run(request)
+        except BodyTooLarge as exc:
+            response = error_response(too_large(exc), BAD_REQUEST, 413)
+        except BadRequest as exc:
+            response = error_response(exc.message, BAD_REQUEST, exc.status)
+        except HTTPException as exc:
+            response = error_response(exc.reason, BAD_REQUEST, exc.status_code)
+        try:
+            await response(scope, receive, send)
+        finally:
+            await request.close()  # an upload's files
+
+    async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        # Every request is read and checked here (graphql_requests.py), not by strawberry.
+        assert isinstance(request_adapter, _RequestAdapter)
+        return await read_operation(
+            request_adapter.request, self.settings.graphql, uploads=self.multipart_uploads_enabled
+        )
 
     def encode_json(self, data: object) -> str | bytes:
         # A live event's result is encoded once for every subscriber sharing it.

@@ -93,12 +93,22 @@ class InboxSettings:
 
 @dataclass(frozen=True)
 class GraphQLSettings:
-    """Limits that keep one document from costing the server too much."""
+    """Limits that keep one request or document from costing the server too much."""
 
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    # Comments and whitespace count: they are read, and kept with a parsed document.
+    max_document_bytes: int = 100 * 1024
+    # A JSON body (the document and its variables), and a multipart upload: a 20 MB
+    # audio file for createAudioRecord (schema/account.py) and its operations.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 21 * 1024 * 1024
+    # Parsed and validated documents kept for their next use, by estimated size.
+    document_cache_bytes: int = 8 * 1024 * 1024
     graphiql: bool = True
+    # false: no __schema / __type, and no "Did you mean ...?" in errors (production)
+    introspection: bool = True
 
 
 @dataclass(frozen=True)
@@ -296,11 +306,12 @@ class _Reader:
             )
 
     def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
-        for key, value in raw.items():
-            expected = bool if key == "graphiql" else int
-            if not isinstance(value, expected) or (expected is int and value < 1):
-                raise self.fail(f"[graphql] {key}", f"must be a positive {expected.__name__}")
-        return GraphQLSettings(**raw)
+        switches = {"graphiql", "introspection"}
+        for key in switches & raw.keys():
+            if not isinstance(raw[key], bool):
+                raise self.fail(f"[graphql] {key}", "must be true or false")
+        limits = {key: int for key in GraphQLSettings.__dataclass_fields__ if key not in switches}
+        return GraphQLSettings(**self.numbers("graphql", raw, limits))
 
     def providers(self, raw: Any) -> tuple[ProviderSettings, ...]:
         if not isinstance(raw, list):

@@ -91,6 +91,22 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ("[[clients]]", '[events]\nurl = "kafka://ops:hunter2@q"\n\n[[clients]]'),
             ["[events] url", "redis://", "ops:***@q"],
         ),
+        (
+            ("[[clients]]", '[graphql]\nmax_body_bytes = "1 MB"\n\n[[clients]]'),
+            ["[graphql] max_body_bytes", "positive whole number"],
+        ),
+        (
+            ("[[clients]]", "[graphql]\nmax_document_bytes = true\n\n[[clients]]"),
+            ["[graphql] max_document_bytes", "positive whole number"],
+        ),
+        (
+            ("[[clients]]", "[graphql]\nmax_upload_bytes = 0\n\n[[clients]]"),
+            ["[graphql] max_upload_bytes", "positive whole number"],
+        ),
+        (
+            ("[[clients]]", '[graphql]\nintrospection = "off"\n\n[[clients]]'),
+            ["[graphql] introspection", "true or false"],
+        ),
     ],
 )
 def test_each_mistake_names_file_key_and_fix(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from typing import Any
+
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import StreamResult
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
+from callboard.schema.documents import CachedDocuments, DocumentCache, too_long
 from callboard.schema.errors import map_errors
 from callboard.schema.mutation import Mutation
 from callboard.schema.query import Query
@@ -25,35 +30,78 @@ __all__ = ["CallboardSchema", "build_schema"]
 
 
 class CallboardSchema(Schema):
+    """Strawberry's schema, refusing a document longer than `max_document_bytes` before
+    anything reads it, on every transport (HTTP, both WebSocket protocols)."""
+
+    def __init__(self, *, max_document_bytes: int, documents: DocumentCache, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.max_document_bytes = max_document_bytes
+        self.documents = documents
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         map_errors(errors, execution_context)
 
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
+        if refused := self._refused(query):
+            return refused
+        return await super().execute(query, *args, **kwargs)
+
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> StreamResult:
+        # (subscribe, and so the legacy graphql-ws protocol, comes through here too)
+        if refused := self._refused(query):
+            return _once(refused)
+        return await super().stream(query, *args, **kwargs)
+
+    def _refused(self, query: str | None) -> PreExecutionError | None:
+        error = too_long(query, self.max_document_bytes)
+        if error is None:
+            return None
+        self.process_errors([error])
+        return PreExecutionError(data=None, errors=[error])
+
+
+async def _once(result: PreExecutionError) -> AsyncGenerator[PreExecutionError, None]:
+    yield result
+
+
+class _QuietExecutor(SharingExecutor):
+    """SharingExecutor whose variables' errors suggest no names ("Did you mean ...?")."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
 
 def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
     limits = limits or GraphQLSettings()
-    # The depth and alias limits are validation rules, and ValidationCache keys its cache
-    # on the rule classes too: strawberry's limiters make a new class per instance, so
-    # one instance per request would miss the cache every time (measured: 17,000 -> 1,300
-    # trivial queries/s). The rule classes are made once here and reused.
+    # The depth and alias limits are validation rules, and the document cache keys its
+    # validation results on the rule classes too: strawberry's limiters make a new class
+    # per instance, so one instance per request would miss the cache every time
+    # (measured: 17,000 -> 1,300 trivial queries/s). The rule classes are made once here
+    # and reused.
     limit_rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
+    # Parsing and validating the same document again is most of the cost of a small
+    # query; the cache keeps the results (strawberry: ~5x on a trivial query).
+    documents = DocumentCache(limits.document_cache_bytes)
+    hide_suggestions = not limits.introspection
     return CallboardSchema(
+        max_document_bytes=limits.max_document_bytes,
+        documents=documents,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         # A live event is executed once for all subscribers sending the same document.
-        execution_context_class=SharingExecutor,
+        execution_context_class=_QuietExecutor if hide_suggestions else SharingExecutor,
+        # (factories: a fresh extension per request; the cache itself is shared)
         extensions=[
-            # Parsing and validating the same document again is most of the cost of a
-            # small query; these keep the results (strawberry: ~5x on a trivial query).
-            # (factories: a fresh extension per request; the caches themselves are shared)
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
             lambda: AddValidationRules(limit_rules),
+            *([DisableIntrospection] if not limits.introspection else []),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: CachedDocuments(documents, hide_suggestions=hide_suggestions),
         ],
     )

@@ -11,6 +11,8 @@ import logging
 import uuid
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from callboard.domain.errors import CallboardError
@@ -18,6 +20,8 @@ from callboard.domain.errors import CallboardError
 __all__ = ["map_errors"]
 
 log = logging.getLogger("callboard.graphql")
+
+_REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
 def map_errors(errors: list[GraphQLError], context: ExecutionContext | None) -> None:
@@ -33,6 +37,11 @@ def map_errors(errors: list[GraphQLError], context: ExecutionContext | None) -> 
         elif original is None or isinstance(original, GraphQLError):
             # The document itself is wrong (syntax, validation, a limit): say so plainly.
             error.extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {})}
+        elif isinstance(original, _REQUEST_ERRORS):
+            # An operation this transport does not run (a query over legacy graphql-ws),
+            # or none to run: what HTTP answers 400 BAD_REQUEST.
+            error.extensions = {"code": "BAD_REQUEST"}
+            error.original_error = None
         else:
             correlation_id = uuid.uuid4().hex[:16]
             operation = context.operation_name if context else None
