@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from callboard.inbox import keep_and_process
 from callboard.providers.base import WebhookDelivery, WebhookOutcome, WebhookRejected
+from callboard.request_body import BodyTooLarge, read_body
 from callboard.runtime import Runtime
 from callboard.store.outcome_codec import Outcome, encode_outcome
 
@@ -34,8 +35,9 @@ async def receive_webhook(request: Request) -> Response:
     provider = runtime.providers.get(provider_id)
     if provider is None:
         return JSONResponse({"error": "No provider has this id."}, status_code=404)
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    try:
+        body = await read_body(request, MAX_BODY)
+    except BodyTooLarge:
         return JSONResponse({"error": "Body too large."}, status_code=413)
     delivery = WebhookDelivery(
         method=request.method,

@@ -42,6 +42,20 @@ async def fresh_database() -> AsyncIterator[str]:
         await _drop(name)
 
 
+# Parameters of a fixture that runs its tests on the embedded default and on PostgreSQL.
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str) -> AsyncIterator[str]:
+    """The URL of a new, empty store of `kind` (one of `BOTH_DATABASES`)."""
+    if kind == "postgresql":
+        async with fresh_database() as url:
+            yield url
+    else:
+        yield "sqlite://"
+
+
 async def _drop(name: str) -> None:
     admin = await asyncpg.connect(POSTGRES_URL)
     try:

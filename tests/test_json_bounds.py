@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from callboard.domain.json_bounds import MAX_DEPTH, JsonOutOfBounds, check_depth, loads
+from callboard.domain.json_bounds import (
+    MAX_DEPTH,
+    JsonOutOfBounds,
+    JsonTooDeep,
+    check_depth,
+    loads,
+)
 
 
 def nested(depth: int) -> str:
@@ -18,7 +24,7 @@ def test_values_within_the_bound_are_read() -> None:
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
 def test_deeper_values_are_refused_whatever_the_depth(depth: int) -> None:
-    with pytest.raises(JsonOutOfBounds, match="deeper than 32"):
+    with pytest.raises(JsonTooDeep, match="deeper than 32"):
         loads(nested(depth))
 
 
@@ -34,14 +40,15 @@ def test_deeper_values_are_refused_whatever_the_depth(depth: int) -> None:
     ],
 )
 def test_what_is_not_json_says_why(data: str | bytes, reason: str) -> None:
-    with pytest.raises(JsonOutOfBounds, match=reason):
+    with pytest.raises(JsonOutOfBounds, match=reason) as refused:
         loads(data)
+    assert not isinstance(refused.value, JsonTooDeep), "not JSON is not JSON too deep"
 
 
 def test_depth_counts_containers_not_scalars() -> None:
     check_depth("text", max_depth=0)
     check_depth({"a": 1, "b": [2]}, max_depth=2)
-    with pytest.raises(JsonOutOfBounds):
+    with pytest.raises(JsonTooDeep):
         check_depth({"a": 1, "b": [2]}, max_depth=1)
-    with pytest.raises(JsonOutOfBounds):
+    with pytest.raises(JsonTooDeep):
         check_depth({}, max_depth=0)

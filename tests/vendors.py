@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from callboard.demo import address, bind
+from callboard.providers.webhook_guard import derive_secret
 from callboard.simulators.liner import LinerSimulator
 from callboard.simulators.lirax import LiraxSimulator
 from callboard.simulators.twin24 import Twin24Simulator
@@ -47,6 +48,10 @@ class Vendor:
     # what makes the vendor post webhooks about the probe's work, where the probe alone
     # does not (a Twin24 number added is rung from outside)
     after_probe: Callable[[], Awaitable[Any]] | None = None
+    # the query that lets a delivery in, and a delivery (as a JSON object) that becomes
+    # one call event
+    webhook_auth: dict[str, str] = field(default_factory=dict)
+    webhook_json: dict[str, Any] = field(default_factory=dict)
 
 
 def _lirax(webhook_url: str, step_delay: float) -> Vendor:
@@ -76,6 +81,8 @@ def _lirax(webhook_url: str, step_delay: float) -> Vendor:
                 "from_LiraX_token": "forged",
             },
         },
+        webhook_auth={"from_LiraX_token": "lirax-webhook-token"},
+        webhook_json={"cmd": "record", "callid": "X-1", "record_link": "https://x/1.mp3"},
     )
 
 
@@ -102,6 +109,8 @@ def _zvonobot(webhook_url: str, step_delay: float) -> Vendor:
             "params": {"key": "forged"},
             "json": {"id": 1001, "calls": [{"phone": "79123456789", "status": "finished"}]},
         },
+        webhook_auth={"key": derive_secret("zvonobot-api-key", PROVIDER_ID)},
+        webhook_json={"id": 1001, "calls": [{"phone": "79123456789", "status": "finished"}]},
     )
 
 
@@ -133,6 +142,8 @@ def _twin24(webhook_url: str, step_delay: float) -> Vendor:
             "json": {"callId": "c-1", "caller": "79123456789", "number": "74951234501"},
         },
         after_probe=lambda: sim.ring("74951234501", "79123456789"),
+        webhook_auth={"key": derive_secret("ops@example.com\ntwin24-password", PROVIDER_ID)},
+        webhook_json={"callId": "c-1", "caller": "79123456789", "number": "74951234501"},
     )
 
 
@@ -183,6 +194,8 @@ def _while1(webhook_url: str, step_delay: float) -> Vendor:
             "params": {"token": "forged", "event": "outgoing_end", "uniqueid": "1.1"},
         },
         webhook_method="GET",
+        webhook_auth={"token": "while1-webhook-token"},
+        webhook_json={"event": "dial_answer", "uniqueid": "1.1", "telephone": "40212345678"},
     )
 
 

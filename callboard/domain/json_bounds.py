@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "JsonOutOfBounds", "check_depth", "loads"]
+__all__ = ["MAX_DEPTH", "JsonOutOfBounds", "JsonTooDeep", "check_depth", "loads"]
 
 # Vendors' payloads nest a few levels (Zvonobot's IVR trees about ten); kept payloads
 # nest a few more inside a delivery's outcome, far below any recursion limit.
@@ -23,6 +23,11 @@ class JsonOutOfBounds(ValueError):
     """The text is not JSON, or it nests deeper than allowed; the message says which."""
 
 
+class JsonTooDeep(JsonOutOfBounds):
+    """The text is JSON, but it nests deeper than allowed: a reader that takes what is
+    not JSON leniently (as text, or as no body) still cannot take this."""
+
+
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value `data` holds (UTF-8 when bytes), nested at most `max_depth` deep.
 
@@ -31,7 +36,7 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     try:
         value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except RecursionError:
-        raise JsonOutOfBounds(f"JSON nested deeper than {max_depth} levels.") from None
+        raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels.") from None
     except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError too
         raise JsonOutOfBounds(f"Not JSON: {_reason(exc)}.") from None
     check_depth(value, max_depth=max_depth)
@@ -46,7 +51,7 @@ def check_depth(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
     while containers := [i for i in level if isinstance(i, Mapping | list | tuple)]:
         depth += 1
         if depth > max_depth:
-            raise JsonOutOfBounds(f"JSON nested deeper than {max_depth} levels.")
+            raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels.")
         level = [x for c in containers for x in (c.values() if isinstance(c, Mapping) else c)]
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from callboard.providers import webhook_body
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 
 __all__ = [
@@ -77,11 +77,13 @@ class SourceFilter:
 
 def json_body(delivery: WebhookDelivery) -> Any:
     """The delivery's JSON (one object sent as a one-item list is that object); 400 if
-    it is not JSON at all."""
+    it is not JSON at all, or is over a bound (`webhook_body`)."""
     try:
-        body = json.loads(delivery.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        body = webhook_body.json_value(delivery.body)
+    except webhook_body.NotFields:
         raise MALFORMED from None
+    except webhook_body.OutOfBounds:
+        raise webhook_body.UNREADABLE from None
     if isinstance(body, list) and len(body) == 1:
         return body[0]
     return body

@@ -25,13 +25,16 @@ from callboard.providers.base import (
 from callboard.resolvers.once import run_once
 from callboard.resolvers.providers import can_see, provider_for, scope
 from callboard.runtime import Runtime
+from callboard.store.calls import CallFilter
 
 __all__ = [
     "CallPage",
     "Placed",
     "Started",
+    "call_filter",
     "call_history",
     "connect_parties",
+    "count_calls",
     "hangup_call",
     "list_calls",
     "place_call",
@@ -116,27 +119,34 @@ async def hangup_call(runtime: Runtime, caller: Caller, call_id: str) -> Call:
     return call
 
 
-async def list_calls(
+def call_filter(
     runtime: Runtime,
     caller: Caller,
     *,
     provider_id: str | None,
     phone: str | None,
     status: CallStatus | None,
-    first: int,
-    before_seq: int | None,
-) -> tuple[CallPage, int]:
-    """A page of the call log (newest first) and the total count in the caller's scope."""
+) -> CallFilter:
+    """What a `calls` query selects, in the caller's scope: its pages and its count."""
     if provider_id is not None:
         providers = [provider_for(runtime, caller, provider_id).id]
     else:
         providers = sorted(scope(runtime, caller))
     if phone is not None:
         phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
-    calls, has_next = await runtime.store.calls.page(
-        provider_ids=providers, phone=phone, status=status, first=first, before_seq=before_seq
-    )
-    return CallPage(calls, has_next), await runtime.store.calls.count(providers)
+    return CallFilter(provider_ids=tuple(providers), phone=phone, status=status)
+
+
+async def list_calls(
+    runtime: Runtime, where: CallFilter, *, first: int, before_seq: int | None
+) -> CallPage:
+    """A page of the calls `where` selects, newest first."""
+    calls, has_next = await runtime.store.calls.page(where, first=first, before_seq=before_seq)
+    return CallPage(calls, has_next)
+
+
+async def count_calls(runtime: Runtime, where: CallFilter) -> int:
+    return await runtime.store.calls.count(where)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,14 +73,14 @@ class CreateAudioRecordInput:
 
 @strawberry.type
 class AudioRecordPayload:
-    record: AudioRecord | None
-    user_errors: list[UserError]
+    record: AudioRecord | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AudioRecordsPayload:
-    records: list[AudioRecord]
-    user_errors: list[UserError]
+    records: list[AudioRecord] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="What is left on a vendor account.")
@@ -103,9 +103,9 @@ class VerifyPhoneInput:
 
 @strawberry.type
 class VerifyPhonePayload:
-    phone: str | None
-    pin: str | None = strawberry.field(description="What the person must type back.")
-    user_errors: list[UserError]
+    phone: str | None = None
+    pin: str | None = strawberry.field(default=None, description="What the person must type back.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type

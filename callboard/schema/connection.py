@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from callboard.resolvers import calls as call_resolvers
 from callboard.schema.calls import Call
+from callboard.schema.context import Info
+from callboard.store.calls import CallFilter
 
 __all__ = ["CallConnection", "CallEdge", "PageInfo"]
 
@@ -28,6 +31,11 @@ class CallConnection:
     edges: list[CallEdge]
     nodes: list[Call]
     page_info: PageInfo
-    total_count: int = strawberry.field(
-        description="Calls of the providers asked about, whatever the phone and status filters."
+    _where: strawberry.Private[CallFilter]
+
+    @strawberry.field(
+        description="The calls the query's filters select, on every page (counted only "
+        "when asked for)."
     )
+    async def total_count(self, info: Info) -> int:
+        return await call_resolvers.count_calls(info.context.runtime, self._where)

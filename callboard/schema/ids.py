@@ -7,7 +7,7 @@ import binascii
 
 from callboard.domain.errors import BadInput
 
-__all__ = ["decode_id", "encode_id"]
+__all__ = ["decode_cursor", "decode_id", "encode_id"]
 
 
 def encode_id(type_name: str, key: str | int) -> str:
@@ -26,8 +26,16 @@ def decode_id(type_name: str, value: str, *, field: str) -> str:
     return key
 
 
-def decode_int_id(type_name: str, value: str, *, field: str) -> int:
-    key = decode_id(type_name, value, field=field)
-    if not key.isdigit():
-        raise BadInput(f"'{value}' is not a {type_name} id.", field=field)
+def decode_cursor(type_name: str, value: str | None, *, maximum: int) -> int | None:
+    """The number inside an `after` cursor made by `encode_id(type_name, n)` (None without
+    one); `BadInput` unless it is one the store could have made: 0 to `maximum`, what its
+    id columns hold."""
+    if not value:
+        return None
+    key = decode_id(type_name, value, field="after")
+    # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and no more
+    # of them than `maximum` has, before int() reads them.
+    digits = key.isascii() and key.isdigit() and len(key) <= len(str(maximum))
+    if not digits or int(key) > maximum:
+        raise BadInput(f"'{value}' is not a {type_name} id.", field="after")
     return int(key)

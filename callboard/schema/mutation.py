@@ -16,6 +16,7 @@ from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.crm import CrmMutation
 from callboard.schema.ids import decode_id
+from callboard.schema.input_limits import bounded
 from callboard.schema.inputs import (
     ConnectPartiesInput,
     ContactInput,
@@ -150,16 +151,18 @@ _NOT_TAKEN = {
 }
 
 
-Mutation = merge_types(
-    "Mutation",
-    (
-        CallMutation,
-        CrmMutation,
-        PbxMutation,
-        SmsMutation,
-        RobocallMutation,
-        AccountMutation,
-        NumbersMutation,
-        OrderMutation,
-    ),
+Mutation = bounded(
+    merge_types(
+        "Mutation",
+        (
+            CallMutation,
+            CrmMutation,
+            PbxMutation,
+            SmsMutation,
+            RobocallMutation,
+            AccountMutation,
+            NumbersMutation,
+            OrderMutation,
+        ),
+    )
 )

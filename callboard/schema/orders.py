@@ -21,7 +21,7 @@ from callboard.resolvers import orders as resolvers
 from callboard.resolvers.calls import MAX_PAGE
 from callboard.schema.connection import PageInfo
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_int_id, encode_id
+from callboard.schema.ids import decode_cursor, encode_id
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
@@ -224,7 +224,8 @@ class OrderQuery:
     ) -> OrderConnection:
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
-        before = decode_int_id("OrderCursor", after, field="after") if after else None
+        maximum = info.context.runtime.store.max_id
+        before = decode_cursor("OrderCursor", after, maximum=maximum)
         found, has_next = await resolvers.list_orders(
             info.context.runtime, info.context.client, provider, first=first, before_seq=before
         )

@@ -15,7 +15,7 @@ from callboard.domain.pbx import AgentState
 from callboard.resolvers import pbx as resolvers
 from callboard.resolvers.providers import provider_for, scope_of
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_int_id, encode_id
+from callboard.schema.ids import decode_cursor, encode_id
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
@@ -224,7 +224,7 @@ class PbxSubscription:
     ) -> AsyncGenerator[AgentStatus, None]:
         runtime, caller = info.context.runtime, info.context.client
         providers = scope_of(runtime, caller, provider)
-        cursor = decode_int_id(_CURSOR, after, field="after") if after else None
+        cursor = decode_cursor(_CURSOR, after, maximum=runtime.store.max_id)
         async for change in resolvers.agent_status_changes(runtime, providers, cursor):
             yield AgentStatus.of(change.item, change.id)
 

@@ -20,7 +20,8 @@ from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
-from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.ids import decode_cursor, decode_id, encode_id
+from callboard.schema.input_limits import bounded
 from callboard.schema.numbers import NumbersQuery
 from callboard.schema.orders import OrderQuery
 from callboard.schema.pbx import PbxQuery
@@ -60,16 +61,13 @@ class CallQuery:
         first = 20 if first is None else first
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
-        before = decode_int_id("cursor", after, field="after") if after else None
-        page, total = await call_resolvers.list_calls(
-            info.context.runtime,
-            info.context.client,
-            provider_id=provider,
-            phone=phone,
-            status=status,
-            first=first,
-            before_seq=before,
+        maximum = info.context.runtime.store.max_id
+        before = decode_cursor("cursor", after, maximum=maximum)
+        runtime = info.context.runtime
+        where = call_resolvers.call_filter(
+            runtime, info.context.client, provider_id=provider, phone=phone, status=status
         )
+        page = await call_resolvers.list_calls(runtime, where, first=first, before_seq=before)
         edges = [CallEdge(cursor=encode_id("cursor", c.seq), node=Call.of(c)) for c in page.calls]
         return CallConnection(
             edges=edges,
@@ -80,7 +78,7 @@ class CallQuery:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=total,
+            _where=where,
         )
 
     @strawberry.field(
@@ -125,7 +123,9 @@ class CallQuery:
         return Contact.of(found) if found else None
 
 
-Query = merge_types(
-    "Query",
-    (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+Query = bounded(
+    merge_types(
+        "Query",
+        (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+    )
 )

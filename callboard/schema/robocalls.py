@@ -18,6 +18,7 @@ from callboard.resolvers import robocalls as resolvers
 from callboard.schema.calls import Call
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_id, encode_id
+from callboard.schema.input_limits import MAX_ROBOCALL_PHONES
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
@@ -100,8 +101,8 @@ class IvrNodeInput:
 class StartRobocallInput:
     provider: strawberry.ID
     phones: list[str] = strawberry.field(
-        description="Any number of phones; Callboard splits long lists into requests the "
-        "vendor accepts."
+        description=f"Up to {MAX_ROBOCALL_PHONES:,} phones; Callboard splits them into "
+        "requests the vendor accepts."
     )
     outgoing_phone: str | None = strawberry.field(
         default=None, description="The caller id: a number confirmed at the vendor."
@@ -166,13 +167,14 @@ class Notice:
 @strawberry.type
 class StartRobocallPayload:
     calls: list[Call] = strawberry.field(
-        description="One call per phone the vendor accepted (QUEUED until it dials)."
+        default_factory=list,
+        description="One call per phone the vendor accepted (QUEUED until it dials).",
     )
     record_cost: float | None = strawberry.field(
-        description="What generating the texts' audio cost, in rubles."
+        default=None, description="What generating the texts' audio cost, in rubles."
     )
-    notices: list[Notice]
-    user_errors: list[UserError]
+    notices: list[Notice] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -188,9 +190,11 @@ class RescheduleRobocallsInput:
 
 @strawberry.type
 class RobocallsPayload:
-    calls: list[Call] = strawberry.field(description="The calls the vendor changed.")
+    calls: list[Call] = strawberry.field(
+        default_factory=list, description="The calls the vendor changed."
+    )
     user_errors: list[UserError] = strawberry.field(
-        description="One per call it did not (already dialled, or gone)."
+        default_factory=list, description="One per call it did not (already dialled, or gone)."
     )
 
 

@@ -14,7 +14,7 @@ from callboard.events.bus import FeedFilter
 from callboard.resolvers import sms as resolvers
 from callboard.resolvers.providers import scope_of
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_id, decode_int_id, encode_id
+from callboard.schema.ids import decode_cursor, decode_id, encode_id
 from callboard.schema.payloads import attempt
 from callboard.schema.user_error import UserError
 
@@ -132,6 +132,6 @@ class SmsSubscription:
     ) -> AsyncGenerator[SmsMessage, None]:
         runtime, caller = info.context.runtime, info.context.client
         where = FeedFilter(provider_ids=scope_of(runtime, caller, provider))
-        cursor = decode_int_id(_CURSOR, after, field="after") if after else None
+        cursor = decode_cursor(_CURSOR, after, maximum=runtime.store.max_id)
         async for change in runtime.bus.subscribe_feed(SMS, where, cursor):
             yield SmsMessage.of(change.item, change.id)

@@ -12,7 +12,8 @@ from callboard.events.bus import EventFilter
 from callboard.resolvers.providers import scope_of
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_id, decode_int_id
+from callboard.schema.ids import decode_cursor, decode_id
+from callboard.schema.input_limits import bounded
 from callboard.schema.pbx import PbxSubscription
 from callboard.schema.sms import SmsSubscription
 
@@ -40,7 +41,7 @@ class CallSubscription:
             call_id=decode_id("Call", call_id, field="callId") if call_id else None,
             phone=normalize_phone(phone, runtime.settings.server.default_region) if phone else None,
         )
-        cursor = decode_int_id("CallEvent", after, field="after") if after else None
+        cursor = decode_cursor("CallEvent", after, maximum=runtime.store.max_id)
         audiences = info.context.live_audiences
         # Once caught up, the live events may be written to the connection without
         # passing through here (schema/live_audiences.py).
@@ -49,4 +50,6 @@ class CallSubscription:
             yield CallEvent.of(event)
 
 
-Subscription = merge_types("Subscription", (CallSubscription, PbxSubscription, SmsSubscription))
+Subscription = bounded(
+    merge_types("Subscription", (CallSubscription, PbxSubscription, SmsSubscription))
+)

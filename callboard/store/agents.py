@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import AGENT_STATUSES, FeedEvent
 from callboard.domain.pbx import AgentState, AgentStatus
+from callboard.store.column_fit import fit_row
 from callboard.store.feeds import append_feed, feed_head, head_cursor
 from callboard.store.tables import agent_statuses
 from callboard.store.transactions import Transactions
@@ -56,13 +57,16 @@ def record_statuses(
     the ones kept are appended to the feed."""
     applied = []
     for status in statuses:
-        values = {
-            "provider_id": status.provider_id,
-            "agent": status.agent,
-            "status_id": status.status_id,
-            "state": status.state.value,
-            "updated_at": status.updated_at,
-        }
+        values = fit_row(
+            agent_statuses,
+            {
+                "provider_id": status.provider_id,
+                "agent": status.agent,
+                "status_id": status.status_id,
+                "state": status.state.value,
+                "updated_at": status.updated_at,
+            },
+        )
         statement = insert_or_update(
             conn.dialect,
             agent_statuses,

@@ -12,7 +12,19 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,12 +41,13 @@ from callboard.domain.calls import (
 )
 from callboard.domain.feeds import FeedEvent
 from callboard.domain.redaction import Redactor
+from callboard.store.column_fit import fit, fit_row
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
 from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["Also", "CallLog", "Publish"]
+__all__ = ["Also", "CallFilter", "CallLog", "Publish"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
@@ -60,6 +73,25 @@ _UPDATE_CALL = update(calls).where(calls.c.id == bindparam("call_id_"))
 _INSERT_EVENT = insert(call_events)
 _INSERT_REFS = insert(call_refs)
 _INSERT_DELIVERY = insert(webhook_deliveries)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallFilter:
+    """The calls a listing selects (None: any); its pages and its count read the same."""
+
+    provider_ids: Collection[str] | None = None
+    phone: str | None = None  # E.164, either end of the call
+    status: CallStatus | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.provider_ids is not None:
+            found.append(calls.c.provider_id.in_(self.provider_ids))
+        if self.phone is not None:
+            found.append(or_(calls.c.from_number == self.phone, calls.c.to_number == self.phone))
+        if self.status is not None:
+            found.append(calls.c.status == self.status.value)
+        return found
 
 
 class CallLog:
@@ -286,32 +318,20 @@ class CallLog:
         return [found.get(i) for i in ids]
 
     async def page(
-        self,
-        *,
-        provider_ids: Collection[str] | None,
-        phone: str | None,
-        status: CallStatus | None,
-        first: int,
-        before_seq: int | None,
+        self, where: CallFilter, *, first: int, before_seq: int | None
     ) -> tuple[list[Call], bool]:
         """Newest first; `first + 1` rows read to tell whether another page follows."""
-        query = select(calls).order_by(calls.c.seq.desc()).limit(first + 1)
-        if provider_ids is not None:
-            query = query.where(calls.c.provider_id.in_(provider_ids))
-        if phone is not None:
-            query = query.where(or_(calls.c.from_number == phone, calls.c.to_number == phone))
-        if status is not None:
-            query = query.where(calls.c.status == status.value)
+        query = select(calls).where(*where.conditions()).order_by(calls.c.seq.desc())
         if before_seq is not None:
             query = query.where(calls.c.seq < before_seq)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(query.limit(first + 1))).all()
         return [_to_call(r) for r in rows[:first]], len(rows) > first
 
-    async def count(self, provider_ids: Collection[str] | None) -> int:
-        query = select(func.count()).select_from(calls)
-        if provider_ids is not None:
-            query = query.where(calls.c.provider_id.in_(provider_ids))
+    async def count(self, where: CallFilter | None = None) -> int:
+        """How many calls `where` selects (all of them without it), over all pages."""
+        conditions = where.conditions() if where is not None else []
+        query = select(func.count()).select_from(calls).where(*conditions)
         async with self._engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())
 
@@ -472,7 +492,8 @@ def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> tuple[Call
     """The call the refs name (None: a new one), and which of the refs are known already."""
     if not refs:
         return None, set()
-    rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": list(refs)}).all()
+    fitted = [fit(r, call_refs.c.ref) for r in refs]
+    rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": fitted}).all()
     found = {row.id: _to_call(row) for row in rows}
     known = {row.matched_ref for row in rows}
     if len(found) <= 1:
@@ -501,7 +522,10 @@ def _save(
     refs: Sequence[str],
     known: Collection[str],
 ) -> Call:
-    """Write the call (inserted when new, else updated) and link the refs not known yet."""
+    """Write the call (inserted when new, else updated) and link the refs not known yet;
+    the call as kept (its texts fitted to their columns, so live events show it so)."""
+    texts = {name: value for name in _CALL_FIELDS if isinstance(value := getattr(call, name), str)}
+    call = dataclasses.replace(call, **fit_row(calls, texts))
     row = _row(call)
     if new:
         result = conn.execute(_INSERT_CALL, row)
@@ -511,7 +535,7 @@ def _save(
         conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
     links = [
         {"provider_id": provider_id, "ref": r, "call_id": call.id}
-        for r in dict.fromkeys(refs)
+        for r in dict.fromkeys(fit(r, call_refs.c.ref) for r in refs)
         if r not in known
     ]
     if links:

@@ -73,6 +73,12 @@ class Store:
         self.numbers = NumberBook(engine, redact)
 
     @property
+    def max_id(self) -> int:
+        """The largest id its integer columns hold, so the largest cursor it can have
+        handed out: PostgreSQL's INTEGER has 32 bits, SQLite's 64."""
+        return 2**31 - 1 if self.engine.dialect.name == "postgresql" else 2**63 - 1
+
+    @property
     def transactions_on_the_loop(self) -> bool:
         """Whether the transactions that add events run on the event loop (PostgreSQL)
         rather than on a thread of their own (SQLite)."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import SMS, FeedEvent
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus, next_sms_status
+from callboard.store.column_fit import fit, fit_row
 from callboard.store.feeds import append_feed
 from callboard.store.tables import sms
 from callboard.store.transactions import Transactions
@@ -67,7 +68,7 @@ def apply_sms(
         where = and_(
             sms.c.provider_id == provider_id,
             sms.c.direction == direction.value,
-            sms.c.vendor_id == signal.vendor_id,
+            sms.c.vendor_id == fit(signal.vendor_id, sms.c.vendor_id),
         )
         newest = select(sms).where(where).order_by(sms.c.created_at.desc()).limit(1)
         row = conn.execute(newest).first()
@@ -105,7 +106,7 @@ def apply_sms(
 def _values(message: Sms) -> dict[str, Any]:
     values = dataclasses.asdict(message)
     values.update(direction=message.direction.value, status=message.status.value)
-    return values
+    return fit_row(sms, values)
 
 
 def _to_sms(row: RowMapping) -> Sms:

@@ -221,18 +221,19 @@ async def test_contacts_are_kept_and_found_by_any_notation(lirax: Rig) -> None:
     assert bad["upsertContact"]["userErrors"][0]["field"] == "phone"
 
 
+def provider(pid: str) -> dict[str, str]:
+    """A LiraX provider that only takes webhooks (its commands go nowhere)."""
+    return {
+        "id": pid,
+        "kind": "lirax",
+        "base_url": "http://127.0.0.1:9/general",
+        "token": "t",
+        "webhook_token": "w",
+    }
+
+
 async def test_calls_of_a_provider_removed_from_the_config_are_hidden(tmp_path: Path) -> None:
     database = {"url": f"sqlite:///{tmp_path / 'log.db'}"}
-
-    def provider(pid: str) -> dict[str, str]:
-        return {
-            "id": pid,
-            "kind": "lirax",
-            "base_url": "http://127.0.0.1:9/general",
-            "token": "t",
-            "webhook_token": "w",
-        }
-
     form = {
         "cmd": "record",
         "callid": "C",
@@ -251,3 +252,47 @@ async def test_calls_of_a_provider_removed_from_the_config_are_hidden(tmp_path: 
         async with api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
             event = (await next_event(events))["callEvents"]
         assert event["call"]["id"] == calls["edges"][0]["node"]["id"]
+
+
+async def test_total_count_counts_what_every_filter_selects() -> None:
+    def event(callid: str, phone: str, **fields: str) -> dict[str, str]:
+        return {
+            "cmd": "event",
+            "type": "in",
+            "callid": callid,
+            "phone": phone,
+            "ext": "101",
+            "from_LiraX_token": "w",
+            "event": "INCOMING",
+            **fields,
+        }
+
+    busy = {"event": "CALL_COMPLETED", "status": "Busy", "duration": "0"}
+    one, two = "+79160000001", "+79160000002"
+    async with running_callboard({"providers": [provider("a"), provider("b")]}) as api:
+        for pid, form in [
+            ("a", event("A1", one)),
+            ("a", event("A2", one, **busy)),
+            ("a", event("A3", two, **busy)),
+            ("a", event("A4", two)),
+            ("b", event("B1", one, **busy)),
+        ]:
+            assert (await post_webhook(api, pid, data=form)).status_code == 200
+        expected = [
+            ({}, 5),
+            ({"provider": "a"}, 4),
+            ({"provider": "b"}, 1),
+            ({"phone": "8 916 000-00-01"}, 3),
+            ({"status": "BUSY"}, 3),
+            ({"status": "RINGING"}, 2),
+            ({"status": "COMPLETED"}, 0),
+            ({"provider": "a", "status": "BUSY"}, 2),
+            ({"phone": two, "status": "RINGING"}, 1),
+            ({"provider": "a", "phone": one, "status": "BUSY"}, 1),
+            ({"provider": "b", "phone": two}, 0),
+        ]
+        for filters, count in expected:
+            calls = (await api.query(CALLS, {"first": 100, **filters}))["calls"]
+            assert (calls["totalCount"], len(calls["edges"])) == (count, count), filters
+            paged = (await api.query(CALLS, {"first": 1, **filters}))["calls"]
+            assert paged["totalCount"] == count, "every page counts them all"

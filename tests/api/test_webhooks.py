@@ -68,6 +68,24 @@ async def test_malformed_delivery_is_400_invalid_parameters(lirax: Rig) -> None:
     assert await total_calls(lirax) == 0
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+async def test_a_deep_body_is_401_without_the_token_and_400_with_it(lirax: Rig, depth: int) -> None:
+    deep = '{"cmd": "event", "x": ' + "[" * depth + "]" * depth + "}"
+    headers = {"content-type": "application/json"}
+    stranger = await post_webhook(lirax.api, lirax.provider_id, content=deep, headers=headers)
+    assert stranger.status_code == 401
+    assert stranger.json() == {"error": "Invalid token"}
+    params = {"from_LiraX_token": TOKEN}
+    lirax_itself = await post_webhook(
+        lirax.api, lirax.provider_id, content=deep, headers=headers, params=params
+    )
+    assert lirax_itself.status_code == 400
+    assert lirax_itself.json() == {"error": "Invalid parameters"}
+    assert await total_calls(lirax) == 0
+    response = await send(lirax, {**CALL_COMPLETED, "from_LiraX_token": TOKEN})
+    assert response.status_code == 200, "and the server is well"
+
+
 async def test_the_same_delivery_twice_is_one_event(lirax: Rig) -> None:
     form = {**CALL_COMPLETED, "from_LiraX_token": TOKEN, "record_link": ""}
     first = await send(lirax, form)

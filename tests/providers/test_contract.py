@@ -12,14 +12,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from callboard.domain.capabilities import Capability
+from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.registry import provider_class
 from callboard.schema.capabilities import operations_of
-from tests.harness import FROM_START, GraphQLFailed, next_event
+from tests.harness import FROM_START, GraphQLFailed, next_event, serving
 from tests.queries import CALL, CALL_EVENTS, HANGUP, PLACE_CALL, PROVIDERS
-from tests.vendors import VENDORS, Rig, post_webhook, vendor_rig
+from tests.vendors import TWIN24_STATIC_TOKEN, VENDORS, Rig, post_webhook, vendor_rig
 
 
 @pytest.fixture(params=sorted(VENDORS))
@@ -201,3 +207,70 @@ def _every_row(database: Path) -> str:
             for table in tables
             for row in db.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (names from sqlite)
         )
+
+
+# --- what vendors send, within bounds ---------------------------------------------------
+
+
+def nested(depth: int) -> str:
+    """JSON text of objects nested `depth` deep."""
+    return '{"a": ' * depth + "0" + "}" * depth
+
+
+async def calls_kept(rig: Rig) -> int:
+    return int((await rig.api.query("{ calls { totalCount } }"))["calls"]["totalCount"])
+
+
+async def post_json_text(rig: Rig, text: str) -> httpx.Response:
+    headers = {"content-type": "application/json"}
+    return await post_webhook(
+        rig.api, rig.provider_id, params=rig.vendor.webhook_auth, content=text, headers=headers
+    )
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+async def test_a_body_nested_too_deep_is_400_and_nothing_is_kept(rig: Rig, depth: int) -> None:
+    needs(rig, Capability.CALL_EVENTS)
+    deep = nested(depth)
+    for text in (deep, f'{json.dumps(rig.vendor.webhook_json)[:-1]}, "deep": {deep}}}'):
+        response = await post_json_text(rig, text)
+        assert response.status_code == 400, response.text
+        assert "error" in response.json()
+    assert await calls_kept(rig) == 0
+    # and the server is well: the next delivery is kept
+    response = await post_json_text(rig, json.dumps(rig.vendor.webhook_json))
+    assert response.status_code == 200
+    assert await calls_kept(rig) == 1
+
+
+async def test_a_body_just_within_the_nesting_bound_is_kept_and_published(rig: Rig) -> None:
+    needs(rig, Capability.CALL_EVENTS)
+    # the delivery is one level, its `deep` member the rest
+    text = f'{json.dumps(rig.vendor.webhook_json)[:-1]}, "deep": {nested(MAX_DEPTH - 1)}}}'
+    async with rig.api.subscription(CALL_EVENTS, {"after": FROM_START}) as events:
+        response = await post_json_text(rig, text)
+        assert response.status_code == 200, response.text
+        event = (await next_event(events))["callEvents"]
+    assert "deep" in event["raw"]
+    assert await calls_kept(rig) == 1
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+async def test_a_vendor_reply_nested_too_deep_is_provider_unavailable(depth: int) -> None:
+    deep = ("[" * depth + "]" * depth).encode()
+
+    async def answer(request: Request) -> Response:
+        return Response(deep, media_type="application/json")
+
+    vendor = Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
+    async with serving(vendor) as url:
+        # Twin24 twice: its login's reply, and with a configured token its API's reply
+        cases = [(kind, {}) for kind in sorted(VENDORS)]
+        cases.append(("twin24", {"token": TWIN24_STATIC_TOKEN}))
+        for kind, extra in cases:
+            urls = VENDORS[kind]("http://x", 1).sim_urls(url)  # every URL to that vendor
+            async with vendor_rig(kind, credentials={**urls, **extra}) as rig:
+                with pytest.raises(GraphQLFailed) as failed:
+                    await probe(rig)
+                assert failed.value.codes == ["PROVIDER_UNAVAILABLE"], (kind, extra)
+                assert (await rig.api.http.get(f"{rig.api.url}/healthz")).status_code == 200

@@ -8,6 +8,7 @@ with their quirks: the `event` table spells the token `From_LiraX_token`, its ex
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,11 +26,13 @@ from callboard.domain.calls import (
     merge_calls,
     next_status,
 )
+from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
 from callboard.domain.phones import digits_only, normalize_phone, parse_vendor_phone
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 from callboard.providers.lirax.mapping import (
     check_connect_request,
+    contact_answer,
     make2calls_params,
     make_call_params,
     placed_call,
@@ -960,3 +963,14 @@ def test_contact_lookup_records_the_call_that_asked() -> None:
     outgoing = {**CONTACT, "diversion": CONTACT["phone"]}  # the page: equal when outgoing
     (out,) = signals(outgoing)
     assert (out.direction, out.from_number) == (CallDirection.OUTBOUND, None)
+
+
+@pytest.mark.parametrize(
+    ("responsible", "answered"), [("101", 101), ("²", "²"), ("10a", "10a"), ("١٢", "١٢")]
+)
+def test_the_contact_answer_gives_a_numeric_extension_as_a_number(
+    responsible: str, answered: int | str
+) -> None:
+    contact = Contact("+79161234567", "Anna", responsible=responsible)
+    body = json.loads(contact_answer(contact, "+79161234567"))
+    assert body == {"contact_name": "Anna", "responsible": answered}

@@ -17,11 +17,13 @@ import httpx
 import pytest
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
+from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.base import ProviderContext, WebhookDelivery, WebhookRejected
 from callboard.providers.lirax.mapping import without_token
 from callboard.providers.lirax.provider import LiraxOptions, LiraxProvider
 from callboard.providers.lirax.webhooks import read_form, verify
 from callboard.providers.options import parse_options
+from callboard.providers.webhook_body import MAX_FIELDS
 
 T0 = datetime(2024, 5, 17, 12, 0, tzinfo=UTC)
 COMMAND_TOKEN = "202cb962ac59075b964b07152d234b70"
@@ -73,6 +75,7 @@ SMS_RECEIVED_BODY = (
 )
 
 INVALID_TOKEN = {"error": "Invalid token"}
+QUERY_TOKEN = {"from_LiraX_token": WEBHOOK_TOKEN}
 INVALID_PARAMETERS = {"error": "Invalid parameters"}
 
 
@@ -398,6 +401,13 @@ async def test_keys_that_are_not_json_are_kept_as_text(provider: LiraxProvider) 
     assert outcome.signals[0].raw["keys"] == "4, then 9"
 
 
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+async def test_keys_nested_too_deep_are_kept_as_text(provider: LiraxProvider, depth: int) -> None:
+    keys = "[" * depth + "]" * depth
+    outcome = provider.handle_webhook(form_delivery({**EVENT, "keys": keys}))
+    assert outcome.signals[0].raw["keys"] == keys
+
+
 async def test_makecall_finished(provider: LiraxProvider) -> None:
     outcome = provider.handle_webhook(form_delivery(MAKECALL_FINISHED))
     (signal,) = outcome.signals
@@ -459,8 +469,9 @@ async def test_a_wrong_or_missing_token_is_401(
 @pytest.mark.parametrize(
     "delivery",
     [
-        raw_delivery(b'{"cmd": "event"', "application/json"),
-        json_delivery(["cmd", "event"]),
+        # a body that cannot be read cannot show its token: here the query does
+        raw_delivery(b'{"cmd": "event"', "application/json", query=QUERY_TOKEN),
+        raw_delivery(b'["cmd", "event"]', "application/json", query=QUERY_TOKEN),
         form_delivery(no_token(EVENT) | {"from_LiraX_token": WEBHOOK_TOKEN, "callid": ""}),
         form_delivery({k: v for k, v in RECORD.items() if k != "record_link"}),
         form_delivery({"from_LiraX_token": WEBHOOK_TOKEN}),
@@ -527,3 +538,54 @@ async def test_different_commands_about_one_call_have_different_dedup_keys(
         for form in (EVENT, MAKECALL_FINISHED, MAKE2CALLS_FINISHED, RECORD, STATON)
     }
     assert len(keys) == 5
+
+
+# --- bounds: what cannot be read is refused, and only its token decides how -------------
+
+
+def deep_object(depth: int, **fields: str) -> bytes:
+    return (json.dumps(fields)[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}").encode()
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+async def test_a_body_nested_too_deep_without_the_token_in_the_query_is_401(
+    provider: LiraxProvider, depth: int
+) -> None:
+    # the token inside a body that cannot be read does not count: it cannot be found
+    body = deep_object(depth, **RECORD)
+    with pytest.raises(WebhookRejected) as caught:
+        provider.handle_webhook(raw_delivery(body, "application/json"))
+    assert_rejected(caught, 401, INVALID_TOKEN)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+async def test_a_body_nested_too_deep_with_the_token_in_the_query_is_400(
+    provider: LiraxProvider, depth: int
+) -> None:
+    body = deep_object(depth, **no_token(RECORD))
+    with pytest.raises(WebhookRejected) as caught:
+        provider.handle_webhook(raw_delivery(body, "application/json", query=QUERY_TOKEN))
+    assert_rejected(caught, 400, INVALID_PARAMETERS)
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+async def test_more_than_1000_fields_are_400(provider: LiraxProvider, as_json: bool) -> None:
+    fields = {**no_token(RECORD), **{f"utm_{i}": "x" for i in range(MAX_FIELDS)}}
+    body = json.dumps(fields).encode() if as_json else urlencode(fields).encode()
+    delivery = raw_delivery(body, "application/json" if as_json else FORM, query=QUERY_TOKEN)
+    with pytest.raises(WebhookRejected) as caught:
+        provider.handle_webhook(delivery)
+    assert_rejected(caught, 400, INVALID_PARAMETERS)
+
+
+async def test_a_body_within_the_bounds_is_read(provider: LiraxProvider) -> None:
+    fields = {**RECORD, **{f"utm_{i}": "x" for i in range(MAX_FIELDS - len(RECORD))}}
+    nested = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    body = json.dumps(fields)[:-1] + f', "deep": {nested}}}'
+    with pytest.raises(WebhookRejected):  # one field more than 1000
+        provider.handle_webhook(raw_delivery(body.encode(), "application/json"))
+    del fields["utm_0"]
+    body = json.dumps(fields)[:-1] + f', "deep": {nested}}}'
+    outcome = provider.handle_webhook(raw_delivery(body.encode(), "application/json"))
+    (signal,) = outcome.signals
+    assert signal.raw["deep"] == nested

@@ -229,6 +229,12 @@ def test_jwt_expiry_of_tokens_that_are_not_jwts() -> None:
     assert jwt_expiry(jwt({"exp": 1717421951})) == 1717421951
 
 
+def test_jwt_expiry_of_claims_nested_too_deep_is_unknown() -> None:
+    claims = '{"exp": 1717421951, "x": ' + "[" * 1_000 + "]" * 1_000 + "}"
+    payload = base64.urlsafe_b64encode(claims.encode()).rstrip(b"=").decode()
+    assert jwt_expiry(f"e30.{payload}.c2ln") is None
+
+
 # --- refusals ------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from callboard.domain.calls import CallEventKind, CallStatus
 from callboard.domain.capabilities import Capability
+from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.base import ProviderContext, WebhookDelivery, WebhookRejected
 from callboard.providers.options import OptionError, parse_options
 from callboard.providers.twin24.provider import Twin24Options, Twin24Provider
@@ -125,6 +126,14 @@ def test_allowed_ips_refuse_other_sources(http: httpx.AsyncClient) -> None:
 def test_a_body_that_is_not_a_json_object_is_400(provider: Twin24Provider, body: bytes) -> None:
     rejected = refused(provider, delivery(provider, body))
     assert rejected.status_code == 400
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+def test_a_body_nested_too_deep_is_400(provider: Twin24Provider, depth: int) -> None:
+    body = '{"callId": "c-1", "extra": ' + "[" * depth + "]" * depth + "}"
+    rejected = refused(provider, delivery(provider, body.encode()))
+    assert rejected.status_code == 400
+    assert "nested deeper than 32" in json.loads(rejected.body)["error"]
 
 
 # --- what a delivery becomes ---------------------------------------------------------------

@@ -17,8 +17,10 @@ import httpx
 import pytest
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
+from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.base import ProviderContext, WebhookDelivery, WebhookRejected
 from callboard.providers.options import parse_options
+from callboard.providers.webhook_body import MAX_FIELDS
 from callboard.providers.while1.provider import While1Options, While1Provider
 
 TOKEN = "hook-token-41f8"
@@ -284,3 +286,33 @@ def test_the_dedup_key_does_not_depend_on_the_token(http: httpx.AsyncClient) -> 
         get(DIAL_ANSWER, token="rotated")
     )
     assert old.dedup_key == new.dedup_key
+
+
+# --- bounds -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+def test_a_json_body_nested_too_deep_is_400(provider: While1Provider, depth: int) -> None:
+    body = '{"event": "dial_answer", "x": ' + "[" * depth + "]" * depth + "}"
+    status, answer = rejected(provider, post(body.encode(), "application/json"))
+    assert status == 400
+    assert "nested deeper than 32" in answer["error"]
+
+
+def test_a_form_of_more_than_1000_fields_is_400(provider: While1Provider) -> None:
+    form = urlencode({**DIAL_ANSWER, **{f"f{i}": "1" for i in range(MAX_FIELDS)}})
+    status, answer = rejected(provider, post(form.encode()))
+    assert status == 400
+    assert "1000 fields" in answer["error"]
+
+
+def test_a_query_of_more_than_1000_fields_is_400(provider: While1Provider) -> None:
+    many = {**DIAL_ANSWER, **{f"f{i}": "1" for i in range(MAX_FIELDS)}}
+    status, _ = rejected(provider, get(many))
+    assert status == 400
+
+
+def test_1000_fields_are_kept(provider: While1Provider) -> None:
+    fields = {**DIAL_ANSWER, **{f"f{i}": "1" for i in range(MAX_FIELDS - len(DIAL_ANSWER))}}
+    outcome = provider.handle_webhook(post(urlencode(fields).encode()))
+    assert outcome.payload == fields

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from callboard.domain.calls import CallEventKind, CallStatus
+from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.base import ProviderContext, WebhookDelivery, WebhookRejected
 from callboard.providers.options import OptionError, parse_options
 from callboard.providers.zvonobot.provider import ZvonobotOptions, ZvonobotProvider
@@ -523,3 +524,26 @@ def test_an_odd_body_never_raises(provider: ZvonobotProvider, body: dict[str, An
     assert outcome.dedup_key
     kinds = {CallEventKind.STATUS_CHANGED, CallEventKind.IVR_INPUT, CallEventKind.RECORDING_READY}
     assert all(s.kind in kinds for s in outcome.signals)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+def test_a_body_nested_too_deep_is_400(provider: ZvonobotProvider, depth: int) -> None:
+    raw = '{"id": 1001, "calls": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(WebhookRejected) as caught:
+        provider.handle_webhook(delivery(provider, raw.encode()))
+    assert caught.value.status_code == 400
+    assert "nested deeper than 32" in json.loads(caught.value.body)["error"]
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_echoed_webhook_parameters_nested_too_deep_are_kept_as_text(
+    provider: ZvonobotProvider, depth: int
+) -> None:
+    # the ref is not merged into the body: it would be looked for in the echo
+    params = '{"callboard_ref": ' * depth + "0" + "}" * depth
+    body = status_body() | {"webhookParameters": params}
+    del body["callboard_ref"]
+    outcome = provider.handle_webhook(delivery(provider, body))
+    assert outcome.status_code == 200
+    assert outcome.payload["webhookParameters"] == params
+    assert outcome.signals[0].refs[0] == "1001", "the call's events all the same"

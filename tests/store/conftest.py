@@ -6,16 +6,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from callboard.store import Store
-from tests.services import fresh_database, needs_postgres
+from tests.services import BOTH_DATABASES, database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     """The same store tests on the embedded default and on PostgreSQL."""
     async with contextlib.AsyncExitStack() as stack:
-        url = "sqlite://"
-        if request.param == "postgresql":
-            url = await stack.enter_async_context(fresh_database())
+        url = await stack.enter_async_context(database(request.param))
         store = await Store.open(url)
         stack.push_async_callback(store.close)
         yield store

@@ -9,7 +9,6 @@ the client's, with Liner's own words and the field it names.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 from callboard.providers.liner.requests import graphql_field
 
 __all__ = ["LinerClient", "refusal"]
@@ -53,12 +52,9 @@ class LinerClient:
         return self._read(await send(self._http, request, who=self._who), path)
 
     def _read(self, response: httpx.Response, path: str) -> Any:
-        try:
-            body = json.loads(response.text) if response.text.strip() else None
-        except ValueError:
-            body = None
         if response.status_code in (401, 403):
             raise self._misconfigured(response.status_code)
+        body = reply_json(response, who=self._who)
         success = body.get("success") if isinstance(body, Mapping) else None
         if response.is_success and success is True:
             return body.get("data") if isinstance(body, Mapping) else None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 from callboard.providers.lirax.mapping import refusal_message
 
 __all__ = ["LiraxClient", "ModemBusy"]
@@ -69,13 +68,9 @@ class LiraxClient:
 
 
 def _json_body(response: httpx.Response, *, who: str, cmd: str) -> dict[str, Any]:
-    text = response.text.strip()
-    if not text:
+    if not response.text.strip():
         return {}
-    try:
-        body = json.loads(text)
-    except ValueError:
-        raise ProviderUnavailable(
-            f"{who} answered {cmd} with something that is not JSON."
-        ) from None
+    body = reply_json(response, who=who)
+    if body is None:
+        raise ProviderUnavailable(f"{who} answered {cmd} with something that is not JSON.")
     return body if isinstance(body, dict) else {"value": body}

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callboard.domain import json_bounds
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.crm import Deal, DealStatus, Note, Task, TaskType
 from callboard.domain.directory import Contact
@@ -176,10 +177,10 @@ def contact_answer(contact: Contact | None, phone: str) -> bytes:
         return json.dumps({"contact_name": phone}, ensure_ascii=False).encode()
     answer: dict[str, Any] = {"contact_name": contact.name}
     if contact.responsible:
-        # the page's example gives it as a number
-        answer["responsible"] = (
-            int(contact.responsible) if contact.responsible.isdigit() else contact.responsible
-        )
+        # The page's example gives it as a number. ASCII digits only: "²" is a digit to
+        # str.isdigit() but not to int().
+        digits = contact.responsible.isascii() and contact.responsible.isdigit()
+        answer["responsible"] = int(contact.responsible) if digits else contact.responsible
     return json.dumps(answer, ensure_ascii=False).encode()
 
 
@@ -464,6 +465,6 @@ def _with_parsed_keys(raw: dict[str, str]) -> dict[str, Any]:
     if "keys" not in raw:
         return raw
     try:
-        return {**raw, "keys": json.loads(raw["keys"])}
-    except (ValueError, RecursionError):  # RecursionError: nested too deep to be IVR keys
+        return {**raw, "keys": json_bounds.loads(raw["keys"])}
+    except json_bounds.JsonOutOfBounds:  # not JSON, or nested too deep to be IVR keys
         return raw

@@ -238,8 +238,7 @@ class LiraxProvider(Provider):
         return mapping.contact_answer(contact, phone)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        form = webhooks.read_form(delivery)
-        webhooks.verify(form, self._options.webhook_token)
+        form = webhooks.accept(delivery, self._options.webhook_token)
         signals = mapping.webhook_signals(
             form, received_at=delivery.received_at, region=self.context.default_region
         )

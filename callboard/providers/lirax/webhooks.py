@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hmac
 import json
-from urllib.parse import parse_qsl
+from collections.abc import Mapping
 
+from callboard.providers import webhook_body
 from callboard.providers.base import WebhookDelivery, WebhookRejected
 from callboard.providers.lirax.mapping import TOKEN_FIELDS
 
-__all__ = ["INVALID_PARAMETERS", "INVALID_TOKEN", "OK", "read_form", "verify"]
+__all__ = ["INVALID_PARAMETERS", "INVALID_TOKEN", "OK", "accept", "read_form", "verify"]
 
 INVALID_TOKEN = WebhookRejected(401, b'{"error": "Invalid token"}', "application/json")
 INVALID_PARAMETERS = WebhookRejected(400, b'{"error": "Invalid parameters"}', "application/json")
@@ -33,25 +34,32 @@ REQUIRED = {
 }
 
 
+def accept(delivery: WebhookDelivery, expected_token: str) -> dict[str, str]:
+    """The delivery's fields, once its token is right (401 before anything
+    else is looked at) and its fields are there (400).
+
+    A body that cannot be read cannot show its token: the query's alone decides
+    between 401 and 400.
+    """
+    try:
+        form = read_form(delivery)
+    except WebhookRejected:
+        _check_token(delivery.query, expected_token)
+        raise
+    verify(form, expected_token)
+    return form
+
+
 def read_form(delivery: WebhookDelivery) -> dict[str, str]:
     """The delivery's fields: the form body, with query parameters for anything it lacks.
 
-    A JSON object body is accepted too; a body that is neither is malformed.
+    A JSON object body is accepted too; a body that is neither, or is over a bound
+    (`webhook_body`), is malformed.
     """
-    fields = dict(delivery.query)
-    body = delivery.body.decode("utf-8", errors="replace").strip()
-    content_type = delivery.headers.get("content-type", "")
-    if body.startswith("{") or "json" in content_type:
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            raise INVALID_PARAMETERS from None
-        if not isinstance(parsed, dict):
-            raise INVALID_PARAMETERS
-        fields.update({str(k): _field_text(v) for k, v in parsed.items()})
-    elif body:
-        fields.update(parse_qsl(body, keep_blank_values=True))
-    return fields
+    try:
+        return webhook_body.fields(delivery, text_of=_field_text)
+    except (webhook_body.OutOfBounds, webhook_body.NotFields):
+        raise INVALID_PARAMETERS from None
 
 
 def _field_text(value: object) -> str:
@@ -71,11 +79,15 @@ def _field_text(value: object) -> str:
 
 def verify(form: dict[str, str], expected_token: str) -> str:
     """The delivery's `cmd` once its token is right and its required fields are there."""
-    by_name = {k.lower(): v for k, v in form.items()}
-    given = next((by_name[f] for f in TOKEN_FIELDS if f in by_name), None)
-    if given is None or not hmac.compare_digest(given.encode(), expected_token.encode()):
-        raise INVALID_TOKEN
+    _check_token(form, expected_token)
     cmd = form.get("cmd", "").strip()
     if not cmd or any(not form.get(name) for name in REQUIRED.get(cmd, ())):
         raise INVALID_PARAMETERS
     return cmd
+
+
+def _check_token(fields: Mapping[str, str], expected_token: str) -> None:
+    by_name = {k.lower(): v for k, v in fields.items()}
+    given = next((by_name[f] for f in TOKEN_FIELDS if f in by_name), None)
+    if given is None or not hmac.compare_digest(given.encode(), expected_token.encode()):
+        raise INVALID_TOKEN

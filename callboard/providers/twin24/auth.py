@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -18,8 +17,9 @@ from typing import Any
 
 import httpx
 
+from callboard.domain import json_bounds
 from callboard.domain.errors import ProviderMisconfigured, ProviderUnavailable
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 from callboard.providers.lenient import number
 
 __all__ = ["Clock", "TokenKeeper", "jwt_expiry"]
@@ -115,7 +115,7 @@ class TokenKeeper:
             headers={"Accept": "application/json"},
         )
         response = await send(self._http, request, who=f"{self._who} login")
-        body = _json(response)
+        body = reply_json(response, who=f"{self._who} login")
         if response.status_code == 404 and body is None:
             raise ProviderMisconfigured(
                 f"{self._who} has no login at the configured address (HTTP 404): check "
@@ -151,8 +151,8 @@ def jwt_expiry(token: str) -> float | None:
         return None
     segment = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
-        claims = json.loads(base64.urlsafe_b64decode(segment.encode("ascii")))
-    except (ValueError, UnicodeError):
+        claims = json_bounds.loads(base64.urlsafe_b64decode(segment.encode("ascii")))
+    except (ValueError, UnicodeError):  # JsonOutOfBounds too
         return None
     if not isinstance(claims, Mapping):
         return None
@@ -163,13 +163,6 @@ def _bare(token: str) -> str:
     """A token as configured or received, without a "Bearer " someone put before it."""
     token = token.strip()
     return token[7:].strip() if token[:7].lower() == "bearer " else token
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return json.loads(response.text) if response.text.strip() else None
-    except ValueError:
-        return None
 
 
 def _find(body: Any, keys: tuple[str, ...]) -> Any:

@@ -9,7 +9,6 @@ own words with every secret blanked.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderRejected
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 from callboard.providers.twin24.auth import TokenKeeper
 
 __all__ = ["FieldNamer", "Twin24Client", "refusal"]
@@ -75,10 +74,7 @@ class Twin24Client:
     def _read(
         self, response: httpx.Response, path: str, field_of: FieldNamer, hide: Sequence[str]
     ) -> Any:
-        try:
-            body = json.loads(response.text) if response.text.strip() else None
-        except ValueError:
-            body = None
+        body = reply_json(response, who=self._who)
         if response.is_success:
             if isinstance(body, Mapping) and _says_failed(body):
                 raise refusal(

@@ -7,14 +7,13 @@ quotes a secret has it blanked before anyone reads the reply.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderUnavailable
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 from callboard.providers.while1.mapping import misconfigured
 from callboard.providers.while1.query import signed_query
 
@@ -61,10 +60,7 @@ class While1Client:
         response = await send(self._http, request, who=self._who)
         if response.status_code in (401, 403):
             raise misconfigured(self._who, response.status_code)
-        try:
-            reply = json.loads(response.text)
-        except ValueError:
-            reply = None
+        reply = reply_json(response, who=self._who)
         if not isinstance(reply, Mapping):
             if response.status_code == 404:
                 raise ProviderMisconfigured(

@@ -14,10 +14,10 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.phones import parse_vendor_phone
+from callboard.providers import webhook_body
 from callboard.providers.base import WebhookDelivery
 
 __all__ = [
@@ -65,24 +65,16 @@ _NO_FAILURE = frozenset({"", "answer", "answered", "none", "null", "0"})
 def read_fields(delivery: WebhookDelivery) -> dict[str, str]:
     """The query's fields, then a POSTed form's (or JSON object's) over them.
 
-    Never refuses a body: one that is neither form nor JSON is kept as `body`.
+    Refuses only a delivery over a bound (400, `webhook_body.UNREADABLE`): a body that
+    is neither form nor JSON is kept as `body`.
     """
-    fields = dict(delivery.query)
-    text = delivery.body.decode("utf-8", errors="replace").strip()
-    if not text:
-        return fields
-    if text.startswith(("{", "[")) or "json" in delivery.headers.get("content-type", ""):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, Mapping):
-            fields.update({str(k): _text(v) for k, v in parsed.items()})
-        else:
-            fields["body"] = text
-        return fields
-    fields.update(parse_qsl(text, keep_blank_values=True))
-    return fields
+    try:
+        return webhook_body.fields(delivery, text_of=_text)
+    except webhook_body.OutOfBounds:
+        raise webhook_body.UNREADABLE from None
+    except webhook_body.NotFields:
+        text = delivery.body.decode("utf-8", errors="replace").strip()
+        return {**delivery.query, "body": text}
 
 
 def without_token(fields: Mapping[str, str]) -> dict[str, str]:

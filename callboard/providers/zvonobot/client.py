@@ -8,7 +8,6 @@ to fix; everything else the vendor refuses is the client's, with Zvonobot's own 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +16,7 @@ import httpx
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
 from callboard.providers.base import AudioFile
-from callboard.providers.http import send
+from callboard.providers.http import reply_json, send
 
 __all__ = ["ZvonobotClient", "refusal"]
 
@@ -76,12 +75,9 @@ class ZvonobotClient:
         return self._read(await send(self._http, request, who=self._who), path)
 
     def _read(self, response: httpx.Response, path: str) -> Any:
-        try:
-            body = json.loads(response.text) if response.text.strip() else None
-        except ValueError:
-            body = None
         if response.status_code in (401, 403):
             raise self._misconfigured(response.status_code)
+        body = reply_json(response, who=self._who)
         if isinstance(body, Mapping) and body.get("status") == "success":
             return body.get("data")
         if body is None and response.is_success:

@@ -7,11 +7,11 @@ an id may come as a string, one object may come where a list was shown.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from callboard.domain import json_bounds
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.directory import AudioRecord, ModerationStatus, PhoneNumber
 from callboard.domain.errors import ProviderUnavailable
@@ -366,8 +366,8 @@ def _parameter(body: Mapping[str, Any], name: str) -> str | None:
         params = body.get("webhookParameters")
         if isinstance(params, str):
             try:
-                params = json.loads(params)
-            except ValueError:
+                params = json_bounds.loads(params)
+            except json_bounds.JsonOutOfBounds:
                 params = None
         if isinstance(params, Mapping):
             value = params.get(name)
@@ -377,8 +377,8 @@ def _parameter(body: Mapping[str, Any], name: str) -> str | None:
 def _phone_info(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = json_bounds.loads(value)
+        except json_bounds.JsonOutOfBounds:
             return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 

@@ -176,7 +176,8 @@ class ZvonobotProvider(Provider):
         self, vendor_ids: Sequence[str], *, template: bool
     ) -> list[CallSignal]:
         path = "apiCalls/getWithTemplates" if template else "apiCalls/get"
-        numeric = [int(i) for i in dict.fromkeys(vendor_ids) if i.isdigit()]
+        # ASCII digits: str.isdigit() also takes "²", which int() refuses.
+        numeric = [int(i) for i in dict.fromkeys(vendor_ids) if i.isascii() and i.isdigit()]
         found: list[CallSignal] = []
         if not numeric:
             return found  # no id Zvonobot could know: nothing to ask
@@ -345,9 +346,10 @@ def _vendor_id(call: Call) -> int:
 
 
 def _int_id(value: str, field: str) -> int:
-    if not str(value).strip().isdigit():
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
         raise BadInput(f"'{value}' is not a Zvonobot id.", field=field)
-    return int(str(value).strip())
+    return int(text)
 
 
 def _is_template(call: Call) -> bool:
