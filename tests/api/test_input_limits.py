@@ -267,12 +267,35 @@ async def test_a_json_input_is_bounded_in_depth_and_size(
             assert [e for e in await errors(value) if e["code"] == "BAD_INPUT"] == []
         for value, words in (
             (nested(17), "deeper than 16"),
-            (nested(600), "deeper than 16"),
+            (nested(24), "deeper than 16"),
             (sized(4097), "at most 4096 bytes"),
         ):
             (error,) = await errors(value)
             assert (error["field"], error["code"]) == (field, "BAD_INPUT")
             assert words in error["message"]
+        # Deeper still, the request itself cannot be read (its JSON nests past 32
+        # levels): a 400, before any input is looked at.
+        response = await rig.api.post(
+            mutation(name), {"i": {"provider": rig.provider_id, **given(nested(600))}}
+        )
+        assert response.status_code == 400
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_REQUEST"]
+
+
+async def test_a_json_literal_too_deep_for_the_document_is_refused_whole() -> None:
+    """The issue's 600 levels written in the document: its parser refuses the document."""
+    async with vendor_rig("zvonobot") as rig:
+        literal = "{a: " * 600 + "1" + "}" * 600
+        document = (
+            f'mutation {{ startRobocall(input: {{provider: "{rig.provider_id}", '
+            f'phones: ["{PHONE}"], outgoingPhone: "{ROBOCALL["outgoingPhone"]}", '
+            f'message: {{text: "Hello"}}, webhookParameters: {literal}}}) '
+            "{ userErrors { code } } }"
+        )
+        with pytest.raises(GraphQLFailed) as failed:
+            await rig.api.query(document)
+        assert failed.value.codes == ["GRAPHQL_VALIDATION_FAILED"]
+        assert "nested too deeply" in failed.value.errors[0]["message"]
 
 
 async def test_webhook_headers_are_bounded_in_size() -> None:
