@@ -61,9 +61,8 @@ class CallQuery:
         first = 20 if first is None else first
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
-        maximum = info.context.runtime.store.max_id
-        before = decode_cursor("cursor", after, maximum=maximum)
         runtime = info.context.runtime
+        before = decode_cursor("cursor", after, maximum=runtime.store.max_id)
         where = call_resolvers.call_filter(
             runtime, info.context.client, provider_id=provider, phone=phone, status=status
         )

@@ -525,7 +525,9 @@ def _save(
     """Write the call (inserted when new, else updated) and link the refs not known yet;
     the call as kept (its texts fitted to their columns, so live events show it so)."""
     texts = {name: value for name in _CALL_FIELDS if isinstance(value := getattr(call, name), str)}
-    call = dataclasses.replace(call, **fit_row(calls, texts))
+    fitted = fit_row(calls, texts)
+    if fitted != texts:  # rarely: a vendor's text longer than its column
+        call = dataclasses.replace(call, **fitted)
     row = _row(call)
     if new:
         result = conn.execute(_INSERT_CALL, row)
