@@ -109,6 +109,9 @@ class GraphQLSettings:
     graphiql: bool = True
     # false: no __schema / __type, and no "Did you mean ...?" in errors (production)
     introspection: bool = True
+    # Queries seen before run from a plan built for them (callboard/compiled/); false:
+    # every request through strawberry and graphql-core (the general path).
+    compiled: bool = True
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,7 @@ class _Reader:
             )
 
     def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
-        switches = {"graphiql", "introspection"}
+        switches = {"graphiql", "introspection", "compiled"}
         for key in switches & raw.keys():
             if not isinstance(raw[key], bool):
                 raise self.fail(f"[graphql] {key}", "must be true or false")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from callboard.domain.redaction import Redactor
 from callboard.store.agents import AgentStatusBook
+from callboard.store.call_rows import CallRows
 from callboard.store.calls import CallLog
 from callboard.store.contact_owners import give_contacts_owners
 from callboard.store.contacts import ContactBook
@@ -63,6 +64,7 @@ class Store:
         transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
         self.calls = CallLog(engine, write_lock, transactions, redact)
+        self.call_rows = CallRows(engine)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
