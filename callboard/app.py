@@ -177,7 +177,9 @@ class CallboardGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str | bytes:
         # A live event's result is encoded once for every subscriber sharing it; every
         # other answer as the compiled path encodes its own, byte for byte.
-        return encode_shared(data) or _json(data)
+        # (text: a WebSocket message must be a text frame)
+        found = encode_shared(data) or _json(data)
+        return found if isinstance(found, str) else found.decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return self._context(request, response)
@@ -239,6 +241,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # Live events written once per audience (schema/live_audiences.py).
         "ws": FrameWritingProtocol,
         "ws_per_message_deflate": settings.server.websocket_compression,
+        "access_log": settings.server.access_log,
     }
 
 

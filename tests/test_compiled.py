@@ -122,7 +122,7 @@ async def test_what_is_not_covered_runs_in_the_general_path(api: Api) -> None:
     for query in (
         "{ __schema { queryType { name } } }",  # introspection
         "{ calls(first: 1) { nodes { robocall { status } } } }",  # a vendor's field
-        "mutation { hangupCall(id: \"x\") { userErrors { code } } }",
+        'mutation { hangupCall(id: "x") { userErrors { code } } }',
     ):
         first, second = await twice(api, query)
         assert first == second
