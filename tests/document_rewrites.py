@@ -85,7 +85,8 @@ class _Rewriter:
         return f"{prefix}{self._names}"
 
     def chance(self, one_in: int) -> bool:
-        # False shrinks to 0: a failing example shrinks to the document as generated.
+        # 0, where Hypothesis shrinks to, is "no": a failing example shrinks towards the
+        # document as hypothesis-graphql made it.
         return self.draw(st.integers(0, one_in - 1)) == one_in - 1
 
     def variable(self, type_: graphql.GraphQLInputType, value: Any) -> VariableNode:
