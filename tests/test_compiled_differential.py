@@ -137,8 +137,9 @@ def differential(log: CallLog) -> Differential:
     assert log.api.app is not None
     endpoints = {getattr(route, "endpoint", None) for route in log.api.app.routes}
     (view,) = [e for e in endpoints if isinstance(e, CallboardGraphQL)]
-    # The class the app serves with, on the app's schema (and so its document cache).
-    compiled = CompiledQueries(view.schema)
+    # The very instance the app answers with.
+    compiled = view.compiled
+    assert isinstance(compiled, CompiledQueries)
     return Differential(view.schema, log.api.runtime, compiled, log.clients)
 
 
