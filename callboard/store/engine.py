@@ -52,8 +52,9 @@ class Store:
         redact: Redactor | None = None,
     ) -> None:
         """`sync_engine`: on SQLite, the same database through the sync driver, for the
-        transactions that add events (store/transactions.py). `redact` masks Callboard's
-        secrets in every vendor payload kept."""
+        transactions that add events (store/transactions.py) and the projected reads
+        (store/call_rows.py). `redact` masks Callboard's secrets in every vendor payload
+        kept."""
         redact = redact or Redactor()
         self.engine = engine
         self._scratch = scratch
@@ -64,7 +65,8 @@ class Store:
         transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
         self.calls = CallLog(engine, write_lock, transactions, redact)
-        self.call_rows = CallRows(engine)
+        # The call log's listings as plain rows, for the compiled GraphQL path.
+        self.call_rows = CallRows(engine, sync_engine)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
@@ -120,6 +122,7 @@ class Store:
 
     async def close(self) -> None:
         await self._write_lock.close()
+        self.call_rows.close()  # before the sync engine is disposed, its connection with it
         self._transactions.close()
         await self.engine.dispose()
         if self._scratch is not None:
