@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cache
 from enum import Enum
 from typing import Any
 
@@ -83,11 +84,15 @@ def _python_kwargs(field: FieldPlan, arguments: Mapping[str, Any]) -> dict[str, 
     the general path checks them (BadInput there is its error to answer)."""
     assert field.definition is not None
     own: StrawberryField = field.definition.extensions[_BACKREF]
-    names = _NAMES
-    by_graphql = {names.from_argument(a): a.python_name for a in own.arguments}
-    kwargs = {by_graphql[name]: value for name, value in arguments.items()}
-    check_arguments(own, names, field.name, kwargs)
+    names = _python_names(own)
+    kwargs = {names[name]: value for name, value in arguments.items()}
+    check_arguments(own, _NAMES, field.name, kwargs)
     return kwargs
+
+
+@cache
+def _python_names(field: StrawberryField) -> dict[str, str]:
+    return {_NAMES.from_argument(a): a.python_name for a in field.arguments}
 
 
 def _providers(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
