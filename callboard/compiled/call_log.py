@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from functools import cache
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from graphql import GraphQLSchema
