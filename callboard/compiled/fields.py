@@ -11,6 +11,7 @@ says so, and the read that makes the rows reads the columns of everything below 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
@@ -63,20 +64,26 @@ class Attribute(FieldImpl):
 
 
 class Column(FieldImpl):
-    """A column of the source rows, converted to what the response holds."""
+    """A column of the source rows, converted to what the response holds. `nullable`:
+    whether the column may hold NULL (a null is a null, never converted)."""
 
     serialized = True
 
-    def __init__(self, column: str, convert: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self, column: str, convert: Callable[[Any], Any] | None = None, *, nullable: bool = True
+    ) -> None:
         self.columns = (column,)
         self.convert = convert
+        self.nullable = nullable
 
     def resolve(self, sources: list[Any], field: FieldPlan, run: Run) -> Values:
-        at = field.indexes[self.columns[0]]
+        values = map(itemgetter(field.indexes[self.columns[0]]), sources)
         convert = self.convert
         if convert is None:
-            return [row[at] for row in sources]
-        return [None if row[at] is None else convert(row[at]) for row in sources]
+            return list(values)
+        if not self.nullable:
+            return list(map(convert, values))
+        return [None if value is None else convert(value) for value in values]
 
 
 class Batch(FieldImpl):

@@ -9,6 +9,7 @@ document again there changes nothing but the time it takes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from graphql import (
@@ -63,21 +64,16 @@ async def _complete(
 ) -> list[Any]:
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
-        for value in values:
-            if value is None:
-                raise Fallback(f"null for the non-null {field.key}")
+        if None in values:
+            raise Fallback(f"null for the non-null {field.key}")
     if isinstance(type_, GraphQLList):
-        lengths = []
-        items: list[Any] = []
-        for value in values:
-            if value is None:
-                lengths.append(-1)
-            else:
-                before = len(items)
-                items.extend(value)
-                lengths.append(len(items) - before)
-        done = await _complete(type_.of_type, items, field, run)
-        return _regroup(done, lengths)
+        if None in values:
+            lengths = [-1 if value is None else len(value) for value in values]
+            items = list(chain.from_iterable(value for value in values if value is not None))
+        else:
+            lengths = list(map(len, values))
+            items = list(chain.from_iterable(values))
+        return _regroup(await _complete(type_.of_type, items, field, run), lengths)
     if field.selection is None:  # a leaf
         if field.impl.serialized:
             return values
@@ -92,9 +88,9 @@ async def _complete(
                 raise Fallback(f"{field.key} did not serialize")
             out.append(serialized)
         return out
-    present = [v for v in values if v is not None]
-    if len(present) == len(values):
+    if None not in values:
         return await execute(field.selection, values, run)
+    present = [v for v in values if v is not None]
     results = iter(await execute(field.selection, present, run))
     return [None if v is None else next(results) for v in values]
 

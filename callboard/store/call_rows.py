@@ -57,7 +57,9 @@ class _Compiled:
 
 class CallRows:
     """`CallLog`'s listing reads, projected: each row a tuple of the `columns` asked for,
-    in that order. Unknown column names raise ValueError."""
+    in that order; rows of `calls` and `events` have the call's id after those (the key
+    they are found by: no copy of each row without it). Unknown column names raise
+    ValueError."""
 
     def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None) -> None:
         """`sync_engine`: on SQLite, the same database through the sync driver."""
@@ -77,10 +79,24 @@ class CallRows:
         """`CallLog.page`'s calls, newest first, and whether another page follows."""
         values = where.parameters()
         columns = tuple(columns)
+        # One provider (the usual scope): an equality, so the database walks
+        # ix_calls_provider_seq in order and stops at the page's end. Its IN form made
+        # SQLite sort every call of the provider first (190 against 98 µs for 120 calls,
+        # and growing with the log).
+        single = len(values.get("provider_ids", ())) == 1
+        if single:
+            values["provider_id"] = values["provider_ids"][0]
         key = ("page", columns, tuple(values), before_seq is None)
 
+        def one_of(
+            column: ColumnElement[str], name: str, ids: Sequence[str]
+        ) -> ColumnElement[bool]:
+            if single and name == "provider_ids":
+                return column == bindparam("provider_id")
+            return self._driver.one_of(column, name, ids)
+
         def build() -> Select[Any]:
-            query = select(*_columns(calls, columns)).where(*where.conditions(self._driver.one_of))
+            query = select(*_columns(calls, columns)).where(*where.conditions(one_of))
             if before_seq is not None:
                 query = query.where(calls.c.seq < bindparam("before_seq"))
             return _limited(query.order_by(calls.c.seq.desc()))
@@ -96,12 +112,13 @@ class CallRows:
         columns = tuple(columns)
 
         def build() -> Select[Any]:
-            return select(calls.c.id.label("key"), *_columns(calls, columns)).where(
+            # The key last, so a row is the columns asked for without a copy.
+            return select(*_columns(calls, columns), calls.c.id.label("key")).where(
                 self._driver.one_of(calls.c.id, "ids", ())
             )
 
         rows = await self._driver.fetch(self._statement(("calls", columns), build), {"ids": ids})
-        return {row[0]: row[1:] for row in rows}
+        return {row[-1]: row for row in rows}
 
     async def events(self, call_ids: Sequence[str], columns: Sequence[str]) -> dict[str, list[Row]]:
         """The events of each of `call_ids` (every one a key), oldest first
@@ -115,14 +132,14 @@ class CallRows:
             # No join to `calls` as `events_of` has (it wants the call's phones): every
             # event's call exists, merges move events before removing a call.
             return (
-                select(call_events.c.call_id.label("key"), *_columns(call_events, columns))
+                select(*_columns(call_events, columns), call_events.c.call_id.label("key"))
                 .where(self._driver.one_of(call_events.c.call_id, "call_ids", ()))
                 .order_by(*self._driver.events_order)
             )
 
         compiled = self._statement(("events", columns), build)
         for row in await self._driver.fetch(compiled, {"call_ids": list(grouped)}):
-            grouped[row[0]].append(row[1:])
+            grouped[row[-1]].append(row)
         return grouped
 
     def close(self) -> None:

@@ -116,6 +116,7 @@ class Store:
             await conn.run_sync(give_contacts_owners)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
+            await conn.run_sync(_add_missing_indexes)
         if redact is not None:
             await redact_kept_rows(engine, redact)
         return cls(engine, scratch, sync_engine=sync_engine, redact=redact)
@@ -148,6 +149,25 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
             if table.name == "webhook_deliveries" and column.name == "processed_at":
                 conn.execute(text("UPDATE webhook_deliveries SET processed_at = received_at"))
+
+
+# Indexes replaced by a wider one: dropped once it exists.
+_REPLACED_INDEXES = {"ix_call_events_call": "ix_call_events_call_columns"}
+
+
+def _add_missing_indexes(conn: Connection) -> None:
+    """Indexes added since a database was made (create_all makes those of new tables
+    only), and those they replace dropped."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
+                present.add(index.name)
+        for old, new in _REPLACED_INDEXES.items():
+            if old in present and new in present:
+                conn.execute(text(f"DROP INDEX {old}"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
