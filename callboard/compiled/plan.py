@@ -83,8 +83,10 @@ class Selection:
     type: GraphQLObjectType
     fields: list[FieldPlan]
     keys: tuple[str, ...]
-    # Makes one response object from one value per key.
-    make: Callable[..., dict[str, Any]]
+    # Set once the plan is whole (makers.finish): the fields whose values are computed
+    # for the level, and what makes one response object of a source and those values.
+    computed: list[FieldPlan] = field(default_factory=list)
+    make: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -149,8 +151,10 @@ class _Compiler:
         fields = [
             self.field(type_, key, details) for key, details in collected.grouped_field_set.items()
         ]
-        keys = tuple(f.key for f in fields)
-        return Selection(type_, fields, keys, _maker(keys))
+        for f in fields:
+            if not f.key.isidentifier():  # GraphQL names always are: makers.py relies on it
+                raise Uncovered(f"response key {f.key!r}")
+        return Selection(type_, fields, tuple(f.key for f in fields))
 
     def field(self, type_: GraphQLObjectType, key: str, details: list[FieldDetails]) -> FieldPlan:
         node = details[0].node
@@ -184,20 +188,6 @@ class _Compiler:
         unwrapped = definition.type.of_type if plan.non_null else definition.type
         plan.plain = impl.serialized and is_leaf_type(unwrapped)
         return plan
-
-
-def _maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
-    """A function of one argument per key making the response object: a dict display
-    runs about 40% faster than dict(zip(keys, values)), and a page makes hundreds. The
-    keys are GraphQL names (validated: letters, digits, underscores), written as
-    literals with repr()."""
-    arguments = ", ".join(f"v{i}" for i in range(len(keys)))
-    items = ", ".join(f"{key!r}: v{i}" for i, key in enumerate(keys))
-    for key in keys:
-        if not key.isidentifier():
-            raise Uncovered(f"response key {key!r}")
-    made: Callable[..., dict[str, Any]] = eval(f"lambda {arguments}: {{{items}}}")  # noqa: S307
-    return made
 
 
 def _directives(details: list[FieldDetails]) -> Iterable[DirectiveNode]:

@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_variable_values
 
 from callboard.compiled.call_log import call_log_fields
+from callboard.compiled.makers import finish
 from callboard.compiled.plan import Operation, Selection, Uncovered, compile_selection
 from callboard.compiled.run import Fallback, Run, execute
 from callboard.schema import CallboardSchema
@@ -117,9 +118,9 @@ class CompiledQueries:
         self, compiled: _Compiled, key: tuple[Any, ...], values: VariableValues
     ) -> Selection | None:
         try:
-            selection: Selection | None = compile_selection(
-                self._graphql, self._fields, compiled.operation, values
-            )
+            found = compile_selection(self._graphql, self._fields, compiled.operation, values)
+            finish(found)
+            selection: Selection | None = found
         except Uncovered as exc:
             log.debug("not compiled: %s", exc)
             selection = None

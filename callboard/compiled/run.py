@@ -47,7 +47,7 @@ class Run:
 async def execute(selection: Selection, sources: list[Any], run: Run) -> list[dict[str, Any]]:
     """The response objects of `selection` for each of `sources`."""
     columns = []
-    for field in selection.fields:
+    for field in selection.computed:
         values = field.impl.resolve(sources, field, run)
         if not isinstance(values, list):
             values = await values
@@ -56,7 +56,8 @@ async def execute(selection: Selection, sources: list[Any], run: Run) -> list[di
         elif field.non_null and None in values:
             raise Fallback(f"null for the non-null {field.key}")
         columns.append(values)
-    return list(map(selection.make, *columns))
+    assert selection.make is not None, "makers.finish ran when the plan was built"
+    return list(map(selection.make, sources, *columns))
 
 
 async def _complete(

@@ -22,13 +22,13 @@ aware in UTC, JSON decoded (by the column type's own processor).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from cachetools import LRUCache
 from sqlalchemy import ColumnElement, Engine, Select, String, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -231,7 +231,7 @@ class _SQLite:
 
 
 def _json_if_list(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, list | tuple) else value
+    return orjson.dumps(value).decode() if isinstance(value, list | tuple) else value
 
 
 # `UTCDateTime`'s own processor ends in `datetime.replace(tzinfo=UTC)`, ~1 µs on Python
