@@ -38,6 +38,7 @@ from callboard.graphql_requests import (
     too_large,
 )
 from callboard.housekeeping import Housekeeping
+from callboard.http_protocol import OneWriteHttpProtocol
 from callboard.logs import hide_query_strings
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
@@ -240,6 +241,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": False,
         # Live events written once per audience (schema/live_audiences.py).
         "ws": FrameWritingProtocol,
+        # Each response in one send (http_protocol.py).
+        "http": OneWriteHttpProtocol,
         "ws_per_message_deflate": settings.server.websocket_compression,
         "access_log": settings.server.access_log,
     }
