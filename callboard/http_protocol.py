@@ -52,8 +52,8 @@ class OneWriteHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol over `_GatheredWrites`; a WebSocket upgrade hands
     the WebSocket protocol the real transport (websocket_frames.py writes to it)."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # (uvloop's transports are not asyncio.Transport subclasses, but behave as one)
         super().connection_made(_GatheredWrites(transport, self.loop))  # type: ignore[arg-type]
 
     def handle_websocket_upgrade(self) -> None:
