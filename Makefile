@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_robocalls.py
 	. scripts/test-services.sh && $(BIN)/python bench/bench_events.py
+	. scripts/test-services.sh && $(BIN)/python bench/bench_call_rows.py
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Callboard needs Python 3.11; set PYTHON=/path/to/python3.11"'

@@ -54,7 +54,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def callboard(storage: str, events: str) -> Iterator[tuple[str, int]]:
+def callboard(storage: str, events: str, extra: str = "") -> Iterator[tuple[str, int]]:
+    """`callboard serve` in a child process with one LiraX provider, `pbx`; `extra` is
+    TOML added to its configuration (bench_vs_yoga.py's `[[clients]]`)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "callboard.toml"
@@ -64,7 +66,7 @@ def callboard(storage: str, events: str) -> Iterator[tuple[str, int]]:
             f'[events]\nurl = "{events}"\nstream = "bench:{secrets.token_hex(4)}"\n'
             "subscriber_buffer = 100000\n\n"
             '[[providers]]\nid = "pbx"\nkind = "lirax"\nbase_url = "http://127.0.0.1:9/general"\n'
-            f'token = "x"\nwebhook_token = "{TOKEN}"\n'
+            f'token = "x"\nwebhook_token = "{TOKEN}"\n\n{extra}'
         )
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "callboard", "serve", "--config", str(config)],
@@ -275,7 +277,8 @@ def pin(pid: int, cores: set[int]) -> None:
     """Server and load generator on cores of their own: the server's figures are then
     one core's, and the generator does not take its CPU."""
     for task in Path(f"/proc/{pid}/task").iterdir():  # every thread, the database's too
-        os.sched_setaffinity(int(task.name), cores)
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task.name), cores)
 
 
 async def latency(url: str, pid: int, n_subs: int, rate: float, seconds: float) -> dict[str, float]:

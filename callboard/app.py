@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
+from callboard.compiled import CompiledQueries
 from callboard.domain.errors import Unauthenticated
 from callboard.graphql_requests import (
     BAD_REQUEST,
@@ -35,6 +38,7 @@ from callboard.graphql_requests import (
     too_large,
 )
 from callboard.housekeeping import Housekeeping
+from callboard.http_protocol import OneWriteHttpProtocol
 from callboard.logs import hide_query_strings
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
@@ -70,8 +74,9 @@ class CallboardGraphQL(GraphQL[Context, None]):
     request_adapter_class = _RequestAdapter
 
     def __init__(self, settings: Settings) -> None:
+        schema = build_schema(settings.graphql)
         super().__init__(
-            build_schema(settings.graphql),
+            schema,
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             # Both protocols (websocket_protocols.py; strawberry's applies to the newer only)
@@ -81,6 +86,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.settings = settings
+        # Queries seen before, run from a plan built for them (compiled/).
+        self.compiled = CompiledQueries(schema) if settings.graphql.compiled else None
         # Set by `attach` when the app starts.
         self.runtime: Runtime | None = None
         self.shared_results: SharedResults | None = None
@@ -122,7 +129,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         response: Response
         try:
             request = Request(scope, limit_body(request.headers, receive, self.settings.graphql))
-            response = await self.run(request)
+            response = await self._compiled_response(request) or await self.run(request)
         except BodyTooLarge as exc:
             response = error_response(too_large(exc), BAD_REQUEST, 413)
         except BadRequest as exc:
@@ -134,18 +141,51 @@ class CallboardGraphQL(GraphQL[Context, None]):
         finally:
             await request.close()  # an upload's files
 
+    async def _compiled_response(self, request: Request) -> Response | None:
+        """The answer of the compiled path, for a query it covers (None: the general
+        path answers). Uploads are mutations: never compiled."""
+        if self.compiled is None or _media_type(request) == "multipart/form-data":
+            return None
+        if request.method == "GET" and "query" not in request.query_params:
+            return None
+        operation = await self._operation(request)
+        if operation.query is None:
+            return None
+        body = await self.compiled.run(
+            operation.query,
+            operation.variables,
+            operation.operation_name,
+            self._context(request, None),
+        )
+        return None if body is None else Response(_json(body), media_type="application/json")
+
+    async def _operation(self, request: Request) -> GraphQLRequestData:
+        # Read once, whichever path runs it.
+        state = request.scope.setdefault("state", {})
+        found: GraphQLRequestData | None = state.get("graphql_operation")
+        if found is None:
+            found = await read_operation(
+                request, self.settings.graphql, uploads=self.multipart_uploads_enabled
+            )
+            state["graphql_operation"] = found
+        return found
+
     async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # Every request is read and checked here (graphql_requests.py), not by strawberry.
         assert isinstance(request_adapter, _RequestAdapter)
-        return await read_operation(
-            request_adapter.request, self.settings.graphql, uploads=self.multipart_uploads_enabled
-        )
+        return await self._operation(request_adapter.request)
 
     def encode_json(self, data: object) -> str | bytes:
-        # A live event's result is encoded once for every subscriber sharing it.
-        return encode_shared(data) or super().encode_json(data)
+        # A live event's result is encoded once for every subscriber sharing it; every
+        # other answer as the compiled path encodes its own, byte for byte.
+        # (text: a WebSocket message must be a text frame)
+        found = encode_shared(data) or _json(data)
+        return found if isinstance(found, str) else found.decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return self._context(request, response)
+
+    def _context(self, request: Request | WebSocket, response: Any) -> Context:
         assert self.runtime is not None, "the app's lifespan has not started"
         if isinstance(request, WebSocket):
             caller = LOCAL if self.settings.open_access else None  # set on connection_init
@@ -172,6 +212,19 @@ class CallboardGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _json(data: object) -> bytes | str:
+    """orjson's encoding; the standard library's for what orjson refuses (an integer
+    wider than 64 bits in a vendor's payload)."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
 def _wants_graphiql(request: Request) -> bool:
     return (
         request.method == "GET"
@@ -188,7 +241,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": False,
         # Live events written once per audience (schema/live_audiences.py).
         "ws": FrameWritingProtocol,
+        # Each response in one send (http_protocol.py).
+        "http": OneWriteHttpProtocol,
         "ws_per_message_deflate": settings.server.websocket_compression,
+        "access_log": settings.server.access_log,
     }
 
 

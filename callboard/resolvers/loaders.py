@@ -4,6 +4,7 @@ events or contacts a document asks for, however many fields ask."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 from aiodataloader import DataLoader
 
@@ -23,18 +24,28 @@ class Loaders:
     def __init__(self, runtime: Runtime, *, cache: bool = True) -> None:
         self._runtime = runtime
         self._store = runtime.store
-        self.call: DataLoader[str, Call | None] = DataLoader(self._calls, cache=cache)
+        self._cache = cache
+
+    # Made when first asked for: most requests need one loader, or none.
+    @cached_property
+    def call(self) -> DataLoader[str, Call | None]:
         """Call by id."""
-        self.events: DataLoader[str, list[CallEvent]] = DataLoader(self._events, cache=cache)
+        return DataLoader(self._calls, cache=self._cache)
+
+    @cached_property
+    def events(self) -> DataLoader[str, list[CallEvent]]:
         """A call's events, oldest first, by call id."""
-        self.contact: DataLoader[tuple[str, ContactScope], Contact | None] = DataLoader(
-            self._contacts, cache=cache
-        )
+        return DataLoader(self._events, cache=self._cache)
+
+    @cached_property
+    def contact(self) -> DataLoader[tuple[str, ContactScope], Contact | None]:
         """Contact by E.164 phone, among those of a scope (resolvers/contacts.contact_key)."""
-        self.robocall: DataLoader[RobocallKey, Call | None] = DataLoader(
-            self._robocalls, cache=cache
-        )
+        return DataLoader(self._contacts, cache=self._cache)
+
+    @cached_property
+    def robocall(self) -> DataLoader[RobocallKey, Call | None]:
         """A robocall as its vendor has it now, kept in the call log; None if unknown."""
+        return DataLoader(self._robocalls, cache=self._cache)
 
     async def _calls(self, ids: Sequence[str]) -> list[Call | None]:
         return await self._store.calls.get_many(ids)

@@ -106,6 +106,14 @@ class DocumentCache:
             self.hits += 1
         return entry
 
+    def valid_document(self, text: str) -> DocumentNode | None:
+        """The parsed document of `text` when it is kept and was validated without
+        errors (what the compiled path may run); None otherwise."""
+        entry = self._entries.get(text)
+        if entry is None or not entry.errors or any(entry.errors.values()):
+            return None
+        return entry.document
+
     def add(self, text: str, document: DocumentNode) -> _Entry:
         entry = _Entry(document, sys.getsizeof(text), _tokens(document), _operations(document))
         self._keep(text, entry)

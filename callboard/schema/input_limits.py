@@ -35,6 +35,7 @@ __all__ = [
     "MAX_ROBOCALL_PHONES",
     "InputLimits",
     "bounded",
+    "check_arguments",
 ]
 
 # The lengths, in characters (what a VARCHAR(n) counts).
@@ -186,8 +187,14 @@ def bounded(root: type) -> type:
 
 
 def _check(field: StrawberryField, info: Info, kwargs: dict[str, Any]) -> None:
-    names = info.schema.config.name_converter
-    owner = info.field_name
+    check_arguments(field, info.schema.config.name_converter, info.field_name, kwargs)
+
+
+def check_arguments(
+    field: StrawberryField, names: NameConverter, owner: str, kwargs: dict[str, Any]
+) -> None:
+    """BadInput unless the arguments `kwargs` (by Python name) of the root field `owner`
+    are within the limits."""
     # Walked without recursion: the inputs nest (IVR trees) as deep as the client sends.
     todo: list[tuple[Any, Any, str, str, str]] = []
     for argument in reversed(field.arguments):

@@ -8,19 +8,18 @@ from typing import Annotated
 import strawberry
 from strawberry.tools import merge_types
 
-from callboard.domain.errors import BadInput
 from callboard.domain.history import HistoryQuery
 from callboard.resolvers import calls as call_resolvers
-from callboard.resolvers.calls import MAX_PAGE
 from callboard.resolvers.contacts import contact_key
 from callboard.resolvers.providers import can_see, visible_providers
 from callboard.schema.account import AccountQuery
+from callboard.schema.call_pages import page_request
 from callboard.schema.calls import Call
 from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
 from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallHistoryFilter, CallStatus
-from callboard.schema.ids import decode_cursor, decode_id, encode_id
+from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.input_limits import bounded
 from callboard.schema.numbers import NumbersQuery
 from callboard.schema.orders import OrderQuery
@@ -58,15 +57,19 @@ class CallQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> CallConnection:
-        first = 20 if first is None else first
-        if not 1 <= first <= MAX_PAGE:
-            raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
         runtime = info.context.runtime
-        before = decode_cursor("cursor", after, maximum=runtime.store.max_id)
-        where = call_resolvers.call_filter(
-            runtime, info.context.client, provider_id=provider, phone=phone, status=status
+        request = page_request(
+            runtime,
+            info.context.client,
+            provider=provider,
+            phone=phone,
+            status=status,
+            first=first,
+            after=after,
         )
-        page = await call_resolvers.list_calls(runtime, where, first=first, before_seq=before)
+        page = await call_resolvers.list_calls(
+            runtime, request.where, first=request.first, before_seq=request.before_seq
+        )
         edges = [CallEdge(cursor=encode_id("cursor", c.seq), node=Call.of(c)) for c in page.calls]
         return CallConnection(
             edges=edges,
@@ -77,7 +80,7 @@ class CallQuery:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            _where=where,
+            _where=request.where,
         )
 
     @strawberry.field(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Row,
@@ -47,7 +48,7 @@ from callboard.store.tables import call_events, call_refs, calls, webhook_delive
 from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["Also", "CallFilter", "CallLog", "Publish"]
+__all__ = ["Also", "CallFilter", "CallLog", "OneOf", "Publish"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
@@ -75,6 +76,14 @@ _INSERT_REFS = insert(call_refs)
 _INSERT_DELIVERY = insert(webhook_deliveries)
 
 
+# How a condition says "`column` is one of the values bound as `name`".
+OneOf = Callable[[ColumnElement[str], str, Sequence[str]], ColumnElement[bool]]
+
+
+def _in(column: ColumnElement[str], name: str, values: Sequence[str]) -> ColumnElement[bool]:
+    return column.in_(bindparam(name, values, expanding=True))
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class CallFilter:
     """The calls a listing selects (None: any); its pages and its count read the same."""
@@ -83,14 +92,32 @@ class CallFilter:
     phone: str | None = None  # E.164, either end of the call
     status: CallStatus | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = []
+    def parameters(self) -> dict[str, Any]:
+        """The values the filter compares with, by the names `conditions` binds them as;
+        its keys are the filter's shape."""
+        found: dict[str, Any] = {}
         if self.provider_ids is not None:
-            found.append(calls.c.provider_id.in_(self.provider_ids))
+            found["provider_ids"] = list(self.provider_ids)
         if self.phone is not None:
-            found.append(or_(calls.c.from_number == self.phone, calls.c.to_number == self.phone))
+            found["phone"] = self.phone
         if self.status is not None:
-            found.append(calls.c.status == self.status.value)
+            found["status"] = self.status.value
+        return found
+
+    def conditions(self, one_of: OneOf = _in) -> list[ColumnElement[bool]]:
+        """Each value bound as named in `parameters()`: a statement built from them has
+        the same SQL for every filter of the same shape, so the projected reads
+        (store/call_rows.py) compile it once and bind `parameters()` to it. `one_of`:
+        their form of IN, the same SQL for any number of values."""
+        values = self.parameters()
+        found: list[ColumnElement[bool]] = []
+        if "provider_ids" in values:
+            found.append(one_of(calls.c.provider_id, "provider_ids", values["provider_ids"]))
+        if "phone" in values:
+            phone: BindParameter[str] = bindparam("phone", values["phone"])
+            found.append(or_(calls.c.from_number == phone, calls.c.to_number == phone))
+        if "status" in values:
+            found.append(calls.c.status == bindparam("status", values["status"]))
         return found
 
 

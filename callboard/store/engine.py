@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from callboard.domain.redaction import Redactor
 from callboard.store.agents import AgentStatusBook
+from callboard.store.call_rows import CallRows
 from callboard.store.calls import CallLog
 from callboard.store.contact_owners import give_contacts_owners
 from callboard.store.contacts import ContactBook
@@ -51,8 +52,9 @@ class Store:
         redact: Redactor | None = None,
     ) -> None:
         """`sync_engine`: on SQLite, the same database through the sync driver, for the
-        transactions that add events (store/transactions.py). `redact` masks Callboard's
-        secrets in every vendor payload kept."""
+        transactions that add events (store/transactions.py) and the projected reads
+        (store/call_rows.py). `redact` masks Callboard's secrets in every vendor payload
+        kept."""
         redact = redact or Redactor()
         self.engine = engine
         self._scratch = scratch
@@ -63,6 +65,8 @@ class Store:
         transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
         self.calls = CallLog(engine, write_lock, transactions, redact)
+        # The call log's listings as plain rows, for the compiled GraphQL path.
+        self.call_rows = CallRows(engine, sync_engine)
         self.feeds = FeedLog(engine, write_lock)
         self.contacts = ContactBook(engine)
         self.idempotency = IdempotencyKeys(engine, write_lock)
@@ -112,12 +116,14 @@ class Store:
             await conn.run_sync(give_contacts_owners)
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(_add_missing_columns)
+            await conn.run_sync(_add_missing_indexes)
         if redact is not None:
             await redact_kept_rows(engine, redact)
         return cls(engine, scratch, sync_engine=sync_engine, redact=redact)
 
     async def close(self) -> None:
         await self._write_lock.close()
+        self.call_rows.close()  # before the sync engine is disposed, its connection with it
         self._transactions.close()
         await self.engine.dispose()
         if self._scratch is not None:
@@ -143,6 +149,25 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
             if table.name == "webhook_deliveries" and column.name == "processed_at":
                 conn.execute(text("UPDATE webhook_deliveries SET processed_at = received_at"))
+
+
+# Indexes replaced by a wider one: dropped once it exists.
+_REPLACED_INDEXES = {"ix_call_events_call": "ix_call_events_call_columns"}
+
+
+def _add_missing_indexes(conn: Connection) -> None:
+    """Indexes added since a database was made (create_all makes those of new tables
+    only), and those they replace dropped."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
+                present.add(index.name)
+        for old, new in _REPLACED_INDEXES.items():
+            if old in present and new in present:
+                conn.execute(text(f"DROP INDEX {old}"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,129 @@
+"""The compiled path's front: which requests it answers, and the plans it keeps.
+
+A document is compiled once the general path has parsed and validated it without errors
+(it is then in the schema's DocumentCache): its first request always runs there, so every
+limit (tokens, depth, aliases, introspection), every validation error and every syntax
+error is the general path's to answer. Plans are kept per document text and operation
+name, in a bounded LRU; a document found not to be covered is remembered as such.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from cachetools import LRUCache
+from graphql import GraphQLError
+from graphql.execution.values import VariableValues, get_variable_values
+
+from callboard.compiled.call_log import call_log_fields
+from callboard.compiled.makers import finish
+from callboard.compiled.plan import Operation, Selection, Uncovered, compile_selection
+from callboard.compiled.run import Fallback, Run, execute
+from callboard.schema import CallboardSchema
+from callboard.schema.context import Context
+
+__all__ = ["CompiledQueries"]
+
+log = logging.getLogger("callboard.compiled")
+
+# Documents a client sends are few (a frontend's dozens); each plan is small.
+_PLANS = 512
+_VARIANTS = 8  # plans per operation, one per set of @skip/@include variables' values
+
+
+class _Compiled:
+    """One operation of a document: its plans by the values of its condition variables."""
+
+    __slots__ = ("operation", "plans")
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.plans: dict[tuple[Any, ...], Selection | None] = {}
+
+
+class CompiledQueries:
+    """Answers the queries it covers, and says None to everything else."""
+
+    def __init__(self, schema: CallboardSchema) -> None:
+        self._schema = schema
+        self._graphql = schema._schema
+        self._fields = call_log_fields(self._graphql)
+        self._compiled: LRUCache[tuple[str, str | None], _Compiled | None] = LRUCache(_PLANS)
+        # Requests answered here, and those left to the general path.
+        self.answered = self.declined = 0
+
+    async def run(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> dict[str, Any] | None:
+        """The response body ({"data": ...}) when the compiled path ran the document,
+        None when it does not cover it (the caller then runs the general path)."""
+        compiled = self._compiled_for(query, operation_name)
+        if compiled is None:
+            self.declined += 1
+            return None
+        try:
+            values = self._variables(compiled.operation, variables)
+            key = compiled.operation.conditions(values)
+            if key in compiled.plans:
+                selection = compiled.plans[key]
+            else:
+                selection = self._plan(compiled, key, values)
+            if selection is None:
+                self.declined += 1
+                return None
+            data = await execute(selection, [None], Run(context, values))
+        except Exception as exc:
+            if not isinstance(exc, Fallback | GraphQLError):
+                log.debug("compiled path fell back", exc_info=True)
+            self.declined += 1
+            return None
+        self.answered += 1
+        return {"data": data[0]}
+
+    def _compiled_for(self, query: str, operation_name: str | None) -> _Compiled | None:
+        key = (query, operation_name)
+        try:
+            return self._compiled[key]
+        except KeyError:
+            pass
+        document = self._schema.documents.valid_document(query)
+        if document is None:
+            return None  # not yet (or never) valid: ask again next time
+        try:
+            compiled: _Compiled | None = _Compiled(Operation.of(document, operation_name))
+        except Uncovered:
+            compiled = None
+        self._compiled[key] = compiled
+        return compiled
+
+    def _variables(
+        self, operation: Operation, variables: Mapping[str, Any] | None
+    ) -> VariableValues:
+        found = get_variable_values(
+            self._graphql,
+            operation.definition.variable_definitions or (),
+            dict(variables or {}),
+        )
+        if isinstance(found, list):
+            raise Fallback("variables the general path must refuse")
+        return found
+
+    def _plan(
+        self, compiled: _Compiled, key: tuple[Any, ...], values: VariableValues
+    ) -> Selection | None:
+        try:
+            found = compile_selection(self._graphql, self._fields, compiled.operation, values)
+            finish(found)
+            selection: Selection | None = found
+        except Uncovered as exc:
+            log.debug("not compiled: %s", exc)
+            selection = None
+        if len(compiled.plans) < _VARIANTS:
+            compiled.plans[key] = selection
+        return selection
