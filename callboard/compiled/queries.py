@@ -3,8 +3,8 @@
 A document is compiled once the general path has parsed and validated it without errors
 (it is then in the schema's DocumentCache): its first request always runs there, so every
 limit (tokens, depth, aliases, introspection), every validation error and every syntax
-error is the general path's to answer. Plans are kept per document text and operation
-name, in a bounded LRU; a document found not to be covered is remembered as such.
+error is the general path's to answer. Plans are kept with the document in that cache, by
+operation name; a document found not to be covered is remembered as such.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from cachetools import LRUCache
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_variable_values
 
@@ -28,8 +27,6 @@ __all__ = ["CompiledQueries"]
 
 log = logging.getLogger("callboard.compiled")
 
-# Documents a client sends are few (a frontend's dozens); each plan is small.
-_PLANS = 512
 _VARIANTS = 8  # plans per operation, one per set of @skip/@include variables' values
 
 
@@ -50,7 +47,6 @@ class CompiledQueries:
         self._schema = schema
         self._graphql = schema._schema
         self._fields = call_log_fields(self._graphql)
-        self._compiled: LRUCache[tuple[str, str | None], _Compiled | None] = LRUCache(_PLANS)
         # Requests answered here, and those left to the general path.
         self.answered = self.declined = 0
 
@@ -87,20 +83,20 @@ class CompiledQueries:
         return {"data": data[0]}
 
     def _compiled_for(self, query: str, operation_name: str | None) -> _Compiled | None:
-        key = (query, operation_name)
-        try:
-            return self._compiled[key]
-        except KeyError:
-            pass
-        document = self._schema.documents.valid_document(query)
-        if document is None:
+        # Kept with the parsed document in the schema's DocumentCache: evicted with it,
+        # so plans never hold documents past its budget.
+        entry = self._schema.documents.valid(query)
+        if entry is None:
             return None  # not yet (or never) valid: ask again next time
         try:
-            compiled: _Compiled | None = _Compiled(Operation.of(document, operation_name))
-        except Uncovered:
-            compiled = None
-        self._compiled[key] = compiled
-        return compiled
+            found: _Compiled | None = entry.compiled[operation_name]
+        except KeyError:
+            try:
+                found = _Compiled(Operation.of(entry.document, operation_name))
+            except Uncovered:
+                found = None
+            entry.compiled[operation_name] = found
+        return found
 
     def _variables(
         self, operation: Operation, variables: Mapping[str, Any] | None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from cachetools import LRUCache
 from graphql import (
@@ -61,6 +62,9 @@ class _Entry:
     operations: int
     # What validation found under each set of rules (in practice one set per schema).
     errors: dict[Rules, list[GraphQLError]] = field(default_factory=dict)
+    # The compiled path's plans of it, by operation name (compiled/queries.py): kept and
+    # dropped with the document, within the same budget.
+    compiled: dict[str | None, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -106,13 +110,13 @@ class DocumentCache:
             self.hits += 1
         return entry
 
-    def valid_document(self, text: str) -> DocumentNode | None:
-        """The parsed document of `text` when it is kept and was validated without
-        errors (what the compiled path may run); None otherwise."""
+    def valid(self, text: str) -> _Entry | None:
+        """The entry of `text` when it is kept and was validated without errors (what
+        the compiled path may run); None otherwise."""
         entry = self._entries.get(text)
         if entry is None or not entry.errors or any(entry.errors.values()):
             return None
-        return entry.document
+        return entry
 
     def add(self, text: str, document: DocumentNode) -> _Entry:
         entry = _Entry(document, sys.getsizeof(text), _tokens(document), _operations(document))
