@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from bench_events import RUN, TOKEN, callboard, cpu_seconds, free_port, pin
@@ -479,7 +480,27 @@ def install_yoga() -> None:
         )
 
 
+def pin_local_database(url: str) -> None:
+    """A PostgreSQL server on this machine runs beside wrk, not on the servers' core: the
+    database is a server of its own, as in a deployment, and yoga has none. Its
+    processes' affinity passes to the backends it forks for Callboard's connections."""
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return
+    pinned = 0
+    for process in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            if (process / "comm").read_text().strip() == "postgres":
+                os.sched_setaffinity(int(process.name), {GENERATOR_CORE})
+                pinned += 1
+    if pinned:
+        print(f"PostgreSQL's {pinned} processes pinned to core {GENERATOR_CORE}, with wrk")
+    else:
+        print("PostgreSQL's processes not found or not ours to pin: they share any core")
+
+
 def run(args: argparse.Namespace) -> None:
+    if args.postgres and args.pinned:
+        pin_local_database(args.postgres)
     key = secrets.token_hex(16)
     clients = f'[[clients]]\nname = "bench"\nkey = "{key}"\nproviders = ["*"]\n'
     with (

@@ -67,7 +67,9 @@ class Runtime:
                 *(secret for p in providers.values() for secret in p.secrets),
             ]
         )
-        store = await Store.open(settings.storage.url, redact=redact)
+        store = await Store.open(
+            settings.storage.url, redact=redact, pool_size=settings.storage.pool_size
+        )
         bus = open_bus(
             settings.events.url,
             store.calls,

@@ -67,6 +67,11 @@ class ServerSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     url: str = "sqlite:///callboard.db"
+    # PostgreSQL connections each instance keeps open. Under a burst it opens as many
+    # again, closed as they come back: fewer kept than concurrent requests means a new
+    # connection (a server process, TLS, authentication) for many of them (issue 19:
+    # the call list at 16 connections gave half its requests/s with SQLAlchemy's 5).
+    pool_size: int = 20
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,13 @@ class _Reader:
             if key not in _SECTIONS:
                 raise self.fail(key, f"unknown section; known: {', '.join(sorted(_SECTIONS))}")
         server = self.server(self.table(data, "server", set(ServerSettings.__dataclass_fields__)))
-        storage = StorageSettings(**self.table(data, "storage", {"url"}))
+        storage = StorageSettings(
+            **self.numbers(
+                "storage",
+                self.table(data, "storage", set(StorageSettings.__dataclass_fields__)),
+                {"pool_size": int},
+            )
+        )
         self.check_storage(storage.url)
         events = EventsSettings(
             **self.numbers(

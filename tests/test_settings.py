@@ -63,6 +63,10 @@ def test_the_api_md_example_loads_with_secrets_from_the_environment(tmp_path: Pa
             ("[[clients]]", '[storage]\nurl = "mysql://x"\n\n[[clients]]'),
             ["[storage] url"],
         ),
+        (
+            ("[[clients]]", "[storage]\npool_size = 0\n\n[[clients]]"),
+            ["[storage] pool_size", "positive whole number"],
+        ),
         (("port = 8000", 'port = "eight"'), ["[server] port", "must be an integer"]),
         (
             ("port = 8000", "port = 8000\nwebsocket_compression = 1"),
@@ -163,9 +167,10 @@ def test_a_missing_file_says_how_to_pass_one(tmp_path: Path) -> None:
 def test_postgresql_storage_and_redis_events_are_accepted(tmp_path: Path) -> None:
     text = GOOD.replace(
         "[[clients]]",
-        '[storage]\nurl = "postgresql://cb:pw@db/callboard"\n\n'
+        '[storage]\nurl = "postgresql://cb:pw@db/callboard"\npool_size = 40\n\n'
         '[events]\nurl = "redis://cache:6379/0"\nstream = "cb:events"\n\n[[clients]]',
     )
     settings = load_settings(write(tmp_path, text), environ=ENV)
     assert settings.storage.url.startswith("postgresql://")
+    assert settings.storage.pool_size == 40
     assert (settings.events.url, settings.events.stream) == ("redis://cache:6379/0", "cb:events")

@@ -92,20 +92,25 @@ class Store:
         return f"<Store {self.engine.url.render_as_string(hide_password=True)}>"
 
     @classmethod
-    async def open(cls, url: str, *, redact: Redactor | None = None) -> Store:
+    async def open(cls, url: str, *, redact: Redactor | None = None, pool_size: int = 20) -> Store:
         """Open (and create the schema of) the database at `url`; rows kept before
         `redact` knew all of today's secrets are redacted again (store/redact_rows.py).
 
         `sqlite://` (memory) is served from a file in a fresh temporary directory,
         removed on close: SQLite's own memory databases are one connection each, and
         sharing one connection between concurrent transactions would mix them up.
+        `pool_size`: the PostgreSQL connections kept open (`[storage] pool_size`).
         """
         scratch = None
         parsed = make_url(database_url(url))
         if parsed.drivername.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
             scratch = tempfile.TemporaryDirectory(prefix="callboard-")
             parsed = parsed.set(database=os.path.join(scratch.name, "callboard.db"))
-        engine = create_async_engine(parsed.render_as_string(hide_password=False))
+        pool: dict[str, int] = {}
+        if not parsed.drivername.startswith("sqlite"):
+            # A burst opens as many again, closed as they come back (settings.py).
+            pool = {"pool_size": pool_size, "max_overflow": pool_size}
+        engine = create_async_engine(parsed.render_as_string(hide_password=False), **pool)
         sync_engine = None
         if parsed.drivername.startswith("sqlite"):
             sync_engine = create_engine(parsed.set(drivername="sqlite"))

@@ -193,3 +193,15 @@ async def test_introspection_off_hides_the_schema_and_every_suggestion() -> None
         assert len(messages) >= len(MISTAKES) + 2
         assert not [m for m in messages if "Did you mean" in m]
         assert await api.query("{ __typename }") == {"__typename": "Query"}
+
+
+async def test_a_spread_of_an_undefined_fragment_is_a_validation_error(api: Api) -> None:
+    # It was INTERNAL: the depth limit looked the fragment up before validation said it
+    # was missing.
+    for document in (
+        "{ calls { ...Missing } }",
+        "{ calls { nodes { ...Row ...Missing } } } fragment Row on Call { id }",
+    ):
+        (error,) = errors_of((await api.post(document)).json())
+        assert error["message"] == "Unknown fragment 'Missing'."
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

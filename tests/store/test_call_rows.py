@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from callboard.domain.calls import (
     Call,
@@ -26,6 +27,7 @@ from callboard.domain.calls import (
 from callboard.store import Store
 from callboard.store.calls import CallFilter
 from callboard.store.tables import call_events, calls
+from tests.services import fresh_database, needs_postgres
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PHONE = "+79120000001"
@@ -320,3 +322,27 @@ async def test_reads_cancelled_midway_leave_the_store_reading(store: Store) -> N
             await read
         events = events_without_key(await store.call_rows.events(ids[2:3], ("kind",)))
         assert events == {ids[2]: [("PLACED",)]}
+
+
+@needs_postgres
+async def test_a_burst_of_reads_reuses_the_connections_of_the_one_before() -> None:
+    # Fewer pooled connections than concurrent reads made every burst open (and close) a
+    # PostgreSQL connection per read beyond the pool: a server process each, half the
+    # call list's requests/s at 16 client connections.
+    async with fresh_database() as url:
+        store = await Store.open(url)
+        try:
+            kept = await fill(store)
+            opened: list[object] = []
+            event.listen(store.engine.sync_engine, "connect", lambda *_: opened.append(1))
+            expected = events_without_key(await store.call_rows.events([kept[0].id], ("kind",)))
+            assert expected[kept[0].id]
+            burst = [store.call_rows.events([kept[0].id], ("kind",)) for _ in range(16)]
+            await asyncio.gather(*burst)
+            first_burst = len(opened)
+            burst = [store.call_rows.events([kept[0].id], ("kind",)) for _ in range(16)]
+            answers = await asyncio.gather(*burst)
+            assert len(opened) == first_burst, "the second burst opened connections"
+            assert all(events_without_key(a) == expected for a in answers)
+        finally:
+            await store.close()
