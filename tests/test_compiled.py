@@ -116,6 +116,20 @@ async def test_conditions_on_variables_pick_their_own_plan(api: Api) -> None:
     assert compiled_of(api).answered == 3  # type: ignore[union-attr]
 
 
+async def test_literal_arguments_serve_every_request_and_variables_each_their_own(
+    api: Api,
+) -> None:
+    # The compiled path works out `first: 2` once for the document; `$n` every time.
+    query = (
+        "query ($n: Int) { a: calls(first: 2) { nodes { id } } "
+        "b: calls(first: $n) { nodes { id } } }"
+    )
+    for n in (1, 3, 2):
+        answer = (await api.post(query, {"n": n})).json()["data"]
+        assert (len(answer["a"]["nodes"]), len(answer["b"]["nodes"])) == (2, n)
+    assert compiled_of(api).answered == 2  # type: ignore[union-attr]
+
+
 async def test_what_is_not_covered_runs_in_the_general_path(api: Api) -> None:
     compiled = compiled_of(api)
     assert compiled is not None

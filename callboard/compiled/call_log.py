@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from functools import cache, lru_cache, partial
+from types import MappingProxyType
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -81,15 +82,16 @@ def _read_layout(field: FieldPlan, *always: str) -> None:
     field.extra = layout
 
 
-def _python_kwargs(field: FieldPlan, arguments: Mapping[str, Any]) -> dict[str, Any]:
+def _python_kwargs(field: FieldPlan, arguments: Mapping[str, Any]) -> Mapping[str, Any]:
     """GraphQL argument names to the resolver's, checked against the input limits as
-    the general path checks them (BadInput there is its error to answer)."""
+    the general path checks them (BadInput there is its error to answer); read-only,
+    as it may serve every request of the document (`Run.arguments`)."""
     assert field.definition is not None
     own: StrawberryField = field.definition.extensions[_BACKREF]
     names = _python_names(own)
     kwargs = {names[name]: value for name, value in arguments.items()}
     check_arguments(own, _NAMES, field.name, kwargs)
-    return kwargs
+    return MappingProxyType(kwargs)
 
 
 @cache
@@ -105,7 +107,7 @@ def _providers(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
 
 async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     context = run.context
-    kwargs = _python_kwargs(field, run.arguments(field))
+    kwargs = run.arguments(field, _python_kwargs)
     runtime = context.runtime
     request = page_request(
         runtime,
@@ -124,7 +126,7 @@ async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
 
 async def _call(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     context = run.context
-    kwargs = _python_kwargs(field, run.arguments(field))
+    kwargs = run.arguments(field, _python_kwargs)
     key = decode_id("Call", kwargs["id"], field="id")
     found = await context.runtime.store.call_rows.calls([key], field.extra)
     row = found.get(key)

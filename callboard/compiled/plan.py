@@ -76,6 +76,10 @@ class FieldPlan:
     # where the schema says non-null is left to check.
     plain: bool = False
     non_null: bool = False
+    # Whether no argument of the field reads a variable: its arguments are then the
+    # same in every request, and `Run.arguments` works them out once.
+    constant_arguments: bool = False
+    arguments: Any = None  # what Run.arguments worked out, when constant
 
 
 @dataclass(eq=False, slots=True)
@@ -169,6 +173,7 @@ class _Compiler:
         definition = type_.fields[name]
         impl = self.table.impl(type_.name, name)
         plan = FieldPlan(key, name, node, definition.type, definition, impl)
+        plan.constant_arguments = not any(_reads_variables(a) for a in node.arguments or ())
         named = get_named_type(definition.type)
         if is_object_type(named):
             assert isinstance(named, GraphQLObjectType)
@@ -210,3 +215,15 @@ def _condition_variables(
     for node in (operation, *(f.definition for f in fragments)):
         visit(node, Conditions())
     return tuple(found)
+
+
+def _reads_variables(node: Any) -> bool:
+    found = False
+
+    class Variables(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    visit(node, Variables())
+    return found
