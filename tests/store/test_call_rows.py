@@ -11,10 +11,11 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 
 from callboard.domain.calls import (
     Call,
@@ -25,6 +26,7 @@ from callboard.domain.calls import (
     CallStatus,
 )
 from callboard.store import Store
+from callboard.store.call_rows import CallRows
 from callboard.store.calls import CallFilter
 from callboard.store.tables import call_events, calls
 from tests.services import fresh_database, needs_postgres
@@ -128,9 +130,10 @@ def without_key(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]
 def events_without_key(
     found: dict[str, list[tuple[Any, ...]]],
 ) -> dict[str, list[tuple[Any, ...]]]:
-    """`events`' rows as asked for: each has its call's id after the columns."""
-    for key, rows in found.items():
-        assert all(row[-1] == key for row in rows)
+    """`events`' rows as asked for: each has a key of its call after the columns (its
+    id, or on SQLite its place among the ids asked for)."""
+    for place, (key, rows) in enumerate(found.items()):
+        assert all(row[-1] in (key, place) for row in rows)
     return {key: [row[:-1] for row in rows] for key, rows in found.items()}
 
 
@@ -224,6 +227,33 @@ async def test_events_are_events_ofs_in_every_column(store: Store) -> None:
         ("COMPLETED", "COMPLETED"),
     ]
     assert events_without_key(await store.call_rows.events([], ("kind",))) == {}
+
+
+async def test_events_come_oldest_first_without_the_index_they_are_read_down(
+    tmp_path: Path,
+) -> None:
+    # SQLite reads each call's events down ix_call_events_call_columns, in order without
+    # a sort. With that index gone and one that reads newest first in its place (a
+    # database Callboard did not make), SQLite would walk that one: they are sorted.
+    url = f"sqlite:///{tmp_path / 'cb.db'}"
+    store = await Store.open(url)
+    try:
+        kept = await fill(store)
+        ids = [c.id for c in kept]
+        expected = events_without_key(await store.call_rows.events(ids, ("id", "kind")))
+        with sqlite3.connect(tmp_path / "cb.db") as other:
+            other.execute("DROP INDEX ix_call_events_call_columns")
+            other.execute("CREATE INDEX ix_newest_first ON call_events (call_id, id DESC)")
+        rows = CallRows(store.engine, create_engine(url))
+        try:
+            got = events_without_key(await rows.events(ids, ("id", "kind")))
+        finally:
+            rows.close()
+        assert got == expected
+        assert all(e == sorted(e) for e in got.values()), "oldest first"
+        assert sum(len(e) > 1 for e in got.values()) > 5
+    finally:
+        await store.close()
 
 
 async def test_unknown_columns_are_refused(store: Store) -> None:
