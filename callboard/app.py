@@ -6,7 +6,7 @@ import contextlib
 import gc
 import json
 from collections.abc import AsyncIterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -218,11 +218,18 @@ def _media_type(request: Request) -> str:
 
 def _json(data: object) -> bytes | str:
     """orjson's encoding; the standard library's for what orjson refuses (an integer
-    wider than 64 bits in a vendor's payload)."""
+    wider than 64 bits in a vendor's payload). Datetimes (the compiled path leaves
+    them) as orjson writes them: isoformat()'s text."""
     try:
         return orjson.dumps(data)
     except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_isoformat)
+
+
+def _isoformat(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _wants_graphiql(request: Request) -> bool:

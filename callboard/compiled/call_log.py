@@ -10,7 +10,6 @@ hold the two paths to the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from enum import Enum
 from functools import cache, lru_cache, partial
 from types import MappingProxyType
@@ -46,10 +45,9 @@ def _names(enum: type[Enum]) -> Callable[[str], str]:
     return {member.value: member.name for member in enum}.__getitem__
 
 
-def _isoformat(value: datetime) -> str:
-    return value.isoformat()  # strawberry's DateTime
-
-
+# DateTime columns are left datetimes (UTC, as the store gives them): orjson writes one
+# as strawberry's DateTime does, isoformat()'s text, at a tenth of its cost (~250 in a
+# page of 50 calls with their events: ~80 µs).
 def _int(value: int) -> int:
     if type(value) is not int or not -_INT_MAX - 1 <= value <= _INT_MAX:
         raise Fallback("not a GraphQL Int")
@@ -190,9 +188,9 @@ def _call_fields() -> dict[str, FieldImpl]:
         "from": Column("from_number"),
         "to": Column("to_number"),
         "agent": Column("agent"),
-        "startedAt": Column("started_at", _isoformat),
-        "answeredAt": Column("answered_at", _isoformat),
-        "endedAt": Column("ended_at", _isoformat),
+        "startedAt": Column("started_at"),
+        "answeredAt": Column("answered_at"),
+        "endedAt": Column("ended_at"),
         "durationSeconds": Column("duration_seconds", _int),
         "recordingUrl": Column("recording_url"),
         "raw": Column("raw"),
@@ -207,7 +205,7 @@ def _event_fields() -> dict[str, FieldImpl]:
         "id": Column("id", _global_id("CallEvent"), nullable=False),
         "kind": Column("kind", _names(CallEventKind), nullable=False),
         "status": Column("status", _names(CallStatus)),
-        "occurredAt": Column("occurred_at", _isoformat, nullable=False),
+        "occurredAt": Column("occurred_at", nullable=False),
         "raw": Column("raw"),
         "provider": Batch(_provider, columns=("provider_id",)),
     }

@@ -194,13 +194,14 @@ def _compile(
     ]
     convert: Convert | None = None if tuples else tuple
     if processors:
-
-        def convert(row: Sequence[Any]) -> Row:
-            values = list(row)
-            for i, process in processors:
-                values[i] = process(values[i])
-            return tuple(values)
-
+        # One function made for the statement: `(row[0], process1(row[1]), ...)`, a
+        # third of the time of a loop over the processors (a page's 250 datetimes).
+        namespace = {f"process{i}": process for i, process in processors}
+        values = [
+            f"process{i}(row[{i}])" if f"process{i}" in namespace else f"row[{i}]"
+            for i in range(len(statement.selected_columns))
+        ]
+        convert = eval(f"lambda row: ({', '.join(values)},)", namespace)  # noqa: S307 - names and indexes only
     return _Compiled(compiled.string, tuple(compiled.positiontup or ()), convert)
 
 
@@ -261,7 +262,7 @@ class _SQLite:
         # transaction of its own, ended by fetchall.
         rows: list[Row] = self._connection.execute(compiled.sql, args).fetchall()
         convert = compiled.convert
-        return rows if convert is None else [convert(r) for r in rows]
+        return rows if convert is None else list(map(convert, rows))
 
     def close(self) -> None:
         self._pooled.close()
@@ -335,7 +336,7 @@ class _AsyncPG:
             raise
         await greenlet_spawn(pooled.close)
         assert compiled.convert is not None
-        return [compiled.convert(r) for r in records]
+        return list(map(compiled.convert, records))
 
     def close(self) -> None:
         pass
