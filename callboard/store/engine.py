@@ -128,7 +128,7 @@ class Store:
 
     async def close(self) -> None:
         await self._write_lock.close()
-        self.call_rows.close()  # before the sync engine is disposed, its connection with it
+        await self.call_rows.close()  # before the sync engine is disposed, its connection with it
         self._transactions.close()
         await self.engine.dispose()
         if self._scratch is not None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import create_engine, event
 
@@ -248,7 +249,7 @@ async def test_events_come_oldest_first_without_the_index_they_are_read_down(
         try:
             got = events_without_key(await rows.events(ids, ("id", "kind")))
         finally:
-            rows.close()
+            await rows.close()
         assert got == expected
         assert all(e == sorted(e) for e in got.values()), "oldest first"
         assert sum(len(e) > 1 for e in got.values()) > 5
@@ -376,3 +377,13 @@ async def test_a_burst_of_reads_reuses_the_connections_of_the_one_before() -> No
             assert all(events_without_key(a) == expected for a in answers)
         finally:
             await store.close()
+        # Those the reads kept between them were given back and closed with the rest.
+        admin = await asyncpg.connect(url)
+        try:
+            others = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        assert others == 0
