@@ -39,18 +39,18 @@ from callboard.graphql_requests import (
 )
 from callboard.housekeeping import Housekeeping
 from callboard.http_protocol import OneWriteHttpProtocol
+from callboard.live.audiences import LiveAudiences, LiveFramesHandler
+from callboard.live.frames import FrameWritingProtocol
+from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
+from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
 from callboard.schema.context import Context
-from callboard.schema.live_audiences import LiveAudiences, LiveFramesHandler
-from callboard.schema.shared_results import SharedResults, encode_shared
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
-from callboard.websocket_frames import FrameWritingProtocol
-from callboard.websocket_protocols import CallboardWebSocket, LegacyWSHandler
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
@@ -67,19 +67,20 @@ class CallboardGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view, with Callboard's clients: a key per request or connection."""
 
     # graphql-transport-ws operations may have their live events written straight to the
-    # connection (schema/live_audiences.py)
+    # connection (live/audiences.py)
     graphql_transport_ws_handler_class = LiveFramesHandler
     graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = CallboardWebSocket
     request_adapter_class = _RequestAdapter
 
     def __init__(self, settings: Settings) -> None:
-        schema = build_schema(settings.graphql)
+        # A live event is executed once for all subscribers sending the same document.
+        schema = build_schema(settings.graphql, executor=SharingExecutor)
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-            # Both protocols (websocket_protocols.py; strawberry's applies to the newer only)
+            # Both protocols (live/protocols.py; strawberry's applies to the newer only)
             connection_init_wait_timeout=timedelta(seconds=settings.server.websocket_init_timeout),
             # Audio files for createAudioRecord (the GraphQL multipart request spec). Safe
             # from cross-site forms: every request needs the Authorization header.
@@ -101,7 +102,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         self.live_audiences = LiveAudiences(
             buffer=self.settings.events.subscriber_buffer,
             # Passes running late may shorten their pauses only where they do not hold
-            # up the webhooks' transactions (see live_audiences._PACE_BEHIND).
+            # up the webhooks' transactions (see live/audiences.py's _PACE_BEHIND).
             catch_up=not runtime.store.transactions_on_the_loop,
         )
 
@@ -246,7 +247,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         # Forwarded addresses are believed only from [server] trusted_proxies (below).
         "proxy_headers": False,
-        # Live events written once per audience (schema/live_audiences.py).
+        # Live events written once per audience (live/audiences.py).
         "ws": FrameWritingProtocol,
         # Each response in one send (http_protocol.py).
         "http": OneWriteHttpProtocol,

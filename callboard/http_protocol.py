@@ -50,7 +50,7 @@ class _GatheredWrites:
 
 class OneWriteHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol over `_GatheredWrites`; a WebSocket upgrade hands
-    the WebSocket protocol the real transport (websocket_frames.py writes to it)."""
+    the WebSocket protocol the real transport (live/frames.py writes to it)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # (uvloop's transports are not asyncio.Transport subclasses, but behave as one)

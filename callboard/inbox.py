@@ -13,10 +13,10 @@ from sqlalchemy import Connection
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import FeedEvent
+from callboard.domain.outcome_codec import Outcome, decode_outcome, encode_outcome
 from callboard.runtime import Runtime
 from callboard.store.agents import record_statuses
 from callboard.store.calls import Also
-from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
 from callboard.store.sms import apply_sms
 
 __all__ = ["keep_and_process", "process_delivery", "process_pending"]

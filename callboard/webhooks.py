@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from callboard.domain.outcome_codec import Outcome, encode_outcome
 from callboard.inbox import keep_and_process
 from callboard.providers.base import WebhookDelivery, WebhookOutcome, WebhookRejected
 from callboard.request_body import BodyTooLarge, read_body
 from callboard.runtime import Runtime
-from callboard.store.outcome_codec import Outcome, encode_outcome
 
 __all__ = ["MAX_BODY", "receive_webhook"]
 

@@ -1,5 +1,5 @@
 """Live events written once per audience straight to the subscribers' connections
-(callboard/schema/live_audiences.py), with a real fan-out (events/fanout.py) and stand-ins
+(callboard/live/audiences.py), with a real fan-out (events/fanout.py) and stand-ins
 for the WebSocket, the operation and the executor."""
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from websockets.streams import StreamReader
 
 from callboard.domain.errors import SubscriberTooSlow
 from callboard.events.fanout import Fanout
-from callboard.schema import live_audiences
-from callboard.schema.live_audiences import LiveAudiences
-from callboard.schema.shared_results import SUBSCRIPTION_EXECUTOR, SharedData
-from callboard.websocket_frames import text_frame
+from callboard.live import audiences as live_audiences
+from callboard.live.audiences import LiveAudiences
+from callboard.live.frames import text_frame
+from callboard.live.shared_results import SUBSCRIPTION_EXECUTOR, SharedData
 
 
 @dataclass(frozen=True)

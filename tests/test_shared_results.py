@@ -1,5 +1,5 @@
 """Subscribers sending the same document share one execution per live event
-(callboard/schema/shared_results.py); everyone else executes their own."""
+(callboard/live/shared_results.py); everyone else executes their own."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 import strawberry
 
-from callboard.schema.shared_results import (
+from callboard.live.shared_results import (
     SharedData,
     SharedResults,
     SharingExecutor,

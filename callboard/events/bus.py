@@ -3,19 +3,47 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import Feed, FeedEvent
 from callboard.events.fanout import DirectFactory
-from callboard.store.calls import CallLog
-from callboard.store.feeds import FeedLog
 
-__all__ = ["EventBus", "EventFilter", "FeedFilter", "open_bus"]
+__all__ = ["CallEventLog", "EventBus", "EventFilter", "FeedEventLog", "FeedFilter", "open_bus"]
 
 T = TypeVar("T")
+
+
+class CallEventLog(Protocol):
+    """Where a backend replays stored call events from (the store's CallLog)."""
+
+    async def pruned_through(self) -> int:
+        """The newest id retention removed (0: none): an older cursor is void."""
+
+    async def events_after(
+        self,
+        cursor: int,
+        *,
+        provider_ids: Collection[str] | None,
+        call_id: str | None,
+        phone: str | None,
+        limit: int,
+    ) -> Sequence[CallEvent]:
+        """Up to `limit` stored events after `cursor`, oldest first."""
+
+
+class FeedEventLog(Protocol):
+    """Where a backend replays stored feed changes from (the store's FeedLog)."""
+
+    async def pruned_through(self) -> int:
+        """The newest id retention removed (0: none): an older cursor is void."""
+
+    async def after(
+        self, feed: Feed[Any], cursor: int, *, provider_ids: Collection[str] | None, limit: int
+    ) -> Sequence[FeedEvent[Any]]:
+        """Up to `limit` of the feed's changes after `cursor`, oldest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +105,14 @@ class EventBus(abc.ABC):
 
 def open_bus(
     url: str,
-    log: CallLog,
-    feeds: FeedLog,
+    log: CallEventLog,
+    feeds: FeedEventLog,
     *,
     buffer: int = 1000,
     stream: str = "callboard:events",
 ) -> EventBus:
-    """The backend for `[events] url`: memory:// (one instance) or redis:// (several)."""
+    """The backend for `[events] url`: memory:// (one instance) or redis:// (several),
+    replaying from `log` and `feeds`."""
     from callboard.events.memory import MemoryBus
 
     if url == "memory://":

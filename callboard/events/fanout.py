@@ -6,7 +6,7 @@ replay reads from and what a subscriber filters on differ.
 
 A live subscriber may also go around its iterator: given a `direct` factory, once it has
 caught up (nothing queued) its items go to the `Direct` it makes, which delivers them
-some other way (schema/live_audiences.py writes one encoded event to many WebSockets) and
+some other way (live/audiences.py writes one encoded event to many WebSockets) and
 hands back, through the subscriber, what it could not deliver. Direct subscribers with the
 same filter may share a `Sink`: each item is then matched and offered once for all of them
 (with 1,000 subscribers, matching each was ~10% of the server's CPU samples at 100

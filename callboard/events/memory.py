@@ -9,10 +9,8 @@ from typing import Any, TypeVar, cast
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import AGENT_STATUSES, FEEDS, SMS, Feed, FeedEvent
-from callboard.events.bus import EventBus, EventFilter, FeedFilter
+from callboard.events.bus import CallEventLog, EventBus, EventFilter, FeedEventLog, FeedFilter
 from callboard.events.fanout import DirectFactory, Fanout
-from callboard.store.calls import CallLog
-from callboard.store.feeds import FeedLog
 
 __all__ = ["MemoryBus"]
 
@@ -23,7 +21,7 @@ _REQUERY = {AGENT_STATUSES.name: "agentStatuses", SMS.name: "sms"}
 
 
 class MemoryBus(EventBus):
-    def __init__(self, log: CallLog, feeds: FeedLog, *, buffer: int = 1000) -> None:
+    def __init__(self, log: CallEventLog, feeds: FeedEventLog, *, buffer: int = 1000) -> None:
         self._calls: Fanout[CallEvent, EventFilter] = Fanout(
             _CallReplay(log), buffer=buffer, requery="calls", cursor="the id of the last event"
         )
@@ -74,13 +72,13 @@ class MemoryBus(EventBus):
 
 
 class _CallReplay:
-    def __init__(self, log: CallLog) -> None:
+    def __init__(self, log: CallEventLog) -> None:
         self._log = log
 
     async def pruned_through(self) -> int:
         return await self._log.pruned_through()
 
-    async def after(self, cursor: int, where: EventFilter, limit: int) -> list[CallEvent]:
+    async def after(self, cursor: int, where: EventFilter, limit: int) -> Sequence[CallEvent]:
         return await self._log.events_after(
             cursor,
             provider_ids=where.provider_ids,
@@ -91,14 +89,14 @@ class _CallReplay:
 
 
 class _FeedReplay:
-    def __init__(self, log: FeedLog, feed: Feed[Any]) -> None:
+    def __init__(self, log: FeedEventLog, feed: Feed[Any]) -> None:
         self._log = log
         self._feed = feed
 
     async def pruned_through(self) -> int:
         return await self._log.pruned_through()
 
-    async def after(self, cursor: int, where: FeedFilter, limit: int) -> list[FeedEvent[Any]]:
+    async def after(self, cursor: int, where: FeedFilter, limit: int) -> Sequence[FeedEvent[Any]]:
         return await self._log.after(
             self._feed, cursor, provider_ids=where.provider_ids, limit=limit
         )

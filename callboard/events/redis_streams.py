@@ -22,10 +22,9 @@ from redis.exceptions import RedisError
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import FEEDS, Feed, FeedEvent
+from callboard.domain.outcome_codec import dump, load
+from callboard.events.bus import CallEventLog, FeedEventLog
 from callboard.events.memory import MemoryBus
-from callboard.store.calls import CallLog
-from callboard.store.feeds import FeedLog
-from callboard.store.outcome_codec import dump, load
 
 __all__ = ["RedisBus"]
 
@@ -40,8 +39,8 @@ _Event = CallEvent | FeedEvent[Any]
 class RedisBus(MemoryBus):
     def __init__(
         self,
-        log_: CallLog,
-        feeds: FeedLog,
+        log_: CallEventLog,
+        feeds: FeedEventLog,
         url: str,
         *,
         stream: str,

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as Executor
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -22,7 +23,6 @@ from callboard.schema.documents import CachedDocuments, DocumentCache, too_long
 from callboard.schema.errors import map_errors
 from callboard.schema.mutation import Mutation
 from callboard.schema.query import Query
-from callboard.schema.shared_results import SharingExecutor
 from callboard.schema.subscription import Subscription
 from callboard.settings import GraphQLSettings
 
@@ -66,12 +66,15 @@ async def _once(result: PreExecutionError) -> AsyncGenerator[PreExecutionError, 
     yield result
 
 
-class _QuietExecutor(SharingExecutor):
-    """SharingExecutor whose variables' errors suggest no names ("Did you mean ...?")."""
+def _quiet(executor: type[Executor]) -> type[Executor]:
+    """`executor` whose variables' errors suggest no names ("Did you mean ...?")."""
 
-    @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
-        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+    class QuietExecutor(executor):  # type: ignore[valid-type,misc]
+        @classmethod
+        def build(cls, *args: Any, **kwargs: Any) -> Any:
+            return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
+    return QuietExecutor
 
 
 def _known_fragments_first(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
@@ -90,7 +93,13 @@ def _known_fragments_first(rule: type[ASTValidationRule]) -> type[ASTValidationR
     return DepthOfKnownFragments
 
 
-def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
+def build_schema(
+    limits: GraphQLSettings | None = None,
+    *,
+    executor: type[Executor] = Executor,
+) -> CallboardSchema:
+    """The schema within `limits`, executing with `executor` (app.py gives the one that
+    shares live events' results: live/shared_results.py)."""
     limits = limits or GraphQLSettings()
     # The depth and alias limits are validation rules, and the document cache keys its
     # validation results on the rule classes too: strawberry's limiters make a new class
@@ -113,8 +122,7 @@ def build_schema(limits: GraphQLSettings | None = None) -> CallboardSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # A live event is executed once for all subscribers sending the same document.
-        execution_context_class=_QuietExecutor if hide_suggestions else SharingExecutor,
+        execution_context_class=_quiet(executor) if hide_suggestions else executor,
         # (factories: a fresh extension per request; the cache itself is shared)
         extensions=[
             lambda: AddValidationRules(limit_rules),

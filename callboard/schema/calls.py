@@ -100,7 +100,7 @@ class CallEvent:
 
     def shared_key(self) -> tuple[str, int] | None:
         """Live events are the same object for every subscriber: their results are
-        shared (schema/shared_results.py). A replayed one loads its call now: not shared."""
+        shared (live/shared_results.py). A replayed one loads its call now: not shared."""
         return ("CallEvent", self._event.id) if self._event.call is not None else None
 
     @strawberry.field

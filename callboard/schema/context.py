@@ -11,8 +11,7 @@ from callboard.auth import Caller
 from callboard.domain.errors import Unauthenticated
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
-from callboard.schema.live_audiences import LiveAudiences
-from callboard.schema.shared_results import SharedResults
+from callboard.schema.live_delivery import Audiences, SharedResultCache
 
 __all__ = ["Context", "Info"]
 
@@ -26,9 +25,9 @@ class Context:
     response: Any = None
     connection_params: Any = field(default=None, repr=False)  # set by WebSocket handlers
     # Live events' results shared by this running app's subscribers (None: not shared)
-    shared_results: SharedResults | None = field(default=None, repr=False)
+    shared_results: SharedResultCache | None = field(default=None, repr=False)
     # ... and written to their connections once per audience (None: each its own)
-    live_audiences: LiveAudiences | None = field(default=None, repr=False)
+    live_audiences: Audiences | None = field(default=None, repr=False)
 
     @property
     def client(self) -> Caller:

@@ -44,7 +44,7 @@ class CallSubscription:
         cursor = decode_cursor("CallEvent", after, maximum=runtime.store.max_id)
         audiences = info.context.live_audiences
         # Once caught up, the live events may be written to the connection without
-        # passing through here (schema/live_audiences.py).
+        # passing through here (live/audiences.py).
         direct = audiences.direct(CallEvent.of) if audiences is not None else None
         async for event in runtime.bus.subscribe(where, cursor, direct):
             yield CallEvent.of(event)

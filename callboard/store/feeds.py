@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, Subquery, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.feeds import Feed, FeedEvent
-from callboard.store.outcome_codec import dump, load
+from callboard.domain.outcome_codec import dump, load
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import feed_events, store_meta
 from callboard.store.write_lock import WriteLock

@@ -246,7 +246,7 @@ webhook_deliveries = Table(
     Column("received_at", UTCDateTime, nullable=False),
     # the fields as parsed, without the vendor's secret
     Column("payload", JSON, nullable=False, info=VENDOR_PAYLOAD),
-    # what becomes events and state (store/outcome_codec.py); null on rows kept before
+    # what becomes events and state (domain/outcome_codec.py); null on rows kept before
     # the inbox existed, which were processed when they came
     Column("outcome", JSON, info=VENDOR_PAYLOAD),
     Column("processed_at", UTCDateTime, index=True),

@@ -1,5 +1,5 @@
-"""Live call events written straight to the subscribers' connections (schema/
-live_audiences.py) look, to every client, like strawberry's own messages."""
+"""Live call events written straight to the subscribers' connections (live/audiences.py)
+look, to every client, like strawberry's own messages."""
 
 from __future__ import annotations
 

@@ -192,7 +192,7 @@ async def stalled_subscriber(rig: Rig, protocol: str) -> AsyncIterator[RawClient
 async def test_a_subscriber_that_stops_reading_is_cut_off_at_once_and_others_get_everything(
     protocol: str,
 ) -> None:
-    # graphql-transport-ws: the live events written per audience (schema/live_audiences.py);
+    # graphql-transport-ws: the live events written per audience (live/audiences.py);
     # graphql-ws: the subscriber's own queue (events/fanout.py).
     async with (
         vendor_rig("lirax", config={"events": {"subscriber_buffer": 10}}) as rig,

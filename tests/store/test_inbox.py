@@ -16,13 +16,13 @@ import pytest
 from callboard import inbox
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.errors import CursorExpired
+from callboard.domain.outcome_codec import Outcome, decode_outcome, encode_outcome
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.sms import SmsSignal, SmsStatus
 from callboard.events import EventFilter, MemoryBus
 from callboard.runtime import Runtime
 from callboard.settings import Settings
 from callboard.store import Store
-from callboard.store.outcome_codec import Outcome, decode_outcome, encode_outcome
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

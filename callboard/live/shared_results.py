@@ -86,7 +86,7 @@ class SharedResults:
 _Shared = ExecutionResult | asyncio.Future[ExecutionResult]
 
 # The executor of the subscription whose resolver this task is about to run: the resolver
-# hands it on to live_audiences.py, which executes each live event with it.
+# hands it on to audiences.py, which executes each live event with it.
 SUBSCRIPTION_EXECUTOR: ContextVar[SharingExecutor | None] = ContextVar(
     "callboard_subscription_executor", default=None
 )

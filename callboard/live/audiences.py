@@ -9,7 +9,7 @@ per-event work once and leaves a write per subscriber:
   document, the operation, the variables, the client).
 - A `callEvents` subscriber joins its audience once it has caught up (events/fanout.py's
   direct path), if it came over graphql-transport-ws to a server offering frame writes
-  (websocket_frames.py; uncompressed connections only).
+  (frames.py; uncompressed connections only).
 - For each live event the audience executes the document once (with a member's executor:
   all of them ask the same), encodes it once, and writes the `next` message to every
   member's connection, rolling through the members in paced slices. When events pile up,
@@ -41,9 +41,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from callboard.events.fanout import Direct, DirectFactory, Subscriber
-from callboard.schema.shared_results import SUBSCRIPTION_EXECUTOR, SharedData, SharingExecutor
-from callboard.websocket_frames import FrameWriter, frame_writer, text_frame
-from callboard.websocket_protocols import TransportWSHandler
+from callboard.live.frames import FrameWriter, frame_writer, text_frame
+from callboard.live.protocols import TransportWSHandler
+from callboard.live.shared_results import SUBSCRIPTION_EXECUTOR, SharedData, SharingExecutor
 
 __all__ = ["LiveAudiences", "LiveFramesHandler"]
 

@@ -10,7 +10,7 @@
   websocket_init_timeout` (strawberry times graphql-transport-ws only): the legacy one
   says why in a `connection_error` first, then closes with graphql-transport-ws's 4408.
 - A subscription cut off as too slow (events/fanout.py) sends what it has left at once,
-  though its client has not read what came before (websocket_frames.py `send_now`): the
+  though its client has not read what came before (frames.py `send_now`): the
   error follows the events the client has, ahead of anything the keepalive may later
   close the connection with.
 - A client that goes away while an operation sends to it is no fault: no traceback.
@@ -40,7 +40,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
 from callboard.domain.json_bounds import JsonOutOfBounds, loads
 from callboard.events.fanout import ON_CUT_OFF
-from callboard.websocket_frames import frame_writer
+from callboard.live.frames import frame_writer
 
 __all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
 
