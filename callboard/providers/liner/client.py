@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
-from callboard.providers.http import reply_json, send
+from callboard.domain.errors import ProviderRejected, ProviderUnavailable
+from callboard.providers.http import reply_json
+from callboard.providers.json_client import JsonClient, blanked
 from callboard.providers.liner.requests import graphql_field
 
 __all__ = ["LinerClient", "refusal"]
@@ -26,34 +27,25 @@ _ABOUT_KEY = re.compile(
     r"api[\s_-]?(?:key|token)|x-api-key|\b(?:access\s+)?token\b|\bтокен\w*|\bключ(?:а|у|ом|е)?\b",
     re.I,
 )
-_ACCEPT_JSON = {"Accept": "application/json"}
 _MESSAGE_KEYS = ("message", "error", "detail", "title")
 _MAX_PROBLEMS = 3  # a long validation bag is cut: the first few say what to fix
 
 
-class LinerClient:
-    def __init__(self, http: httpx.AsyncClient, *, root: str, api_key: str, who: str) -> None:
-        self._http = http
-        self._root = root.rstrip("/")
-        self._api_key = api_key
-        self._who = who
+class LinerClient(JsonClient):
+    base_url_hint = "the API root, without /v2"
 
-    def __repr__(self) -> str:
-        return f"<LinerClient {self._who}>"
+    def __init__(self, http: httpx.AsyncClient, *, root: str, api_key: str, who: str) -> None:
+        super().__init__(http, root=root, who=who)
+        self._api_key = api_key
 
     async def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST `body` as JSON to `{root}/{path}`; the reply's `data`."""
-        request = self._http.build_request(
-            "POST",
-            f"{self._root}/{path.lstrip('/')}",
-            json=dict(body),
-            headers={**_ACCEPT_JSON, "X-Api-Key": self._api_key},
-        )
-        return self._read(await send(self._http, request, who=self._who), path)
+        request = self._request("POST", path, json=dict(body), headers={"X-Api-Key": self._api_key})
+        return self._read(await self._send(request), path)
 
     def _read(self, response: httpx.Response, path: str) -> Any:
         if response.status_code in (401, 403):
-            raise self._misconfigured(response.status_code)
+            raise self._key_refused(response.status_code)
         body = reply_json(response, who=self._who)
         success = body.get("success") if isinstance(body, Mapping) else None
         if response.is_success and success is True:
@@ -68,31 +60,18 @@ class LinerClient:
         if response.is_redirect or (
             response.status_code in (404, 405) and not isinstance(body, Mapping)
         ):
-            status = response.status_code
-            raise ProviderMisconfigured(
-                f"{self._who} has no {path} (HTTP {status}): check `base_url` in this "
-                "provider's configuration (the API root, without /v2).",
-                vendor_code=str(status),
-            )
+            raise self._no_such_path(path, response.status_code)
         error = refusal(body, path=path, http_status=response.status_code, secret=self._api_key)
         if _ABOUT_KEY.search(error.message):
-            raise self._misconfigured(response.status_code)
+            raise self._key_refused(response.status_code)
         raise error
-
-    def _misconfigured(self, status: int) -> ProviderMisconfigured:
-        return ProviderMisconfigured(
-            f"{self._who} refused Callboard's API key (HTTP {status}): check `api_key` in "
-            "this provider's configuration.",
-            vendor_code=str(status),
-        )
 
 
 def refusal(body: Any, *, path: str, http_status: int, secret: str = "") -> ProviderRejected:
     """Liner's refusal as a client error: its message, the GraphQL field it names, its own
     code (else the HTTP status). Should the message quote the API key, it is blanked."""
     message, vendor_field = _message(body)
-    if secret:
-        message = message.replace(secret, "***")
+    message = blanked(message, [secret])
     if not message:
         message = f"refused {path} (HTTP {http_status})"
     return ProviderRejected(

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from callboard.domain.errors import ProviderMisconfigured, ProviderRejected
-from callboard.providers.http import reply_json, send
+from callboard.domain.errors import ProviderRejected
+from callboard.providers.http import reply_json
+from callboard.providers.json_client import JsonClient, blanked
 from callboard.providers.twin24.auth import TokenKeeper
 
 __all__ = ["FieldNamer", "Twin24Client", "refusal"]
@@ -24,21 +25,17 @@ __all__ = ["FieldNamer", "Twin24Client", "refusal"]
 # Twin24's field name (as its validator writes it) -> the client's input field, or None.
 FieldNamer = Callable[[str], str | None]
 
-_ACCEPT_JSON = {"Accept": "application/json"}
 _FAILED_WORDS = ("error", "fail", "failed")
 # A NestJS class-validator message starts with the field: "numbers.0 must be a string".
 _LEADING_FIELD = re.compile(r"([A-Za-z]+(?:(?:\.\d+|\[\d+\])?(?:\.[A-Za-z]+)?)*)\s")
 
 
-class Twin24Client:
-    def __init__(self, http: httpx.AsyncClient, *, root: str, auth: TokenKeeper, who: str) -> None:
-        self._http = http
-        self._root = root.rstrip("/")
-        self._auth = auth
-        self._who = who
+class Twin24Client(JsonClient):
+    base_url_hint = "the site's root, e.g. https://twin24.ai"
 
-    def __repr__(self) -> str:
-        return f"<Twin24Client {self._who}>"
+    def __init__(self, http: httpx.AsyncClient, *, root: str, auth: TokenKeeper, who: str) -> None:
+        super().__init__(http, root=root, who=who)
+        self._auth = auth
 
     async def post(
         self,
@@ -54,22 +51,17 @@ class Twin24Client:
         once by logging in again, and the request sent once more.
         """
         token = await self._auth.token()
-        response = await self._send(path, body, token)
+        response = await self._post(path, body, token)
         if response.status_code == 401 and self._auth.renewable:
             self._auth.forget(token)
-            response = await self._send(path, body, await self._auth.token())
+            response = await self._post(path, body, await self._auth.token())
         if response.status_code in (401, 403):
             raise self._auth.refused(response.status_code)
         return self._read(response, path, field_of, (*hide, *self._auth.secrets))
 
-    async def _send(self, path: str, body: Mapping[str, Any], token: str) -> httpx.Response:
-        request = self._http.build_request(
-            "POST",
-            f"{self._root}/{path}",
-            json=body,
-            headers={**_ACCEPT_JSON, "Authorization": f"Bearer {token}"},
-        )
-        return await send(self._http, request, who=self._who)
+    async def _post(self, path: str, body: Mapping[str, Any], token: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        return await self._send(self._request("POST", path, json=body, headers=headers))
 
     def _read(
         self, response: httpx.Response, path: str, field_of: FieldNamer, hide: Sequence[str]
@@ -82,11 +74,7 @@ class Twin24Client:
                 )
             return body
         if response.status_code == 404 and not isinstance(body, Mapping):
-            raise ProviderMisconfigured(
-                f"{self._who} has no {path} (HTTP 404): check `base_url` in this provider's "
-                "configuration (the site's root, e.g. https://twin24.ai).",
-                vendor_code="404",
-            )
+            raise self._no_such_path(path, 404)
         raise refusal(
             body, path=path, http_status=response.status_code, hide=hide, field_of=field_of
         )
@@ -103,9 +91,7 @@ def refusal(
     """Twin24's refusal as a user error in its own words, naming the input field when its
     validator named one; any secret the message quotes is blanked."""
     message, vendor_field = _message(body)
-    for secret in sorted(hide, key=len, reverse=True):
-        if secret:
-            message = message.replace(secret, "***")
+    message = blanked(message, hide)
     if not message:
         message = f"refused {path} (HTTP {http_status})"
     return ProviderRejected(

@@ -14,91 +14,62 @@ from typing import Any
 
 import httpx
 
-from callboard.domain.errors import ProviderMisconfigured, ProviderRejected, ProviderUnavailable
+from callboard.domain.errors import ProviderRejected, ProviderUnavailable
 from callboard.providers.base import AudioFile
-from callboard.providers.http import reply_json, send
+from callboard.providers.http import reply_json
+from callboard.providers.json_client import JsonClient, blanked
 
 __all__ = ["ZvonobotClient", "refusal"]
 
 # A refusal about the key (English or Russian, any case) - but not "ключевые слова".
 _ABOUT_KEY = re.compile(r"api[\s_-]?key|apikey|\bключ(?:а|у|ом|е)?\b|api[\s-]?ключ", re.I)
-_ACCEPT_JSON = {"Accept": "application/json"}
 _MODERATION_WORDS = ("moderat", "модерац")
 
 
-class ZvonobotClient:
-    def __init__(self, http: httpx.AsyncClient, *, root: str, api_key: str, who: str) -> None:
-        self._http = http
-        self._root = root.rstrip("/")
-        self._api_key = api_key
-        self._who = who
+class ZvonobotClient(JsonClient):
+    base_url_hint = "the API root, without /apiCalls"
 
-    def __repr__(self) -> str:
-        return f"<ZvonobotClient {self._who}>"
+    def __init__(self, http: httpx.AsyncClient, *, root: str, api_key: str, who: str) -> None:
+        super().__init__(http, root=root, who=who)
+        self._api_key = api_key
 
     async def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST `body` (plus the key) to `{root}/{path}`; the reply's `data`."""
-        request = self._http.build_request(
-            "POST",
-            f"{self._root}/{path}",
-            json={"apiKey": self._api_key, **body},
-            headers=_ACCEPT_JSON,
-        )
-        return await self._data(request, path)
+        request = self._request("POST", path, json={"apiKey": self._api_key, **body})
+        return self._read(await self._send(request), path)
 
     async def get(self, path: str) -> Any:
         """The page documents getAvailableLanguages as GET (its example POSTs): GET with the
         key in the query, and POST if the server says the method is not allowed."""
-        request = self._http.build_request(
-            "GET",
-            f"{self._root}/{path}",
-            params={"apiKey": self._api_key},
-            headers=_ACCEPT_JSON,
-        )
-        response = await send(self._http, request, who=self._who)
+        response = await self._send(self._request("GET", path, params={"apiKey": self._api_key}))
         if response.status_code == 405:
             return await self.post(path, {})
         return self._read(response, path)
 
     async def upload(self, path: str, fields: Mapping[str, str], file: AudioFile) -> Any:
         """A multipart POST (createRecord with source=file): the key as a form field."""
-        request = self._http.build_request(
+        request = self._request(
             "POST",
-            f"{self._root}/{path}",
+            path,
             data={"apiKey": self._api_key, **fields},
             files={"file": (file.filename, file.content, file.content_type)},
-            headers=_ACCEPT_JSON,
         )
-        return await self._data(request, path)
-
-    async def _data(self, request: httpx.Request, path: str) -> Any:
-        return self._read(await send(self._http, request, who=self._who), path)
+        return self._read(await self._send(request), path)
 
     def _read(self, response: httpx.Response, path: str) -> Any:
         if response.status_code in (401, 403):
-            raise self._misconfigured(response.status_code)
+            raise self._key_refused(response.status_code)
         body = reply_json(response, who=self._who)
         if isinstance(body, Mapping) and body.get("status") == "success":
             return body.get("data")
         if body is None and response.is_success:
             raise ProviderUnavailable(f"{self._who} answered {path} with something not JSON.")
         if response.status_code == 404 and not isinstance(body, Mapping):
-            raise ProviderMisconfigured(
-                f"{self._who} has no {path} (HTTP 404): check `base_url` in this provider's "
-                "configuration (the API root, without /apiCalls).",
-                vendor_code="404",
-            )
+            raise self._no_such_path(path, 404)
         error = refusal(body, path=path, http_status=response.status_code, secret=self._api_key)
         if _ABOUT_KEY.search(error.message):
-            raise self._misconfigured(response.status_code)
+            raise self._key_refused(response.status_code)
         raise error
-
-    def _misconfigured(self, status: int) -> ProviderMisconfigured:
-        return ProviderMisconfigured(
-            f"{self._who} refused Callboard's API key (HTTP {status}): check `api_key` in "
-            "this provider's configuration.",
-            vendor_code=str(status),
-        )
 
 
 def refusal(body: Any, *, path: str, http_status: int, secret: str = "") -> ProviderRejected:
@@ -106,8 +77,7 @@ def refusal(body: Any, *, path: str, http_status: int, secret: str = "") -> Prov
     should the message quote the API key, the key is blanked out."""
     data = body.get("data", body) if isinstance(body, Mapping) else body
     message, field = _message(data)
-    if secret:
-        message = message.replace(secret, "***")
+    message = blanked(message, [secret])
     if not message:
         message = f"refused {path} (HTTP {http_status})"
     vendor_code = "MODERATION" if any(w in message.lower() for w in _MODERATION_WORDS) else None
