@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from callboard.auth import Caller
 from callboard.domain.calls import AgentAnswer, Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
 from callboard.domain.errors import CallboardError, NotFound
@@ -23,7 +22,7 @@ from callboard.providers.base import (
     StartedCalls,
 )
 from callboard.resolvers.once import run_once
-from callboard.resolvers.providers import can_see, provider_for, scope
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 from callboard.store.calls import CallFilter
 
@@ -53,15 +52,14 @@ class CallPage:
 
 
 async def place_call(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     *,
     provider_id: str,
     request: PlaceCallRequest,
     idempotency_key: str | None = None,
 ) -> Placed:
-    provider = provider_for(runtime, caller, provider_id, Capability.PLACE_CALL)
-    region = runtime.settings.server.default_region
+    provider = session.provider(provider_id, Capability.PLACE_CALL)
+    region = session.runtime.settings.server.default_region
     outbound = request.outbound_number
     if outbound is not None and outbound.strip():
         outbound = normalize_phone(outbound, region, field="outboundNumber")
@@ -72,8 +70,7 @@ async def place_call(
         outbound_number=outbound or None,
     )
     return await _start(
-        runtime,
-        caller,
+        session,
         provider,
         "placeCall",
         asdict(request),
@@ -83,15 +80,14 @@ async def place_call(
 
 
 async def connect_parties(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     *,
     provider_id: str,
     request: ConnectPartiesRequest,
     idempotency_key: str | None = None,
 ) -> Placed:
-    provider = provider_for(runtime, caller, provider_id, Capability.CONNECT_PARTIES)
-    region = runtime.settings.server.default_region
+    provider = session.provider(provider_id, Capability.CONNECT_PARTIES)
+    region = session.runtime.settings.server.default_region
     first = normalize_phone(request.first, region, field="first")
     second = request.second.strip()
     if "://" not in second:  # a phone, or the URL of a sound to play (LiraX's to2)
@@ -100,8 +96,7 @@ async def connect_parties(
         **{**asdict(request), "agent": request.agent.strip(), "first": first, "second": second}
     )
     return await _start(
-        runtime,
-        caller,
+        session,
         provider,
         "connectParties",
         asdict(request),
@@ -110,18 +105,17 @@ async def connect_parties(
     )
 
 
-async def hangup_call(runtime: Runtime, caller: Caller, call_id: str) -> Call:
-    call = (await runtime.store.calls.get_many([call_id]))[0]
-    if call is None or not can_see(runtime, caller, call.provider_id):
+async def hangup_call(session: Session, call_id: str) -> Call:
+    call = (await session.runtime.store.calls.get_many([call_id]))[0]
+    if call is None or not session.can_see(call.provider_id):
         raise NotFound("No call with this id.", field="id")
-    provider = provider_for(runtime, caller, call.provider_id, Capability.HANGUP_CALL)
+    provider = session.provider(call.provider_id, Capability.HANGUP_CALL)
     await provider.hangup_call(call)
     return call
 
 
 def call_filter(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     *,
     provider_id: str | None,
     phone: str | None,
@@ -129,11 +123,13 @@ def call_filter(
 ) -> CallFilter:
     """What a `calls` query selects, in the caller's scope: its pages and its count."""
     if provider_id is not None:
-        providers = [provider_for(runtime, caller, provider_id).id]
+        providers = [session.provider(provider_id).id]
     else:
-        providers = sorted(scope(runtime, caller))
+        providers = sorted(session.scope())
     if phone is not None:
-        phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
+        phone = normalize_phone(
+            phone, session.runtime.settings.server.default_region, field="phone"
+        )
     return CallFilter(provider_ids=tuple(providers), phone=phone, status=status)
 
 
@@ -172,8 +168,7 @@ class Placed:
 
 
 async def _start(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider: Provider,
     operation: str,
     request: dict[str, Any],
@@ -183,15 +178,12 @@ async def _start(
     async def send_one() -> StartedCalls:
         return StartedCalls([await send()])
 
-    started = await start_calls(
-        runtime, caller, provider, operation, request, idempotency_key, send_one
-    )
+    started = await start_calls(session, provider, operation, request, idempotency_key, send_one)
     return Placed(started.calls[0], started.agent_answer, started.refusal)
 
 
 async def start_calls(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider: Provider,
     operation: str,
     request: dict[str, Any],
@@ -218,8 +210,16 @@ async def start_calls(
             )
             for placed in started.calls
         ]
-        calls = await runtime.store.calls.record_many(provider.id, signals, runtime.bus.publish)
-        log.info("%s: %s started %d call(s) on %s", operation, caller.name, len(calls), provider.id)
+        calls = await session.runtime.store.calls.record_many(
+            provider.id, signals, session.runtime.bus.publish
+        )
+        log.info(
+            "%s: %s started %d call(s) on %s",
+            operation,
+            session.caller.name,
+            len(calls),
+            provider.id,
+        )
         single = started.calls[0] if len(started.calls) == 1 else None
         return Started(
             calls,
@@ -238,7 +238,7 @@ async def start_calls(
         }
 
     async def replay(call_ids: list[str], kept: Mapping[str, Any]) -> Started:
-        earlier = await runtime.store.calls.get_many(call_ids)
+        earlier = await session.runtime.store.calls.get_many(call_ids)
         answer = kept.get("agent_answer")
         return Started(
             calls=[c for c in earlier if c is not None],
@@ -249,8 +249,8 @@ async def start_calls(
         )
 
     return await run_once(
-        runtime.store.idempotency,
-        caller,
+        session.runtime.store.idempotency,
+        session.caller,
         idempotency_key,
         [operation, provider.id, request],
         send_and_log,
@@ -277,10 +277,8 @@ class ReplayedError(CallboardError):
         self.vendor_code: str | None = data.get("vendor_code")
 
 
-async def call_history(
-    runtime: Runtime, caller: Caller, provider_id: str, query: HistoryQuery
-) -> list[Call]:
+async def call_history(session: Session, provider_id: str, query: HistoryQuery) -> list[Call]:
     """The vendor's record of past calls, kept in the call log as it is read."""
-    provider = provider_for(runtime, caller, provider_id, Capability.CALL_HISTORY)
+    provider = session.provider(provider_id, Capability.CALL_HISTORY)
     signals = await provider.call_history(query)
-    return await runtime.store.calls.import_finished(provider.id, signals)
+    return await session.runtime.store.calls.import_finished(provider.id, signals)

@@ -5,35 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
 from callboard.domain.phones import normalize_phone
-from callboard.resolvers.providers import provider_for, scope
-from callboard.runtime import Runtime
+from callboard.resolvers.session import Session
 from callboard.store.contacts import ContactScope
 
 __all__ = ["contact_key", "upsert_contact"]
 
 
-def contact_key(
-    runtime: Runtime, caller: Caller, phone: str, provider_id: str | None
-) -> tuple[str, ContactScope]:
+def contact_key(session: Session, phone: str, provider_id: str | None) -> tuple[str, ContactScope]:
     """What `contact(phone, provider)` looks up: that provider's contact (NOT_FOUND for
     one out of the caller's scope, as for an unknown id); without a provider, any the
     caller may see: its own, those of the providers it may use, and, for a caller that
     may use every provider, those of no known owner (kept from before contacts had
     owners), which it could see before."""
-    phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
+    phone = normalize_phone(phone, session.runtime.settings.server.default_region, field="phone")
     if provider_id is not None:
-        return phone, ContactScope(frozenset({provider_for(runtime, caller, provider_id).id}))
-    return phone, ContactScope(scope(runtime, caller), caller.name, caller.may_use_all)
+        return phone, ContactScope(frozenset({session.provider(provider_id).id}))
+    return phone, ContactScope(session.scope(), session.caller.name, session.caller.may_use_all)
 
 
 async def upsert_contact(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     *,
     phone: str,
     name: str,
@@ -46,11 +41,11 @@ async def upsert_contact(
     the caller's own; with a provider, push it there first, so that a contact the CRM
     refused is not kept as if it had been pushed."""
     provider = (
-        provider_for(runtime, caller, provider_id, Capability.UPSERT_CONTACT)
+        session.provider(provider_id, Capability.UPSERT_CONTACT)
         if provider_id is not None
         else None
     )
-    region = runtime.settings.server.default_region
+    region = session.runtime.settings.server.default_region
     if not name.strip():
         raise BadInput("A contact needs a name.", field="name")
     for email in emails:
@@ -61,7 +56,7 @@ async def upsert_contact(
         name=name.strip(),
         responsible=(responsible or "").strip() or None,
         provider_id=provider_id,
-        client=None if provider_id is not None else caller.name,
+        client=None if provider_id is not None else session.caller.name,
         additional_phones=tuple(
             normalize_phone(p, region, field="additionalPhones") for p in additional_phones
         ),
@@ -69,4 +64,4 @@ async def upsert_contact(
     )
     if provider is not None:
         await provider.upsert_contact(contact)
-    return await runtime.store.contacts.upsert(contact)
+    return await session.runtime.store.contacts.upsert(contact)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.phones import normalize_phone
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
 __all__ = ["create_deal", "create_note", "create_task", "update_deal"]
@@ -18,28 +17,28 @@ def _phone(runtime: Runtime, phone: str) -> str:
     return normalize_phone(phone, runtime.settings.server.default_region, field="phone")
 
 
-async def create_task(runtime: Runtime, caller: Caller, provider_id: str, task: Task) -> Task:
-    provider = provider_for(runtime, caller, provider_id, Capability.CREATE_TASK)
-    task = dataclasses.replace(task, phone=_phone(runtime, task.phone))
+async def create_task(session: Session, provider_id: str, task: Task) -> Task:
+    provider = session.provider(provider_id, Capability.CREATE_TASK)
+    task = dataclasses.replace(task, phone=_phone(session.runtime, task.phone))
     await provider.create_task(task)
     return task
 
 
-async def create_note(runtime: Runtime, caller: Caller, provider_id: str, note: Note) -> Note:
-    provider = provider_for(runtime, caller, provider_id, Capability.CREATE_NOTE)
-    note = dataclasses.replace(note, phone=_phone(runtime, note.phone))
+async def create_note(session: Session, provider_id: str, note: Note) -> Note:
+    provider = session.provider(provider_id, Capability.CREATE_NOTE)
+    note = dataclasses.replace(note, phone=_phone(session.runtime, note.phone))
     await provider.create_note(note)
     return note
 
 
-async def create_deal(runtime: Runtime, caller: Caller, provider_id: str, deal: Deal) -> Deal:
-    provider = provider_for(runtime, caller, provider_id, Capability.MANAGE_DEALS)
-    deal = dataclasses.replace(deal, phone=_phone(runtime, deal.phone), deal_id=None)
+async def create_deal(session: Session, provider_id: str, deal: Deal) -> Deal:
+    provider = session.provider(provider_id, Capability.MANAGE_DEALS)
+    deal = dataclasses.replace(deal, phone=_phone(session.runtime, deal.phone), deal_id=None)
     return dataclasses.replace(deal, deal_id=await provider.create_deal(deal))
 
 
-async def update_deal(runtime: Runtime, caller: Caller, provider_id: str, deal: Deal) -> Deal:
-    provider = provider_for(runtime, caller, provider_id, Capability.MANAGE_DEALS)
-    deal = dataclasses.replace(deal, phone=_phone(runtime, deal.phone))
+async def update_deal(session: Session, provider_id: str, deal: Deal) -> Deal:
+    provider = session.provider(provider_id, Capability.MANAGE_DEALS)
+    deal = dataclasses.replace(deal, phone=_phone(session.runtime, deal.phone))
     await provider.update_deal(deal)
     return deal

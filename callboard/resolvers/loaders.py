@@ -1,5 +1,5 @@
 """Per-request DataLoaders: one store query (or one vendor request) for all the calls,
-events or contacts a document asks for, however many fields ask."""
+events, contacts or status catalogues a document asks for, however many fields ask."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from aiodataloader import DataLoader
 
 from callboard.domain.calls import Call, CallEvent
 from callboard.domain.directory import Contact
+from callboard.domain.pbx import AgentStatusType
+from callboard.resolvers.pbx import status_catalogue
 from callboard.resolvers.robocalls import RobocallKey, fetch_robocalls
 from callboard.runtime import Runtime
 from callboard.store.contacts import ContactScope
@@ -47,6 +49,11 @@ class Loaders:
         """A robocall as its vendor has it now, kept in the call log; None if unknown."""
         return DataLoader(self._robocalls, cache=self._cache)
 
+    @cached_property
+    def agent_status_types(self) -> DataLoader[str, list[AgentStatusType] | None]:
+        """A provider's agent status catalogue by provider id (None: not to be had)."""
+        return DataLoader(self._agent_status_types, cache=self._cache)
+
     async def _calls(self, ids: Sequence[str]) -> list[Call | None]:
         return await self._store.calls.get_many(ids)
 
@@ -67,3 +74,10 @@ class Loaders:
             calls = await fetch_robocalls(self._runtime, provider_id, ids, template=template)
             found.update({(provider_id, i, template): c for i, c in calls.items()})
         return [found.get(key) for key in keys]
+
+    async def _agent_status_types(
+        self, provider_ids: Sequence[str]
+    ) -> list[list[AgentStatusType] | None]:
+        # One vendor request per provider: without the cache a batch can repeat a key.
+        found = {p: await status_catalogue(self._runtime, p) for p in dict.fromkeys(provider_ids)}
+        return [found[p] for p in provider_ids]

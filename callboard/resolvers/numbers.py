@@ -7,15 +7,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
 from callboard.domain.directory import PhoneNumber
 from callboard.domain.errors import BadInput, Unsupported
 from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.domain.phones import normalize_phone
 from callboard.resolvers.once import run_once
-from callboard.resolvers.providers import provider_for, scope_of
-from callboard.runtime import Runtime
+from callboard.resolvers.session import Session
 
 __all__ = ["add_incoming_numbers", "numbers"]
 
@@ -24,17 +22,16 @@ _KEPT, _LIVE = Capability.ADD_INCOMING_NUMBERS, Capability.NUMBERS
 
 
 async def add_incoming_numbers(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     request: IncomingNumbersRequest,
     idempotency_key: str | None = None,
 ) -> list[PhoneNumber]:
     """Add the numbers once per idempotency key, and keep them for `numbers`."""
-    provider = provider_for(runtime, caller, provider_id, _KEPT)
+    provider = session.provider(provider_id, _KEPT)
     if not request.numbers:
         raise BadInput("Give at least one number to add.", field="numbers")
-    region = runtime.settings.server.default_region
+    region = session.runtime.settings.server.default_region
     request = dataclasses.replace(
         request,
         numbers=tuple(
@@ -46,22 +43,24 @@ async def add_incoming_numbers(
     )
 
     async def send() -> list[PhoneNumber]:
-        return await runtime.store.numbers.put(await provider.add_incoming_numbers(request))
+        return await session.runtime.store.numbers.put(await provider.add_incoming_numbers(request))
 
     def remember(added: list[PhoneNumber]) -> tuple[list[str], dict[str, Any]]:
         return [], {"numbers": [n.number for n in added]}
 
     async def replay(_: list[str], kept: Mapping[str, Any]) -> list[PhoneNumber]:
         wanted = set(kept.get("numbers", []))
-        return [n for n in await runtime.store.numbers.list([provider.id]) if n.number in wanted]
+        return [
+            n for n in await session.runtime.store.numbers.list([provider.id]) if n.number in wanted
+        ]
 
     # The fingerprint leaves passwords out: it is kept in the store.
     sent = dataclasses.asdict(request)
     for entry in sent["numbers"]:
         entry["connection"].pop("password", None)
     return await run_once(
-        runtime.store.idempotency,
-        caller,
+        session.runtime.store.idempotency,
+        session.caller,
         idempotency_key,
         ["addIncomingNumbers", provider.id, sent],
         send,
@@ -71,12 +70,12 @@ async def add_incoming_numbers(
 
 
 async def numbers(
-    runtime: Runtime, caller: Caller, provider_id: str | None, *, include_shared: bool
+    session: Session, provider_id: str | None, *, include_shared: bool
 ) -> list[PhoneNumber]:
     """The numbers of every provider in scope: those Callboard added (kept in the store)
     and those the vendor lists (read concurrently)."""
     if provider_id is not None:
-        provider = provider_for(runtime, caller, provider_id)
+        provider = session.provider(provider_id)
         if not provider.capabilities & {_KEPT, _LIVE}:
             raise Unsupported(
                 f"Provider '{provider.id}' ({provider.vendor}) keeps no numbers.",
@@ -84,13 +83,13 @@ async def numbers(
             )
         providers = [provider]
     else:
-        providers = [runtime.providers[p] for p in sorted(scope_of(runtime, caller, None))]
+        providers = [session.runtime.providers[p] for p in sorted(session.scope_of(None))]
     live = [p for p in providers if _LIVE in p.capabilities]
     kept_ids = [p.id for p in providers if _KEPT in p.capabilities]
     kept, *listed = await asyncio.gather(
-        runtime.store.numbers.list(kept_ids),
+        session.runtime.store.numbers.list(kept_ids),
         *(p.numbers(include_shared=include_shared) for p in live),
     )
     # What the vendors list is shown, not kept: masked here as the store masks what it keeps.
-    shown = [runtime.redact.payload_of(n) for part in listed for n in part]
+    shown = [session.runtime.redact.payload_of(n) for part in listed for n in part]
     return [*kept, *shown]

@@ -6,29 +6,26 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Order
 from callboard.domain.errors import NotFound
 from callboard.domain.orders import OrderRequest
 from callboard.domain.phones import normalize_phone
 from callboard.resolvers.once import run_once
-from callboard.resolvers.providers import provider_for, scope_of
-from callboard.runtime import Runtime
+from callboard.resolvers.session import Session
 
 __all__ = ["create_order", "list_orders"]
 
 
 async def create_order(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     request: OrderRequest,
     idempotency_key: str | None = None,
 ) -> Order:
     """Create the order once per idempotency key, and keep it for `orders`."""
-    provider = provider_for(runtime, caller, provider_id, Capability.CREATE_ORDER)
-    region = runtime.settings.server.default_region
+    provider = session.provider(provider_id, Capability.CREATE_ORDER)
+    region = session.runtime.settings.server.default_region
     main = request.call_center_phone
     request = dataclasses.replace(
         request,
@@ -40,20 +37,20 @@ async def create_order(
     )
 
     async def send() -> Order:
-        return await runtime.store.orders.add(await provider.create_order(request))
+        return await session.runtime.store.orders.add(await provider.create_order(request))
 
     def remember(order: Order) -> tuple[list[str], dict[str, Any]]:
         return [], {"order_id": order.order_id}
 
     async def replay(_: list[str], kept: Mapping[str, Any]) -> Order:
-        order = await runtime.store.orders.get(provider.id, str(kept["order_id"]))
+        order = await session.runtime.store.orders.get(provider.id, str(kept["order_id"]))
         if order is None:  # kept keys outlive nothing else; a store reset would do this
             raise NotFound("The order this idempotencyKey created is no longer kept.")
         return order
 
     return await run_once(
-        runtime.store.idempotency,
-        caller,
+        session.runtime.store.idempotency,
+        session.caller,
         idempotency_key,
         ["createOrder", provider.id, dataclasses.asdict(request)],
         send,
@@ -63,15 +60,15 @@ async def create_order(
 
 
 async def list_orders(
-    runtime: Runtime, caller: Caller, provider_id: str | None, *, first: int, before_seq: int | None
+    session: Session, provider_id: str | None, *, first: int, before_seq: int | None
 ) -> tuple[list[tuple[int, Order]], bool]:
     """Orders created through Callboard on the providers in scope, newest first."""
     if provider_id is not None:
-        providers = [provider_for(runtime, caller, provider_id, Capability.CREATE_ORDER).id]
+        providers = [session.provider(provider_id, Capability.CREATE_ORDER).id]
     else:
         providers = [
             p
-            for p in sorted(scope_of(runtime, caller, None))
-            if Capability.CREATE_ORDER in runtime.providers[p].capabilities
+            for p in sorted(session.scope_of(None))
+            if Capability.CREATE_ORDER in session.runtime.providers[p].capabilities
         ]
-    return await runtime.store.orders.page(providers, first=first, before_seq=before_seq)
+    return await session.runtime.store.orders.page(providers, first=first, before_seq=before_seq)

@@ -5,27 +5,87 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
-from callboard.domain.errors import BadInput
+from callboard.domain.errors import BadInput, CallboardError
 from callboard.domain.feeds import AGENT_STATUSES, FeedEvent
-from callboard.domain.pbx import AgentStatus, Blacklist
+from callboard.domain.pbx import (
+    Agent,
+    AgentStatus,
+    AgentStatusType,
+    Blacklist,
+    DealStage,
+    Shop,
+)
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import FeedFilter
 from callboard.providers.base import Provider
-from callboard.resolvers.providers import provider_for
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
-__all__ = ["agent_status_changes", "directory_of", "send_agent_message", "set_blacklisted"]
+__all__ = [
+    "agent_status_changes",
+    "agent_status_types",
+    "agent_statuses",
+    "agents",
+    "blacklist",
+    "deal_stages",
+    "request_agent_statuses",
+    "send_agent_message",
+    "set_blacklisted",
+    "shops",
+    "status_catalogue",
+]
 
 
-def directory_of(runtime: Runtime, caller: Caller, provider_id: str) -> Provider:
-    return provider_for(runtime, caller, provider_id, Capability.DIRECTORY)
+def _directory(session: Session, provider_id: str) -> Provider:
+    return session.provider(provider_id, Capability.DIRECTORY)
+
+
+async def blacklist(session: Session, provider_id: str) -> Blacklist:
+    return await session.provider(provider_id, Capability.BLACKLIST).blacklist()
+
+
+async def agents(session: Session, provider_id: str) -> list[Agent]:
+    return await _directory(session, provider_id).agents()
+
+
+async def agent_status_types(session: Session, provider_id: str) -> list[AgentStatusType]:
+    return await _directory(session, provider_id).agent_status_types()
+
+
+async def agent_statuses(session: Session, provider_id: str) -> list[AgentStatus]:
+    """Each agent's current status as the PBX last reported it (kept, not asked for)."""
+    found = _directory(session, provider_id)
+    return await session.runtime.store.agent_statuses.current([found.id])
+
+
+async def shops(session: Session, provider_id: str) -> list[Shop]:
+    return await _directory(session, provider_id).shops()
+
+
+async def deal_stages(session: Session, provider_id: str) -> list[DealStage]:
+    return await _directory(session, provider_id).deal_stages()
+
+
+async def request_agent_statuses(session: Session, provider_id: str) -> None:
+    """Ask the PBX to report every agent's status again; they arrive as webhooks."""
+    await _directory(session, provider_id).request_agent_statuses()
+
+
+async def status_catalogue(runtime: Runtime, provider_id: str) -> list[AgentStatusType] | None:
+    """The statuses a provider's agents can be in; None where it has no directory or
+    cannot be read now (a status shown with it is still right without its title)."""
+    provider = runtime.providers.get(provider_id)
+    if provider is None or Capability.DIRECTORY not in provider.capabilities:
+        return None
+    try:
+        return await provider.agent_status_types()
+    except CallboardError:
+        return None
 
 
 async def set_blacklisted(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     *,
     phone: str | None,
@@ -33,19 +93,21 @@ async def set_blacklisted(
     listed: bool,
 ) -> Blacklist:
     """Add or remove one phone or one IP address; the black list as it is afterwards."""
-    provider = provider_for(runtime, caller, provider_id, Capability.BLACKLIST)
+    provider = session.provider(provider_id, Capability.BLACKLIST)
     if (phone is None) == (ip is None):
         raise BadInput("Give either `phone` or `ip`, one of them.", field="phone")
     if phone is not None:
-        phone = normalize_phone(phone, runtime.settings.server.default_region, field="phone")
+        phone = normalize_phone(
+            phone, session.runtime.settings.server.default_region, field="phone"
+        )
     await provider.set_blacklisted(phone=phone, ip=ip, listed=listed)
     return await provider.blacklist()
 
 
 async def send_agent_message(
-    runtime: Runtime, caller: Caller, provider_id: str, *, agent: str, sender: str, text: str
+    session: Session, provider_id: str, *, agent: str, sender: str, text: str
 ) -> None:
-    provider = provider_for(runtime, caller, provider_id, Capability.AGENT_MESSAGES)
+    provider = session.provider(provider_id, Capability.AGENT_MESSAGES)
     await provider.send_agent_message(agent.strip(), sender.strip(), text)
 
 

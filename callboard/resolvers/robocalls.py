@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from aiodataloader import DataLoader
 
-from callboard.auth import Caller
 from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
 from callboard.domain.capabilities import Capability
 from callboard.domain.directory import AudioRecord, ModerationStatus
@@ -28,7 +27,7 @@ from callboard.domain.robocalls import (
 )
 from callboard.providers.base import AudioFile, Provider
 from callboard.resolvers.calls import Started, start_calls
-from callboard.resolvers.providers import can_see, provider_for, scope_of
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
 __all__ = [
@@ -62,19 +61,17 @@ class RobocallStarted:
 
 
 async def start_robocall(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     request: RobocallRequest,
     idempotency_key: str | None,
 ) -> RobocallStarted:
-    provider = provider_for(runtime, caller, provider_id, Capability.START_ROBOCALL)
-    request, notices = _normalized(request, runtime.settings.server.default_region)
-    notices += await _record_notices(runtime, provider, request)
+    provider = session.provider(provider_id, Capability.START_ROBOCALL)
+    request, notices = _normalized(request, session.runtime.settings.server.default_region)
+    notices += await _record_notices(session.runtime, provider, request)
     notices += provider.robocall_notices(request)
     started = await start_calls(
-        runtime,
-        caller,
+        session,
         provider,
         "startRobocall",
         asdict(request),
@@ -201,8 +198,7 @@ async def fetch_robocalls(
 
 
 async def load_robocalls(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     loader: DataLoader[RobocallKey, Call | None],
     provider_id: str,
     vendor_ids: Sequence[str],
@@ -210,7 +206,7 @@ async def load_robocalls(
     template: bool,
 ) -> list[Call | None]:
     """Robocalls by vendor id through the request's loader: one vendor request for all."""
-    provider = provider_for(runtime, caller, provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Capability.START_ROBOCALL)
     if len(vendor_ids) > MAX_IDS_PER_QUERY:
         raise BadInput(f"Ask for at most {MAX_IDS_PER_QUERY} ids at once.", field="ids")
     return list(await loader.load_many([(provider.id, i.strip(), template) for i in vendor_ids]))
@@ -221,18 +217,18 @@ def robocall_details(runtime: Runtime, call: Call) -> RobocallDetails | None:
 
 
 async def reschedule_robocalls(
-    runtime: Runtime, caller: Caller, plan: Sequence[tuple[str, datetime]]
+    session: Session, plan: Sequence[tuple[str, datetime]]
 ) -> tuple[list[Call], list[str]]:
     """Move planned calls; the calls moved (as the vendor now has them), and the ids of
     those it did not move."""
-    calls = await _robocalls_by_id(runtime, caller, [call_id for call_id, _ in plan])
+    calls = await _robocalls_by_id(session, [call_id for call_id, _ in plan])
     at = dict(plan)
     moved: list[Call] = []
     for provider_id, group in _by_provider(calls).items():
-        provider = runtime.providers[provider_id]
+        provider = session.runtime.providers[provider_id]
         moved_ids = set(await provider.reschedule_robocalls([(c, at[c.id]) for c in group]))
         moved += await _refreshed(
-            runtime, provider_id, [c for c in group if c.provider_call_id in moved_ids]
+            session.runtime, provider_id, [c for c in group if c.provider_call_id in moved_ids]
         )
     moved_set = {c.id for c in moved}
     return moved, [c.id for c in calls if c.id not in moved_set]
@@ -253,13 +249,13 @@ async def _refreshed(runtime: Runtime, provider_id: str, calls: Sequence[Call]) 
 
 
 async def cancel_robocalls(
-    runtime: Runtime, caller: Caller, call_ids: Sequence[str]
+    session: Session, call_ids: Sequence[str]
 ) -> tuple[list[Call], list[str]]:
     """Remove planned calls: each one removed becomes CANCELED (an event tells listeners)."""
-    calls = await _robocalls_by_id(runtime, caller, call_ids)
+    calls = await _robocalls_by_id(session, call_ids)
     canceled: list[Call] = []
     for provider_id, group in _by_provider(calls).items():
-        removed = set(await runtime.providers[provider_id].cancel_robocalls(group))
+        removed = set(await session.runtime.providers[provider_id].cancel_robocalls(group))
         now = datetime.now(UTC)
         signals = [
             CallSignal(
@@ -273,21 +269,23 @@ async def cancel_robocalls(
             for c in group
             if c.provider_call_id in removed
         ]
-        canceled += await runtime.store.calls.record_many(provider_id, signals, runtime.bus.publish)
+        canceled += await session.runtime.store.calls.record_many(
+            provider_id, signals, session.runtime.bus.publish
+        )
     done = {c.id for c in canceled}
     return canceled, [c.id for c in calls if c.id not in done]
 
 
-async def _robocalls_by_id(runtime: Runtime, caller: Caller, call_ids: Sequence[str]) -> list[Call]:
+async def _robocalls_by_id(session: Session, call_ids: Sequence[str]) -> list[Call]:
     if not call_ids:
         raise BadInput("Name at least one call.", field="ids")
     unique = list(dict.fromkeys(call_ids))
-    found = await runtime.store.calls.get_many(unique)
+    found = await session.runtime.store.calls.get_many(unique)
     calls = []
     for call_id, call in zip(unique, found, strict=True):
-        if call is None or not can_see(runtime, caller, call.provider_id):
+        if call is None or not session.can_see(call.provider_id):
             raise NotFound(f"No call with id {call_id}.", field="ids")
-        provider_for(runtime, caller, call.provider_id, Capability.START_ROBOCALL, field="ids")
+        session.provider(call.provider_id, Capability.START_ROBOCALL, field="ids")
         calls.append(call)
     return calls
 
@@ -300,60 +298,57 @@ def _by_provider(calls: Sequence[Call]) -> dict[str, list[Call]]:
 
 
 async def robocall_templates(
-    runtime: Runtime, caller: Caller, provider_id: str, *, only_moderated: bool
+    session: Session, provider_id: str, *, only_moderated: bool
 ) -> list[RobocallTemplate]:
-    provider = provider_for(runtime, caller, provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Capability.START_ROBOCALL)
     templates = await provider.robocall_templates(only_moderated=only_moderated)
     # Shown, not kept: masked here as the store masks what it keeps.
-    return [runtime.redact.payload_of(t) for t in templates]
+    return [session.runtime.redact.payload_of(t) for t in templates]
 
 
-async def languages(runtime: Runtime, caller: Caller, provider_id: str) -> list[Language]:
-    provider = provider_for(runtime, caller, provider_id, Capability.START_ROBOCALL)
+async def languages(session: Session, provider_id: str) -> list[Language]:
+    provider = session.provider(provider_id, Capability.START_ROBOCALL)
     return await provider.languages()
 
 
 async def create_audio_record(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     *,
     name: str,
     text: str | None,
     file: AudioFile | None,
 ) -> AudioRecord:
-    provider = provider_for(runtime, caller, provider_id, Capability.AUDIO_RECORDS)
+    provider = session.provider(provider_id, Capability.AUDIO_RECORDS)
     record = await provider.create_audio_record(name=name, text=text, file=file)
-    (kept,) = await runtime.store.audio_records.put([record])
+    (kept,) = await session.runtime.store.audio_records.put([record])
     return kept
 
 
 async def remove_audio_records(
-    runtime: Runtime, caller: Caller, provider_id: str, record_ids: Sequence[str]
+    session: Session, provider_id: str, record_ids: Sequence[str]
 ) -> list[AudioRecord]:
-    provider = provider_for(runtime, caller, provider_id, Capability.AUDIO_RECORDS)
+    provider = session.provider(provider_id, Capability.AUDIO_RECORDS)
     if not record_ids:
         raise BadInput("Name at least one record.", field="ids")
     removed = await provider.remove_audio_records(record_ids)
-    return await runtime.store.audio_records.removed(removed)
+    return await session.runtime.store.audio_records.removed(removed)
 
 
-async def audio_records(
-    runtime: Runtime, caller: Caller, provider_id: str | None
-) -> list[AudioRecord]:
-    return await runtime.store.audio_records.list(sorted(scope_of(runtime, caller, provider_id)))
+async def audio_records(session: Session, provider_id: str | None) -> list[AudioRecord]:
+    return await session.runtime.store.audio_records.list(sorted(session.scope_of(provider_id)))
 
 
-async def balance(runtime: Runtime, caller: Caller, provider_id: str) -> Balance:
-    return await provider_for(runtime, caller, provider_id, Capability.BALANCE).balance()
+async def balance(session: Session, provider_id: str) -> Balance:
+    return await session.provider(provider_id, Capability.BALANCE).balance()
 
 
 async def verify_phone(
-    runtime: Runtime, caller: Caller, provider_id: str, phone: str, pin: str | None
+    session: Session, provider_id: str, phone: str, pin: str | None
 ) -> tuple[str, str]:
     """Start a FlashOnCall verification; the phone (E.164) and the pin it will show."""
-    provider = provider_for(runtime, caller, provider_id, Capability.VERIFY_PHONE)
-    number = normalize_phone(phone, runtime.settings.server.default_region)
+    provider = session.provider(provider_id, Capability.VERIFY_PHONE)
+    number = normalize_phone(phone, session.runtime.settings.server.default_region)
     pin = pin if pin is not None else f"{secrets.randbelow(10_000):04d}"
     await provider.verify_phone(number, pin)
     return number, pin.strip()

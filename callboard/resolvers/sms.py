@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from callboard.auth import Caller
 from callboard.domain.capabilities import Capability
 from callboard.domain.errors import NotFound
+from callboard.domain.feeds import SMS, FeedEvent
 from callboard.domain.phones import normalize_phone
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus
-from callboard.resolvers.providers import can_see, provider_for
+from callboard.events.bus import FeedFilter
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
-__all__ = ["check_sms", "find_sms", "send_sms"]
+__all__ = ["check_sms", "find_sms", "send_sms", "sms_changes"]
 
 
 async def send_sms(
-    runtime: Runtime,
-    caller: Caller,
+    session: Session,
     provider_id: str,
     *,
     modem: str,
@@ -26,8 +27,8 @@ async def send_sms(
     to: str,
     text: str,
 ) -> Sms:
-    provider = provider_for(runtime, caller, provider_id, Capability.SEND_SMS)
-    phone = normalize_phone(to, runtime.settings.server.default_region, field="to")
+    provider = session.provider(provider_id, Capability.SEND_SMS)
+    phone = normalize_phone(to, session.runtime.settings.server.default_region, field="to")
     vendor_id = await provider.send_sms(modem=modem, agent=agent, to=phone, text=text)
     now = datetime.now(UTC)
     message = Sms(
@@ -43,25 +44,34 @@ async def send_sms(
         agent=agent.strip(),
         vendor_id=vendor_id,
     )
-    return await runtime.store.sms.add(message, runtime.bus.publish)
+    return await session.runtime.store.sms.add(message, session.runtime.bus.publish)
 
 
-async def find_sms(runtime: Runtime, caller: Caller, sms_id: str) -> Sms | None:
-    (found,) = await runtime.store.sms.get_many([sms_id])
-    if found is None or not can_see(runtime, caller, found.provider_id):
+async def find_sms(session: Session, sms_id: str) -> Sms | None:
+    (found,) = await session.runtime.store.sms.get_many([sms_id])
+    if found is None or not session.can_see(found.provider_id):
         return None
     return found
 
 
-async def check_sms(runtime: Runtime, caller: Caller, sms_id: str) -> Sms:
+async def check_sms(session: Session, sms_id: str) -> Sms:
     """Ask the vendor where a sent message stands, and keep the answer."""
-    message = await find_sms(runtime, caller, sms_id)
+    message = await find_sms(session, sms_id)
     if message is None or message.direction is not SmsDirection.OUTBOUND or not message.vendor_id:
         raise NotFound("No SMS sent through Callboard has this id.", field="id")
-    provider = provider_for(runtime, caller, message.provider_id, Capability.SEND_SMS)
+    provider = session.provider(message.provider_id, Capability.SEND_SMS)
     status = await provider.check_sms(
         modem=message.modem, agent=message.agent or "", vendor_id=message.vendor_id
     )
     signal = SmsSignal(message.vendor_id, status, datetime.now(UTC))
-    changed = await runtime.store.sms.apply(message.provider_id, [signal], runtime.bus.publish)
+    changed = await session.runtime.store.sms.apply(
+        message.provider_id, [signal], session.runtime.bus.publish
+    )
     return changed[0] if changed else message
+
+
+def sms_changes(
+    runtime: Runtime, provider_ids: frozenset[str], after: int | None
+) -> AsyncIterator[FeedEvent[Sms]]:
+    """Messages as they change: those stored after the cursor `after`, then live ones."""
+    return runtime.bus.subscribe_feed(SMS, FeedFilter(provider_ids=provider_ids), after)

@@ -15,7 +15,7 @@ from callboard.providers.base import AudioFile
 from callboard.resolvers import robocalls as resolvers
 from callboard.schema.context import Info
 from callboard.schema.ids import encode_id
-from callboard.schema.payloads import attempt
+from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
 __all__ = ["AccountMutation", "AccountQuery"]
@@ -114,12 +114,12 @@ class AccountQuery:
     async def audio_records(
         self, info: Info, provider: strawberry.ID | None = None
     ) -> list[AudioRecord]:
-        found = await resolvers.audio_records(info.context.runtime, info.context.client, provider)
+        found = await resolvers.audio_records(info.context.session, provider)
         return [AudioRecord.of(r) for r in found]
 
     @strawberry.field(description="The account's balance at the vendor (Zvonobot userInfo).")
     async def balance(self, info: Info, provider: strawberry.ID) -> Balance:
-        found = await resolvers.balance(info.context.runtime, info.context.client, provider)
+        found = await resolvers.balance(info.context.session, provider)
         return Balance(
             provider=provider, account_id=found.account_id, amount=round(found.amount, 2)
         )
@@ -133,30 +133,26 @@ class AccountMutation:
     ) -> AudioRecordPayload:
         async def work() -> domain.AudioRecord:
             return await resolvers.create_audio_record(
-                info.context.runtime,
-                info.context.client,
+                info.context.session,
                 input.provider,
                 name=input.name,
                 text=input.text,
                 file=await _read_upload(input.file) if input.file is not None else None,
             )
 
-        record, errors = await attempt(work())
-        return AudioRecordPayload(
-            record=AudioRecord.of(record) if record else None, user_errors=errors
+        return await mutate(
+            AudioRecordPayload, work(), lambda r: AudioRecordPayload(record=AudioRecord.of(r))
         )
 
     @strawberry.mutation(description="Remove audio records (Zvonobot removeRecord).")
     async def remove_audio_records(
         self, info: Info, provider: strawberry.ID, record_ids: list[str]
     ) -> AudioRecordsPayload:
-        records, errors = await attempt(
-            resolvers.remove_audio_records(
-                info.context.runtime, info.context.client, provider, record_ids
-            )
-        )
-        return AudioRecordsPayload(
-            records=[AudioRecord.of(r) for r in records or ()], user_errors=errors
+        work = resolvers.remove_audio_records(info.context.session, provider, record_ids)
+        return await mutate(
+            AudioRecordsPayload,
+            work,
+            lambda removed: AudioRecordsPayload(records=[AudioRecord.of(r) for r in removed]),
         )
 
     @strawberry.mutation(
@@ -164,13 +160,10 @@ class AccountMutation:
         "(Zvonobot FlashOnCall)."
     )
     async def verify_phone(self, info: Info, input: VerifyPhoneInput) -> VerifyPhonePayload:
-        result, errors = await attempt(
-            resolvers.verify_phone(
-                info.context.runtime, info.context.client, input.provider, input.phone, input.pin
-            )
+        work = resolvers.verify_phone(info.context.session, input.provider, input.phone, input.pin)
+        return await mutate(
+            VerifyPhonePayload, work, lambda sent: VerifyPhonePayload(phone=sent[0], pin=sent[1])
         )
-        phone, pin = result if result else (None, None)
-        return VerifyPhonePayload(phone=phone, pin=pin, user_errors=errors)
 
 
 async def _read_upload(upload: object) -> AudioFile:

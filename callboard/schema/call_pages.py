@@ -10,6 +10,7 @@ from callboard.domain.calls import CallStatus
 from callboard.domain.errors import BadInput
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.calls import MAX_PAGE
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 from callboard.schema.ids import decode_cursor
 from callboard.store.calls import CallFilter
@@ -42,6 +43,6 @@ def page_request(
         raise BadInput(f"`first` must be between 1 and {MAX_PAGE}.", field="first")
     before = decode_cursor("cursor", after, maximum=runtime.store.max_id)
     where = call_resolvers.call_filter(
-        runtime, caller, provider_id=provider, phone=phone, status=status
+        Session(runtime, caller), provider_id=provider, phone=phone, status=status
     )
     return PageRequest(where, first, before)

@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 from callboard.auth import Caller
 from callboard.domain.errors import Unauthenticated
 from callboard.resolvers.loaders import Loaders
+from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 from callboard.schema.live_delivery import Audiences, SharedResultCache
 
@@ -35,6 +36,11 @@ class Context:
         if self.caller is None:
             raise Unauthenticated("Send your key as `Authorization: Bearer <key>`.")
         return self.caller
+
+    @property
+    def session(self) -> Session:
+        """The runtime and the authenticated caller, as every resolver takes them."""
+        return Session(self.runtime, self.client)
 
 
 Info = StrawberryInfo[Context, None]

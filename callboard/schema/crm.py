@@ -10,7 +10,7 @@ from callboard.domain import crm as domain
 from callboard.domain.crm import DealStatus, TaskType
 from callboard.resolvers import crm as resolvers
 from callboard.schema.context import Info
-from callboard.schema.payloads import attempt
+from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
 __all__ = ["CrmMutation"]
@@ -27,12 +27,22 @@ class Task:
     due_at: datetime
     type: TaskType
 
+    @classmethod
+    def of(cls, task: domain.Task) -> Task:
+        return cls(
+            agent=task.agent, phone=task.phone, text=task.text, due_at=task.due_at, type=task.type
+        )
+
 
 @strawberry.type(description="A note on a contact.")
 class Note:
     agent: str
     phone: str
     text: str
+
+    @classmethod
+    def of(cls, note: domain.Note) -> Note:
+        return cls(agent=note.agent, phone=note.phone, text=note.text)
 
 
 @strawberry.type(description="A deal in the CRM's funnel.")
@@ -120,54 +130,30 @@ class DealPayload:
 class CrmMutation:
     @strawberry.mutation(description="A task for an agent about a contact (LiraX createTask).")
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
-        task, errors = await attempt(
-            resolvers.create_task(
-                info.context.runtime,
-                info.context.client,
-                input.provider,
-                domain.Task(input.agent, input.phone, input.text, input.due_at, input.type),
-            )
-        )
-        if task is None:
-            return TaskPayload(user_errors=errors)
-        return TaskPayload(
-            task=Task(
-                agent=task.agent,
-                phone=task.phone,
-                text=task.text,
-                due_at=task.due_at,
-                type=task.type,
-            )
-        )
+        task = domain.Task(input.agent, input.phone, input.text, input.due_at, input.type)
+        work = resolvers.create_task(info.context.session, input.provider, task)
+        return await mutate(TaskPayload, work, lambda t: TaskPayload(task=Task.of(t)))
 
     @strawberry.mutation(description="A note on a contact (LiraX createNote).")
     async def create_note(self, info: Info, input: CreateNoteInput) -> NotePayload:
-        note, errors = await attempt(
-            resolvers.create_note(
-                info.context.runtime,
-                info.context.client,
-                input.provider,
-                domain.Note(input.agent, input.phone, input.text),
-            )
-        )
-        if note is None:
-            return NotePayload(user_errors=errors)
-        return NotePayload(note=Note(agent=note.agent, phone=note.phone, text=note.text))
+        note = domain.Note(input.agent, input.phone, input.text)
+        work = resolvers.create_note(info.context.session, input.provider, note)
+        return await mutate(NotePayload, work, lambda n: NotePayload(note=Note.of(n)))
 
     @strawberry.mutation(description="A new deal for a contact (LiraX createDeal).")
     async def create_deal(self, info: Info, input: CreateDealInput) -> DealPayload:
         deal = domain.Deal(input.agent, input.phone, input.name, input.amount, input.stage)
-        created, errors = await attempt(
-            resolvers.create_deal(info.context.runtime, info.context.client, input.provider, deal)
-        )
-        return DealPayload(deal=Deal.of(created) if created else None, user_errors=errors)
+        work = resolvers.create_deal(info.context.session, input.provider, deal)
+        return await mutate(DealPayload, work, _deal_payload)
 
     @strawberry.mutation(description="Change a deal: name, sum, stage, status (LiraX updateDeal).")
     async def update_deal(self, info: Info, input: UpdateDealInput) -> DealPayload:
         deal = domain.Deal(
             input.agent, input.phone, input.name, input.amount, input.stage, input.status, input.id
         )
-        updated, errors = await attempt(
-            resolvers.update_deal(info.context.runtime, info.context.client, input.provider, deal)
-        )
-        return DealPayload(deal=Deal.of(updated) if updated else None, user_errors=errors)
+        work = resolvers.update_deal(info.context.session, input.provider, deal)
+        return await mutate(DealPayload, work, _deal_payload)
+
+
+def _deal_payload(deal: domain.Deal) -> DealPayload:
+    return DealPayload(deal=Deal.of(deal))

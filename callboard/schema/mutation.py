@@ -6,6 +6,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from callboard.domain.calls import AgentAnswer
+from callboard.domain.calls import Call as DomainCall
 from callboard.domain.errors import BadInput
 from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest
 from callboard.resolvers import calls as call_resolvers
@@ -25,7 +26,7 @@ from callboard.schema.inputs import (
 )
 from callboard.schema.numbers import NumbersMutation
 from callboard.schema.orders import OrderMutation
-from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, attempt
+from callboard.schema.payloads import ContactPayload, HangupPayload, PlaceCallPayload, mutate
 from callboard.schema.pbx import PbxMutation
 from callboard.schema.robocalls import RobocallMutation
 from callboard.schema.sms import SmsMutation
@@ -51,15 +52,13 @@ class CallMutation:
                 wait_for_answer=input.wait_for_answer,
             )
             return await call_resolvers.place_call(
-                info.context.runtime,
-                info.context.client,
+                info.context.session,
                 provider_id=input.provider,
                 request=request,
                 idempotency_key=input.idempotency_key,
             )
 
-        placed, errors = await attempt(work())
-        return _place_call_payload(placed, errors)
+        return await mutate(PlaceCallPayload, work(), _place_call_payload)
 
     @strawberry.mutation(description="Ring `first`, then connect it to `second`.")
     async def connect_parties(self, info: Info, input: ConnectPartiesInput) -> PlaceCallPayload:
@@ -75,29 +74,23 @@ class CallMutation:
             ivr_date=input.ivr_date,
             ivr_amount=input.ivr_amount,
         )
-        placed, errors = await attempt(
-            call_resolvers.connect_parties(
-                info.context.runtime,
-                info.context.client,
-                provider_id=input.provider,
-                request=request,
-                idempotency_key=input.idempotency_key,
-            )
+        work = call_resolvers.connect_parties(
+            info.context.session,
+            provider_id=input.provider,
+            request=request,
+            idempotency_key=input.idempotency_key,
         )
-        return _place_call_payload(placed, errors)
+        return await mutate(PlaceCallPayload, work, _place_call_payload)
 
     @strawberry.mutation(
         description="Ask the vendor to end the call; its events then show how it ended."
     )
     async def hangup_call(self, info: Info, id: strawberry.ID) -> HangupPayload:
-        async def work() -> Call:
+        async def work() -> DomainCall:
             call_id = decode_id("Call", id, field="id")
-            return Call.of(
-                await call_resolvers.hangup_call(info.context.runtime, info.context.client, call_id)
-            )
+            return await call_resolvers.hangup_call(info.context.session, call_id)
 
-        call, errors = await attempt(work())
-        return HangupPayload(call=call, user_errors=errors)
+        return await mutate(HangupPayload, work(), lambda c: HangupPayload(call=Call.of(c)))
 
     @strawberry.mutation(
         description="Keep a contact in the directory: with `provider`, as that provider's, "
@@ -105,19 +98,16 @@ class CallMutation:
         "same phone and owner."
     )
     async def upsert_contact(self, info: Info, input: ContactInput) -> ContactPayload:
-        contact, errors = await attempt(
-            upsert_contact(
-                info.context.runtime,
-                info.context.client,
-                phone=input.phone,
-                name=input.name,
-                responsible=input.responsible,
-                provider_id=input.provider,
-                additional_phones=input.additional_phones,
-                emails=input.emails,
-            )
+        work = upsert_contact(
+            info.context.session,
+            phone=input.phone,
+            name=input.name,
+            responsible=input.responsible,
+            provider_id=input.provider,
+            additional_phones=input.additional_phones,
+            emails=input.emails,
         )
-        return ContactPayload(contact=Contact.of(contact) if contact else None, user_errors=errors)
+        return await mutate(ContactPayload, work, lambda c: ContactPayload(contact=Contact.of(c)))
 
 
 def _variables(given: list[PbxVariableInput]) -> dict[str, str]:
@@ -131,11 +121,8 @@ def _variables(given: list[PbxVariableInput]) -> dict[str, str]:
     return variables
 
 
-def _place_call_payload(
-    placed: call_resolvers.Placed | None, errors: list[UserError]
-) -> PlaceCallPayload:
-    if placed is None:
-        return PlaceCallPayload(user_errors=errors)
+def _place_call_payload(placed: call_resolvers.Placed) -> PlaceCallPayload:
+    errors: list[UserError] = []
     if placed.agent_answer in _NOT_TAKEN:
         code, what = _NOT_TAKEN[placed.agent_answer]
         words = f": {placed.refusal}" if placed.refusal else "."

@@ -17,7 +17,7 @@ from callboard.domain.incoming import (
 )
 from callboard.resolvers import numbers as resolvers
 from callboard.schema.context import Info
-from callboard.schema.payloads import attempt
+from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
 __all__ = [
@@ -161,7 +161,7 @@ class NumbersQuery:
         self, info: Info, provider: strawberry.ID | None = None, include_shared: bool = False
     ) -> list[PhoneNumber]:
         found = await resolvers.numbers(
-            info.context.runtime, info.context.client, provider, include_shared=include_shared
+            info.context.session, provider, include_shared=include_shared
         )
         return [PhoneNumber.of(n) for n in found]
 
@@ -176,12 +176,14 @@ class NumbersMutation:
     ) -> NumbersPayload:
         async def work() -> list[domain.PhoneNumber]:
             return await resolvers.add_incoming_numbers(
-                info.context.runtime,
-                info.context.client,
+                info.context.session,
                 input.provider,
                 input.to_request(),
                 input.idempotency_key,
             )
 
-        added, errors = await attempt(work())
-        return NumbersPayload(numbers=[PhoneNumber.of(n) for n in added or []], user_errors=errors)
+        return await mutate(
+            NumbersPayload,
+            work(),
+            lambda added: NumbersPayload(numbers=[PhoneNumber.of(n) for n in added]),
+        )

@@ -22,7 +22,7 @@ from callboard.resolvers.calls import MAX_PAGE
 from callboard.schema.connection import PageInfo
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_cursor, encode_id
-from callboard.schema.payloads import attempt
+from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
 __all__ = ["CreateOrderInput", "Order", "OrderMutation", "OrderPayload", "OrderQuery"]
@@ -227,7 +227,7 @@ class OrderQuery:
         maximum = info.context.runtime.store.max_id
         before = decode_cursor("OrderCursor", after, maximum=maximum)
         found, has_next = await resolvers.list_orders(
-            info.context.runtime, info.context.client, provider, first=first, before_seq=before
+            info.context.session, provider, first=first, before_seq=before
         )
         edges = [
             OrderEdge(cursor=encode_id("OrderCursor", seq), node=Order.of(o)) for seq, o in found
@@ -250,12 +250,10 @@ class OrderMutation:
     async def create_order(self, info: Info, input: CreateOrderInput) -> OrderPayload:
         async def work() -> domain.Order:
             return await resolvers.create_order(
-                info.context.runtime,
-                info.context.client,
+                info.context.session,
                 input.provider,
                 input.to_request(),
                 input.idempotency_key,
             )
 
-        order, errors = await attempt(work())
-        return OrderPayload(order=Order.of(order) if order else None, user_errors=errors)
+        return await mutate(OrderPayload, work(), lambda o: OrderPayload(order=Order.of(o)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
@@ -12,17 +12,21 @@ from callboard.schema.contact import Contact
 from callboard.schema.enums import AgentAnswer
 from callboard.schema.user_error import USER_ERRORS, UserError
 
-__all__ = ["ContactPayload", "HangupPayload", "PlaceCallPayload", "attempt"]
+__all__ = ["ContactPayload", "HangupPayload", "PlaceCallPayload", "mutate"]
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
-async def attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """The result, or the user error that stopped it; other errors go up to the edge."""
+async def mutate(payload: Callable[..., P], work: Awaitable[T], done: Callable[[T], P]) -> P:
+    """A mutation's payload: `done(result)` when the work succeeds; when a user error stops
+    it, `payload(user_errors=[...])` with every other field at its default (every payload
+    type has defaults for that). Other errors go up to the edge as GraphQL errors."""
     try:
-        return await work, []
+        result = await work
     except USER_ERRORS as error:
-        return None, [UserError.of(error)]
+        return payload(user_errors=[UserError.of(error)])
+    return done(result)
 
 
 @strawberry.type

@@ -11,7 +11,6 @@ from strawberry.tools import merge_types
 from callboard.domain.history import HistoryQuery
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import contact_key
-from callboard.resolvers.providers import can_see, visible_providers
 from callboard.schema.account import AccountQuery
 from callboard.schema.call_pages import page_request
 from callboard.schema.calls import Call
@@ -35,15 +34,13 @@ __all__ = ["Query"]
 class CallQuery:
     @strawberry.field(description="The providers this client may use.")
     def providers(self, info: Info) -> list[Provider]:
-        return [
-            Provider.of(p) for p in visible_providers(info.context.runtime, info.context.client)
-        ]
+        return [Provider.of(p) for p in info.context.session.visible_providers()]
 
     @strawberry.field(description="One call by its id; null if there is none you may see.")
     async def call(self, info: Info, id: strawberry.ID) -> Call | None:
-        caller = info.context.client
+        session = info.context.session
         found = await info.context.loaders.call.load(decode_id("Call", id, field="id"))
-        if found is None or not can_see(info.context.runtime, caller, found.provider_id):
+        if found is None or not session.can_see(found.provider_id):
             return None
         return Call.of(found)
 
@@ -57,10 +54,11 @@ class CallQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> CallConnection:
-        runtime = info.context.runtime
+        session = info.context.session
+        runtime = session.runtime
         request = page_request(
             runtime,
-            info.context.client,
+            session.caller,
             provider=provider,
             phone=phone,
             status=status,
@@ -106,9 +104,7 @@ class CallQuery:
             direction=direction,
             connected=connected,
         )
-        found = await call_resolvers.call_history(
-            info.context.runtime, info.context.client, provider, query
-        )
+        found = await call_resolvers.call_history(info.context.session, provider, query)
         return [Call.of(c) for c in found]
 
     @strawberry.field(
@@ -120,7 +116,7 @@ class CallQuery:
         self, info: Info, phone: str, provider: strawberry.ID | None = None
     ) -> Contact | None:
         ctx = info.context
-        key = contact_key(ctx.runtime, ctx.client, phone, provider)
+        key = contact_key(ctx.session, phone, provider)
         found = await ctx.loaders.contact.load(key)
         return Contact.of(found) if found else None
 

@@ -8,14 +8,11 @@ from datetime import datetime
 import strawberry
 
 from callboard.domain import sms as domain
-from callboard.domain.feeds import SMS
 from callboard.domain.sms import SmsDirection, SmsStatus
-from callboard.events.bus import FeedFilter
 from callboard.resolvers import sms as resolvers
-from callboard.resolvers.providers import scope_of
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_cursor, decode_id, encode_id
-from callboard.schema.payloads import attempt
+from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
 __all__ = ["SmsMutation", "SmsQuery", "SmsSubscription"]
@@ -76,17 +73,15 @@ class SendSmsPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _payload(message: domain.Sms | None, errors: list[UserError]) -> SendSmsPayload:
-    return SendSmsPayload(sms=SmsMessage.of(message) if message else None, user_errors=errors)
+def _payload(message: domain.Sms) -> SendSmsPayload:
+    return SendSmsPayload(sms=SmsMessage.of(message))
 
 
 @strawberry.type
 class SmsQuery:
     @strawberry.field(description="One message by its id; null if there is none you may see.")
     async def sms(self, info: Info, id: strawberry.ID) -> SmsMessage | None:
-        found = await resolvers.find_sms(
-            info.context.runtime, info.context.client, decode_id("Sms", id, field="id")
-        )
+        found = await resolvers.find_sms(info.context.session, decode_id("Sms", id, field="id"))
         return SmsMessage.of(found) if found else None
 
 
@@ -97,27 +92,23 @@ class SmsMutation:
         "modem are spaced 5 s apart, as LiraX asks: a burst waits its turn."
     )
     async def send_sms(self, info: Info, input: SendSmsInput) -> SendSmsPayload:
-        message, errors = await attempt(
-            resolvers.send_sms(
-                info.context.runtime,
-                info.context.client,
-                input.provider,
-                modem=input.modem,
-                agent=input.agent,
-                to=input.to,
-                text=input.text,
-            )
+        work = resolvers.send_sms(
+            info.context.session,
+            input.provider,
+            modem=input.modem,
+            agent=input.agent,
+            to=input.to,
+            text=input.text,
         )
-        return _payload(message, errors)
+        return await mutate(SendSmsPayload, work, _payload)
 
     @strawberry.mutation(description="Ask where a sent message stands (LiraX checkSMS).")
     async def check_sms(self, info: Info, id: strawberry.ID) -> SendSmsPayload:
         async def work() -> domain.Sms:
             sms_id = decode_id("Sms", id, field="id")
-            return await resolvers.check_sms(info.context.runtime, info.context.client, sms_id)
+            return await resolvers.check_sms(info.context.session, sms_id)
 
-        message, errors = await attempt(work())
-        return _payload(message, errors)
+        return await mutate(SendSmsPayload, work(), _payload)
 
 
 @strawberry.type
@@ -130,8 +121,8 @@ class SmsSubscription:
     async def sms_events(
         self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
-        runtime, caller = info.context.runtime, info.context.client
-        where = FeedFilter(provider_ids=scope_of(runtime, caller, provider))
-        cursor = decode_cursor(_CURSOR, after, maximum=runtime.store.max_id)
-        async for change in runtime.bus.subscribe_feed(SMS, where, cursor):
+        session = info.context.session
+        providers = session.scope_of(provider)
+        cursor = decode_cursor(_CURSOR, after, maximum=session.runtime.store.max_id)
+        async for change in resolvers.sms_changes(session.runtime, providers, cursor):
             yield SmsMessage.of(change.item, change.id)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from callboard.domain.pbx import AgentStatusType
+from callboard.providers.lirax.provider import LiraxProvider
 from tests.harness import next_event
 from tests.vendors import Rig, post_webhook
 
@@ -18,6 +20,10 @@ FOLLOW = """subscription($after: String) {
   agentStatusChanged(after: $after) { agent statusId cursor } }"""
 INIT = """mutation($p: ID!) {
   requestAgentStatuses(provider: $p) { requested userErrors { message } } }"""
+REFUSED = """mutation($p: ID!) {
+  requestAgentStatuses(provider: $p) { requested userErrors { field code } }
+  sendAgentMessage(input: {provider: $p, agent: "101", from: "me", text: "hi"}) {
+    sent userErrors { field code } } }"""
 
 
 def staton(ext: str, status: str) -> dict[str, str]:
@@ -53,6 +59,38 @@ async def test_init_statuses_fills_every_agent(lirax: Rig) -> None:
         "102": "BUSY",
         "103": "OFFLINE",
     }
+
+
+async def test_a_provider_it_cannot_use_is_a_user_error_as_for_its_neighbour(
+    lirax: Rig,
+) -> None:
+    data = await lirax.api.query(REFUSED, {"p": "nope"})
+    refused = {"field": "provider", "code": "NOT_FOUND"}
+    assert data["requestAgentStatuses"] == {"requested": False, "userErrors": [refused]}
+    assert data["sendAgentMessage"] == {"sent": False, "userErrors": [refused]}
+
+
+async def test_a_list_of_statuses_asks_the_pbx_for_its_catalogue_once(
+    lirax: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for ext, status in [("101", "1"), ("102", "2"), ("103", "1")]:
+        await post_webhook(lirax.api, lirax.provider_id, data=staton(ext, status))
+    asked = 0
+    catalogue = LiraxProvider.agent_status_types
+
+    async def counted(self: LiraxProvider) -> list[AgentStatusType]:
+        nonlocal asked
+        asked += 1
+        return await catalogue(self)
+
+    monkeypatch.setattr(LiraxProvider, "agent_status_types", counted)
+    current = (await lirax.api.query(CURRENT, {"p": lirax.provider_id}))["agentStatuses"]
+    assert [(s["agent"], s["title"]) for s in current] == [
+        ("101", "Available"),
+        ("102", "Busy"),
+        ("103", "Available"),
+    ]
+    assert asked == 1
 
 
 @pytest.mark.parametrize("status", ["", "busy"])

@@ -1,0 +1,42 @@
+"""Who asks and what serves them: the running Callboard and the caller, as one value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from callboard.auth import Caller
+from callboard.domain.capabilities import Capability
+from callboard.providers.base import Provider
+from callboard.resolvers import providers
+from callboard.runtime import Runtime
+
+__all__ = ["Session"]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What every resolver takes first; its methods are resolvers/providers.py's scope
+    checks for this caller."""
+
+    runtime: Runtime
+    caller: Caller
+
+    def provider(
+        self, provider_id: str, needs: Capability | None = None, *, field: str = "provider"
+    ) -> Provider:
+        """The provider this caller may use and that can do `needs` (else a user error)."""
+        return providers.provider_for(self.runtime, self.caller, provider_id, needs, field=field)
+
+    def can_see(self, provider_id: str) -> bool:
+        return providers.can_see(self.runtime, self.caller, provider_id)
+
+    def scope(self) -> frozenset[str]:
+        """The provider ids whose calls and events this caller sees."""
+        return providers.scope(self.runtime, self.caller)
+
+    def scope_of(self, provider_id: str | None) -> frozenset[str]:
+        """The one provider named (if this caller may use it), or all those it may see."""
+        return providers.scope_of(self.runtime, self.caller, provider_id)
+
+    def visible_providers(self) -> list[Provider]:
+        return providers.visible_providers(self.runtime, self.caller)
