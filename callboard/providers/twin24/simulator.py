@@ -48,7 +48,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from callboard.simulators.scripts import Scripts
+from callboard.providers.simulator_base import Scripts
 
 __all__ = ["AUTH_PATH", "BATCH_PATH", "Delivery", "Twin24Simulator"]
 

@@ -25,9 +25,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from callboard.simulators import zvonobot_rules as rules
-from callboard.simulators.scripts import Scripts
-from callboard.simulators.zvonobot_rules import BadBody, Invalid, IvrNode, read_body
+from callboard.providers.simulator_base import Scripts
+from callboard.providers.zvonobot.simulator import rules
+from callboard.providers.zvonobot.simulator.rules import BadBody, Invalid, IvrNode, read_body
 
 __all__ = [
     "Delivery",

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from callboard.simulators.scripts import Scripts
+from callboard.providers.simulator_base import Scripts
 
 __all__ = [
     "AgentBehaviour",

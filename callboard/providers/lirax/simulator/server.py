@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from callboard.simulators.lirax_history import HistoryCall, HistoryDesk
-from callboard.simulators.scripts import Scripts
+from callboard.providers.lirax.simulator.history import HistoryCall, HistoryDesk
+from callboard.providers.simulator_base import Scripts
 
 __all__ = [
     "Delivery",
