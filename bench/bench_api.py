@@ -27,8 +27,8 @@ from starlette.types import ASGIApp
 
 from callboard.app import create_app
 from callboard.demo import address, bind
+from callboard.providers.lirax.simulator import LiraxSimulator
 from callboard.settings import parse_settings
-from callboard.simulators.lirax import LiraxSimulator
 
 PROVIDER = "lirax-bench"
 STEP_DELAY = 3600.0  # the simulator's call scripts stay asleep: no webhooks during the run

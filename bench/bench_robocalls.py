@@ -23,8 +23,8 @@ from starlette.types import ASGIApp
 
 from callboard.app import create_app
 from callboard.demo import address, bind
+from callboard.providers.zvonobot.simulator import ZvonobotSimulator
 from callboard.settings import parse_settings
-from callboard.simulators.zvonobot import ZvonobotSimulator
 
 KEY = "bench-api-key"
 PROVIDER = "zvonobot-bench"

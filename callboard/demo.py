@@ -18,13 +18,13 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from callboard.app import create_app, server_options, tune_garbage_collection
+from callboard.providers.liner.simulator import LinerSimulator
+from callboard.providers.lirax.simulator import LiraxSimulator
+from callboard.providers.twin24.simulator import AUTH_PATH as TWIN24_AUTH_PATH
+from callboard.providers.twin24.simulator import Twin24Simulator
+from callboard.providers.while1.simulator import While1Simulator
+from callboard.providers.zvonobot.simulator import ZvonobotSimulator
 from callboard.settings import Settings, parse_settings
-from callboard.simulators.liner import LinerSimulator
-from callboard.simulators.lirax import LiraxSimulator
-from callboard.simulators.twin24 import AUTH_PATH as TWIN24_AUTH_PATH
-from callboard.simulators.twin24 import Twin24Simulator
-from callboard.simulators.while1 import While1Simulator
-from callboard.simulators.zvonobot import ZvonobotSimulator
 
 __all__ = ["DemoRig", "build_demo", "run_demo"]
 

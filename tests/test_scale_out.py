@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from callboard.demo import address, bind
-from callboard.simulators.lirax import LiraxSimulator
+from callboard.providers.lirax.simulator import LiraxSimulator
 from tests.harness import FROM_START, Api, next_event, serving
 from tests.lirax_hooks import call_completed
 from tests.processes import free_port, serving_process

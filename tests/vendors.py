@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 
 from callboard.demo import address, bind
+from callboard.providers.liner.simulator import LinerSimulator
+from callboard.providers.lirax.simulator import LiraxSimulator
+from callboard.providers.twin24.simulator import Twin24Simulator
 from callboard.providers.webhook_guard import derive_secret
-from callboard.simulators.liner import LinerSimulator
-from callboard.simulators.lirax import LiraxSimulator
-from callboard.simulators.twin24 import Twin24Simulator
-from callboard.simulators.while1 import While1Simulator
-from callboard.simulators.zvonobot import ZvonobotSimulator
+from callboard.providers.while1.simulator import While1Simulator
+from callboard.providers.zvonobot.simulator import ZvonobotSimulator
 from tests.harness import Api, running_callboard, serving
 from tests.queries import PLACE_CALL
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from callboard.simulators.lirax_history import HistoryCall
+from callboard.providers.lirax.simulator.history import HistoryCall
 from tests.api.test_lirax_history_wire import HISTORY
 from tests.queries import PLACE_CALL
 from tests.vendors import PROVIDER_ID, Rig

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from callboard.demo import address, bind
-from callboard.simulators.zvonobot import ZvonobotSimulator
+from callboard.providers.zvonobot.simulator import ZvonobotSimulator
 from tests.harness import GraphQLFailed, serving
 from tests.vendors import TWIN24_STATIC_TOKEN as STATIC_TOKEN
 from tests.vendors import Rig, vendor_rig

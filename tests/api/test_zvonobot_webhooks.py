@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from callboard.demo import address, bind
+from callboard.providers.zvonobot.simulator import ZvonobotSimulator
 from callboard.providers.zvonobot.webhooks import derive_secret
-from callboard.simulators.zvonobot import ZvonobotSimulator
 from tests.api.zvonobot_queries import ROBOCALL_CALL, START, robocall
 from tests.harness import Api, running_callboard, serving
 from tests.vendors import Rig, post_webhook, vendor_rig

@@ -21,7 +21,7 @@ from callboard.domain.errors import (
     ProviderUnavailable,
 )
 from callboard.providers.liner.client import LinerClient
-from callboard.simulators.liner import LinerSimulator
+from callboard.providers.liner.simulator import LinerSimulator
 from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 ROOT = "https://liner.example.com"

@@ -22,8 +22,8 @@ from callboard.domain.errors import (
 from callboard.domain.orders import CallRecordRule, OrderRequest, OrderStatus, TimeRange
 from callboard.providers.base import ProviderContext
 from callboard.providers.liner.provider import LinerOptions, LinerProvider
+from callboard.providers.liner.simulator import ORDER_CREATE_PATH, LinerSimulator
 from callboard.providers.options import OptionError, parse_options
-from callboard.simulators.liner import ORDER_CREATE_PATH, LinerSimulator
 
 API_KEY = "lnr_0d9b8c7a6f5e4d3c2b1a"
 REQUEST = OrderRequest(

@@ -15,7 +15,7 @@ import pytest
 
 from callboard.domain.errors import ProviderMisconfigured, ProviderUnavailable
 from callboard.providers.twin24.auth import TokenKeeper, jwt_expiry
-from callboard.simulators.twin24 import AUTH_PATH, Twin24Simulator
+from callboard.providers.twin24.simulator import AUTH_PATH, Twin24Simulator
 
 EMAIL = "ops@example.ru"
 PASSWORD = "pa55-w0rd-twin"

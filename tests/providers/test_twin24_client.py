@@ -28,8 +28,8 @@ from callboard.domain.incoming import (
 from callboard.providers.base import ProviderContext
 from callboard.providers.options import parse_options
 from callboard.providers.twin24.provider import Twin24Options, Twin24Provider
+from callboard.providers.twin24.simulator import AUTH_PATH, BATCH_PATH, Twin24Simulator
 from callboard.providers.webhook_guard import derive_secret
-from callboard.simulators.twin24 import AUTH_PATH, BATCH_PATH, Twin24Simulator
 from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 EMAIL = "ops@example.ru"

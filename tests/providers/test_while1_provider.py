@@ -33,7 +33,7 @@ from callboard.providers.base import (
 )
 from callboard.providers.options import OptionError, parse_options
 from callboard.providers.while1.provider import While1Options, While1Provider
-from callboard.simulators.while1 import While1Simulator
+from callboard.providers.while1.simulator import While1Simulator
 
 USER, PASSWORD, API_KEY = "cb-api", "pw~Ștefan 1", "key-9d2e7b"
 TOKEN = "hook-token-41f8"

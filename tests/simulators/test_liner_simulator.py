@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callboard.simulators.liner import LinerSimulator
+from callboard.providers.liner.simulator import LinerSimulator
 
 KEY = "liner-test-key-7c1e"
 PATH = "/v2/order/create/"

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from callboard.simulators.lirax import (
+from callboard.providers.lirax.simulator import (
     LiraxSimulator,
     Outcome,
     SimAgent,

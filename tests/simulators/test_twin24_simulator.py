@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from callboard.simulators.twin24 import AUTH_PATH, BATCH_PATH, Twin24Simulator
+from callboard.providers.twin24.simulator import AUTH_PATH, BATCH_PATH, Twin24Simulator
 
 EMAIL = "ops@example.ru"
 PASSWORD = "pa55-w0rd-twin"

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from callboard.providers.while1.query import signed_query
-from callboard.simulators.while1 import While1Simulator, parse_php_pairs, php_query
+from callboard.providers.while1.simulator import While1Simulator, parse_php_pairs, php_query
 from tests.providers.test_while1_query import (
     CALLBOARD_QUERY,
     PAGE_HASH,

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from callboard.simulators.zvonobot import Delivery, Outcome, ZvonobotSimulator
+from callboard.providers.zvonobot.simulator import Delivery, Outcome, ZvonobotSimulator
 
 KEY = "zv-test-key-0f3a"
 PHONE = "79990000001"

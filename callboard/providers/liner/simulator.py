@@ -4,18 +4,17 @@ page's fields, and the orders it accepted kept in memory."""
 from __future__ import annotations
 
 import collections
-import hmac
 import itertools
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from callboard.providers.simulator_base import Simulator, json_object, same_secret
 
 __all__ = ["ORDER_CREATE_PATH", "LinerSimulator"]
 
@@ -74,7 +73,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class LinerSimulator:
+class LinerSimulator(Simulator):
     """Liner's order API in memory.
 
     ``orders`` holds each accepted body as it came, by the id given to it (1001 up);
@@ -84,17 +83,17 @@ class LinerSimulator:
     """
 
     def __init__(self, api_key: str, *, sip_endpoint_ids: Iterable[int] = (101, 102, 103)) -> None:
+        super().__init__("Liner")
         self._api_key = api_key
         self.sip_endpoint_ids: set[int] = set(sip_endpoint_ids)
         self.orders: dict[int, dict[str, Any]] = {}
-        self.requests: collections.Counter[str] = collections.Counter()
         self._ids = itertools.count(FIRST_ORDER_ID)
         self._failures: collections.deque[tuple[int, Any]] = collections.deque()
-        self.app = Starlette(
-            routes=[
+        self.app = self._starlette(
+            [
                 Route(path, self._create, methods=["POST"])
                 for path in (ORDER_CREATE_PATH, ORDER_CREATE_PATH.rstrip("/"))
-            ],
+            ]
         )
 
     # -- public controls ---------------------------------------------------------------
@@ -104,23 +103,15 @@ class LinerSimulator:
         sent as it is, None as an empty body, anything else as JSON); calls queue up."""
         self._failures.append((status, body))
 
-    async def aclose(self) -> None:
-        """Nothing runs in the background; kept so every simulator closes the same way."""
-
     # -- the vendor's endpoint ---------------------------------------------------------
 
     async def _create(self, request: Request) -> Response:
-        self.requests[request.url.path] += 1
         if self._failures:
             return _canned(*self._failures.popleft())
-        key = request.headers.get("x-api-key", "")
-        if not hmac.compare_digest(key.encode(), self._api_key.encode()):
+        if not same_secret(request.headers.get("x-api-key", ""), self._api_key):
             return _reply(401, False, "Unauthenticated: invalid API key.", None)
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return _reply(400, False, "The request body must be a JSON object.", None)
         errors = self._validate(body)
         if errors:

@@ -23,10 +23,8 @@ The shapes below are therefore OUR ASSUMPTION, posted to every URL of the number
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import collections
-import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -35,20 +33,17 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from callboard.simulators.scripts import Scripts
+from callboard.providers.simulator_base import Simulator, json_object, same_secret
 
 __all__ = ["AUTH_PATH", "BATCH_PATH", "Delivery", "Twin24Simulator"]
 
@@ -104,19 +99,7 @@ class _Invalid(Exception):
         self.errors = errors
 
 
-class _CountRequests:
-    """ASGI middleware counting every HTTP request by path."""
-
-    def __init__(self, app: ASGIApp, counter: collections.Counter[str]) -> None:
-        self.app, self.counter = app, counter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.counter[scope["path"]] += 1
-        await self.app(scope, receive, send)
-
-
-class Twin24Simulator:
+class Twin24Simulator(Simulator):
     """Twin24's login and incomingRules batch in memory, and calls to the numbers added.
 
     Tokens are HS256 JWTs with an `exp` claim, valid for the `ttl` asked at login (or
@@ -138,30 +121,24 @@ class Twin24Simulator:
         max_tries: int = 3,
         http: httpx.AsyncClient | None = None,
     ) -> None:
+        super().__init__("Twin24", http=http, step_delay=step_delay)
         self._email = email
         self._password = password
         self._static = token
         self.token_ttl = token_ttl
-        self.step_delay = step_delay
         self.resend_delay = resend_delay
         self.max_tries = max_tries
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(timeout=5)
         self._signing_key = secrets.token_bytes(32)
         self._issued: dict[str, float] = {}  # token -> when it expires (Unix)
         self.logins = 0
         self.rules: list[dict[str, Any]] = []
         self.deliveries: list[Delivery] = []
-        self.requests: collections.Counter[str] = collections.Counter()
-        self._background = Scripts("Twin24")
-        self.app = Starlette(
-            routes=[
+        self.app = self._starlette(
+            [
                 Route(AUTH_PATH, self._login, methods=["POST"]),
                 Route(BATCH_PATH, self._batch, methods=["POST"]),
                 Route("/_sim/ring", self._sim_ring, methods=["POST"]),
-            ],
-            middleware=[Middleware(_CountRequests, counter=self.requests)],
-            lifespan=self._lifespan,
+            ]
         )
 
     # -- public controls ---------------------------------------------------------------
@@ -192,21 +169,11 @@ class Twin24Simulator:
         )
         return call_id
 
-    async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - fixed public API
-        """Return once every call and pending webhook resend has finished."""
-        await self._background.wait_idle(timeout)
-
-    async def aclose(self) -> None:
-        """Stop every call and resend; close the HTTP client if the simulator made it."""
-        await self._background.cancel_all()
-        if self._owns_http:
-            await self._http.aclose()
-
     # -- the vendor's endpoints ----------------------------------------------------------
 
     async def _login(self, request: Request) -> Response:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return _message(400, "Malformed JSON body")
         errors: dict[str, list[str]] = {}
         for key in ("email", "password"):
@@ -217,7 +184,10 @@ class Twin24Simulator:
             errors["ttl"] = ["The ttl must be a positive integer."]
         if errors:
             return _invalid(errors)
-        if not (_same(body["email"], self._email) and _same(body["password"], self._password)):
+        if not (
+            same_secret(body["email"], self._email)
+            and same_secret(body["password"], self._password)
+        ):
             return _message(401, "Invalid credentials")
         self.logins += 1
         ttl = self.token_ttl if self.token_ttl is not None else ttl
@@ -226,8 +196,8 @@ class Twin24Simulator:
     async def _batch(self, request: Request) -> Response:
         if not self._authorized(request.headers.get("authorization", "")):
             return _message(401, "Unauthorized")
-        body = await _json_body(request)
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return _message(400, "Malformed JSON body")
         try:
             _check_batch(body)
@@ -271,7 +241,7 @@ class Twin24Simulator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return False
-        if self._static is not None and _same(token, self._static):
+        if self._static is not None and same_secret(token, self._static):
             return True
         return self._issued.get(token, 0.0) > time.time()
 
@@ -310,16 +280,12 @@ class Twin24Simulator:
     async def _deliver(self, rule: Mapping[str, Any], body: dict[str, Any]) -> None:
         """The first try now, so a call's webhooks go out in order; resends later."""
         for url in rule["webhookUrls"]:
-            if not await self._try(url, body, 1):
-                self._background.spawn(self._resend(url, body))
-
-    async def _resend(self, url: str, body: dict[str, Any]) -> None:
-        delay = self.resend_delay
-        for try_number in range(2, self.max_tries + 1):
-            await asyncio.sleep(delay)
-            if await self._try(url, body, try_number):
-                return
-            delay *= 2  # Twin24's backoff, compressed
+            await self._deliver_with_resends(
+                functools.partial(self._try, url, body),
+                tries=self.max_tries,
+                delay=self.resend_delay,
+                backoff=2,  # Twin24's backoff, compressed
+            )
 
     async def _try(self, url: str, body: dict[str, Any], try_number: int) -> bool:
         code: int | None = None
@@ -331,19 +297,11 @@ class Twin24Simulator:
         self.deliveries.append(Delivery(url, dict(body), code, try_number, error))
         return code == 200
 
-    async def _step(self) -> None:
-        await asyncio.sleep(self.step_delay)
-
-    @contextlib.asynccontextmanager
-    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        yield
-        await self._background.cancel_all()
-
     # -- control endpoint (ours, not Twin24's) -------------------------------------------
 
     async def _sim_ring(self, request: Request) -> Response:
-        body = await _json_body(request)
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return JSONResponse({"error": "give a JSON object"}, status_code=400)
         number, caller = body.get("number"), body.get("caller")
         answer, record = body.get("answer", True), body.get("record", True)
@@ -457,13 +415,6 @@ def _check_connection(connection: Any, where: str, fail: Fail) -> None:
         fail(f"{where}.forceOutOverChannel", "The forceOutOverChannel must be true or false.")
 
 
-async def _json_body(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except ValueError:
-        return None
-
-
 def _message(status: int, text: str) -> Response:
     return JSONResponse({"message": text}, status_code=status)
 
@@ -473,10 +424,6 @@ def _invalid(errors: dict[str, list[str]]) -> Response:
     more = sum(len(v) for v in errors.values()) - 1
     message = f"{first} (and {more} more errors)" if more else first
     return JSONResponse({"message": message, "errors": errors}, status_code=422)
-
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _b64(raw: bytes) -> str:

@@ -3,27 +3,22 @@ or let it ring out, and the event notifications (GET requests) the PBX sends abo
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import contextlib
 import hashlib
-import hmac
 import itertools
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from callboard.simulators.scripts import Scripts
+from callboard.providers.simulator_base import Simulator, same_secret
 
 __all__ = [
     "AgentBehaviour",
@@ -144,7 +139,7 @@ def _reply(*, results: list[str] | None = None, error: str | None = None) -> JSO
     )
 
 
-class While1Simulator:
+class While1Simulator(Simulator):
     """While1's originate-call in memory.
 
     An accepted call rings its agent (``set_agent``: answer by default), then the customer
@@ -167,14 +162,12 @@ class While1Simulator:
         step_delay: float = 0.05,
         http: httpx.AsyncClient | None = None,
     ) -> None:
+        super().__init__("While1", http=http, step_delay=step_delay)
         self._username = api_username
         self._password = api_password
         self._api_key = api_key
         self.project_id = project_id
         self.event_url = event_url
-        self.step_delay = step_delay
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(timeout=5)
         self.destinations: dict[str, set[str]] = {
             kind: set(names) for kind, names in DEFAULT_DESTINATIONS.items()
         }
@@ -183,13 +176,8 @@ class While1Simulator:
         self.originations: list[dict[str, Any]] = []
         self.events_sent: list[dict[str, str]] = []
         self.event_replies: list[int | None] = []
-        self.requests: collections.Counter[str] = collections.Counter()
         self._sequence = itertools.count(1)
-        self._scripts = Scripts("While1")
-        self.app = Starlette(
-            routes=[Route(PATH, self._originate, methods=["GET", "POST"])],
-            lifespan=self._lifespan,
-        )
+        self.app = self._starlette([Route(PATH, self._originate, methods=["GET", "POST"])])
 
     # -- public controls ---------------------------------------------------------------
 
@@ -205,20 +193,9 @@ class While1Simulator:
             raise ValueError(f"behaviour must be one of {sorted(CUSTOMER_BEHAVIOURS)}")
         self.customers[caller_id] = behaviour
 
-    async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a plain deadline
-        """Until every call has played out and sent its events."""
-        await self._scripts.wait_idle(timeout)
-
-    async def aclose(self) -> None:
-        """Stop every call; close the HTTP client if the simulator made it."""
-        await self._scripts.cancel_all()
-        if self._owns_http:
-            await self._http.aclose()
-
     # -- originate-call ----------------------------------------------------------------
 
     async def _originate(self, request: Request) -> JSONResponse:
-        self.requests[request.url.path] += 1
         params = parse_php_pairs(await self._pairs(request))
         self.originations.append(params)
         try:
@@ -232,12 +209,12 @@ class While1Simulator:
         if call.wait:
             # async=0: the request stays open until the agent answers, refuses or
             # lets it ring out.
-            await asyncio.sleep(self.step_delay)
+            await self._step()
             if behaviour == "reject":
                 return _reply(error=REJECTED)
             if behaviour == "no_answer":
                 return _reply(error=TIMED_OUT)
-        self._scripts.spawn(self._play(call, behaviour))
+        self._background.spawn(self._play(call, behaviour))
         return _reply(results=[f"Call successfully originated for {call.type}: {call.destination}"])
 
     @staticmethod
@@ -262,9 +239,9 @@ class While1Simulator:
             (php_query(unsigned) + self._api_key).encode("utf-8")
         ).hexdigest()
         if not (
-            _same(params.get("api_username"), self._username)
-            and _same(params.get("api_password"), self._password)
-            and _same(given.lower() if isinstance(given, str) else None, expected)
+            same_secret(params.get("api_username"), self._username)
+            and same_secret(params.get("api_password"), self._password)
+            and same_secret(given.lower() if isinstance(given, str) else None, expected)
         ):
             raise _Refused(INVALID_CREDENTIALS)
 
@@ -311,17 +288,17 @@ class While1Simulator:
 
     async def _play(self, call: _Call, agent: AgentBehaviour) -> None:
         if not call.wait:  # async=0 answered once the agent did
-            await asyncio.sleep(self.step_delay)
+            await self._step()
             if agent in AGENT_FAIL:
                 await self._event(call, "outgoing_end", AGENT_FAIL[agent])
                 return
         customer = self.customers.get(call.telephone, "answer")
         if customer in CUSTOMER_FAIL:
-            await asyncio.sleep(self.step_delay)
+            await self._step()
             await self._event(call, "outgoing_end", CUSTOMER_FAIL[customer])
             return
         await self._event(call, "dial_answer")
-        await asyncio.sleep(self.step_delay)
+        await self._step()
         await self._event(call, "outgoing_end")
 
     async def _event(self, call: _Call, event: str, fail_reason: str = "") -> None:
@@ -346,12 +323,3 @@ class While1Simulator:
             log.warning("While1 simulator event %s not delivered: %s", event, type(exc).__name__)
         self.events_sent.append(params)
         self.event_replies.append(code)
-
-    @contextlib.asynccontextmanager
-    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        yield
-        await self._scripts.cancel_all()
-
-
-def _same(given: Any, expected: str) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())

@@ -1,1 +1,0 @@
-"""Fake vendor servers that speak each vendor's wire format, for the demo and the tests."""
