@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callboard.domain.calls import AgentAnswer, Call, CallEventKind, CallSignal, CallStatus
-from callboard.domain.capabilities import Capability
 from callboard.domain.errors import CallboardError, NotFound
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
-from callboard.providers.base import (
+from callboard.domain.provider_requests import (
     ConnectPartiesRequest,
     PlaceCallRequest,
     PlacedCall,
-    Provider,
     StartedCalls,
 )
+from callboard.providers.areas import ConnectsParties, HangsUpCalls, PlacesCalls, ReadsCallHistory
+from callboard.providers.base import Provider
 from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
@@ -58,7 +58,7 @@ async def place_call(
     request: PlaceCallRequest,
     idempotency_key: str | None = None,
 ) -> Placed:
-    provider = session.provider(provider_id, Capability.PLACE_CALL)
+    provider = session.provider(provider_id, PlacesCalls)
     region = session.runtime.settings.server.default_region
     outbound = request.outbound_number
     if outbound is not None and outbound.strip():
@@ -86,7 +86,7 @@ async def connect_parties(
     request: ConnectPartiesRequest,
     idempotency_key: str | None = None,
 ) -> Placed:
-    provider = session.provider(provider_id, Capability.CONNECT_PARTIES)
+    provider = session.provider(provider_id, ConnectsParties)
     region = session.runtime.settings.server.default_region
     first = normalize_phone(request.first, region, field="first")
     second = request.second.strip()
@@ -109,7 +109,7 @@ async def hangup_call(session: Session, call_id: str) -> Call:
     call = (await session.runtime.store.calls.get_many([call_id]))[0]
     if call is None or not session.can_see(call.provider_id):
         raise NotFound("No call with this id.", field="id")
-    provider = session.provider(call.provider_id, Capability.HANGUP_CALL)
+    provider = session.provider(call.provider_id, HangsUpCalls)
     await provider.hangup_call(call)
     return call
 
@@ -279,6 +279,6 @@ class ReplayedError(CallboardError):
 
 async def call_history(session: Session, provider_id: str, query: HistoryQuery) -> list[Call]:
     """The vendor's record of past calls, kept in the call log as it is read."""
-    provider = session.provider(provider_id, Capability.CALL_HISTORY)
+    provider = session.provider(provider_id, ReadsCallHistory)
     signals = await provider.call_history(query)
     return await session.runtime.store.calls.import_finished(provider.id, signals)

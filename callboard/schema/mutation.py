@@ -8,7 +8,7 @@ from strawberry.tools import merge_types
 from callboard.domain.calls import AgentAnswer
 from callboard.domain.calls import Call as DomainCall
 from callboard.domain.errors import BadInput
-from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest
+from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import upsert_contact
 from callboard.schema.account import AccountMutation
