@@ -27,7 +27,7 @@ from callboard.domain.robocalls import (
 )
 from callboard.providers.areas import KeepsAudioRecords, ReportsBalance, Robocalls, VerifiesPhones
 from callboard.providers.base import Provider
-from callboard.resolvers.calls import Started, start_calls
+from callboard.resolvers.calls import StartOutcome, start_calls
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
@@ -57,7 +57,7 @@ MAX_IDS_PER_QUERY = 20_000
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RobocallStarted:
-    started: Started
+    started: StartOutcome
     notices: list[Notice]
 
 

@@ -39,7 +39,7 @@ __all__ = ["Mutation"]
 class CallMutation:
     @strawberry.mutation(description="Ring the agent, then connect them to the customer.")
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
-        async def work() -> call_resolvers.Placed:
+        async def work() -> call_resolvers.PlaceOutcome:
             request = PlaceCallRequest(
                 agent=input.agent,
                 to=input.to,
@@ -121,7 +121,7 @@ def _variables(given: list[PbxVariableInput]) -> dict[str, str]:
     return variables
 
 
-def _place_call_payload(placed: call_resolvers.Placed) -> PlaceCallPayload:
+def _place_call_payload(placed: call_resolvers.PlaceOutcome) -> PlaceCallPayload:
     errors: list[UserError] = []
     if placed.agent_answer in _NOT_TAKEN:
         code, what = _NOT_TAKEN[placed.agent_answer]
