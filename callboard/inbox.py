@@ -16,7 +16,7 @@ from callboard.domain.feeds import FeedEvent
 from callboard.domain.outcome_codec import Outcome, decode_outcome, encode_outcome
 from callboard.runtime import Runtime
 from callboard.store.agents import record_statuses
-from callboard.store.calls import Also
+from callboard.store.calls import FeedWrites
 from callboard.store.sms import apply_sms
 
 __all__ = ["keep_and_process", "process_delivery", "process_pending"]
@@ -44,7 +44,7 @@ async def keep_and_process(
         received_at,
         outcome.signals,
         runtime.bus.publish,
-        also=_also(provider_id, outcome),
+        also=_feed_writes(provider_id, outcome),
     )
 
 
@@ -57,11 +57,11 @@ async def process_delivery(
         provider_id,
         outcome.signals,
         runtime.bus.publish,
-        also=_also(provider_id, outcome),
+        also=_feed_writes(provider_id, outcome),
     )
 
 
-def _also(provider_id: str, outcome: Outcome) -> Also:
+def _feed_writes(provider_id: str, outcome: Outcome) -> FeedWrites:
     """What a delivery changes besides calls: agent statuses and messages."""
 
     def also(conn: Connection) -> list[FeedEvent[Any]]:

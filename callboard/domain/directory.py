@@ -43,10 +43,6 @@ class ModerationStatus(enum.Enum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
 
-    @property
-    def blocks_calls(self) -> bool:
-        return self in (ModerationStatus.PENDING, ModerationStatus.REJECTED)
-
 
 @dataclass(frozen=True, slots=True)
 class AudioRecord:

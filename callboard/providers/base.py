@@ -1,63 +1,28 @@
-"""The provider interface every vendor backend implements.
-
-Like a Libcloud driver: one base class with one async method per operation, each
-raising `Unsupported` until a vendor overrides it, and `capabilities` declaring which
-ones it does so clients (and the README matrix) can tell without trying.
-"""
+"""The core every provider has: its id, kind, options, webhooks and secrets, and the
+webhook types. What a provider serves beyond that is in providers/areas/, one class per
+capability, which a vendor's provider inherits (like Libcloud's base class per API)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from callboard.domain.calls import (
-    AgentAnswer,
-    AgentType,
-    Call,
-    CallDirection,
-    CallSignal,
-    CallStatus,
-)
+from callboard.domain.calls import CallSignal
 from callboard.domain.capabilities import Capability
-from callboard.domain.crm import Deal, Note, Task
-from callboard.domain.directory import AudioRecord, Contact, Order, PhoneNumber
-from callboard.domain.errors import CallboardError, Unsupported
-from callboard.domain.history import HistoryQuery
-from callboard.domain.incoming import IncomingNumbersRequest
-from callboard.domain.orders import OrderRequest
-from callboard.domain.pbx import (
-    Agent,
-    AgentStatus,
-    AgentStatusType,
-    Blacklist,
-    DealStage,
-    Shop,
-)
-from callboard.domain.robocalls import (
-    Balance,
-    Language,
-    Notice,
-    RobocallDetails,
-    RobocallRequest,
-    RobocallTemplate,
-)
-from callboard.domain.sms import SmsSignal, SmsStatus
+from callboard.domain.directory import Contact
+from callboard.domain.pbx import AgentStatus
+from callboard.domain.sms import SmsSignal
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
-    "AudioFile",
-    "ConnectPartiesRequest",
-    "PlaceCallRequest",
-    "PlacedCall",
     "Provider",
     "ProviderContext",
-    "StartedCalls",
     "WebhookDelivery",
     "WebhookOutcome",
     "WebhookRejected",
@@ -73,83 +38,6 @@ class ProviderContext:
     http: httpx.AsyncClient
     webhook_url: str
     default_region: str = "RU"
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceCallRequest:
-    """Ring `agent` first, then connect them to `to` (E.164).
-
-    The options after `to` are vendors' own; a provider ignores those it has no use for.
-    """
-
-    agent: str
-    to: str
-    shop_id: int | None = None  # LiraX: the shop whose line is used
-    agent_type: AgentType | None = None  # While1: what `agent` names (vendor default: user)
-    caller_id_name: str | None = None  # While1: the customer's name shown to the agent
-    outbound_number: str | None = None  # While1: the number the customer sees
-    outbound_trunk: str | None = None  # While1: the trunk the call leaves through
-    variables: Mapping[str, str] = field(default_factory=dict)  # While1: PBX context vars
-    wait_for_answer: bool = False  # While1 async=0: answer once the agent answers
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectPartiesRequest:
-    """Ring `first`, then connect it to `second` (a phone in E.164, or an audio URL)."""
-
-    agent: str
-    first: str
-    second: str
-    retry_minutes: int | None = None
-    success_after_seconds: int | None = None
-    not_before_hour: int | None = None
-    not_after_hour: int | None = None
-    ivr_time: str | None = None
-    ivr_date: str | None = None
-    ivr_amount: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlacedCall:
-    """What the vendor said when it accepted a call: its id and where the call stands."""
-
-    provider_call_id: str
-    status: CallStatus
-    direction: CallDirection = CallDirection.OUTBOUND
-    from_number: str | None = None
-    to_number: str | None = None
-    agent: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict)
-    refs: tuple[str, ...] = ()  # more vendor ids that name the call (webhooks use them)
-    # The vendor reports the call's times itself (a robocall may be dialled hours later):
-    # being accepted is not the call's start.
-    vendor_times: bool = False
-    # Set when the vendor kept the request open until the agent answered (While1 async=0).
-    # REJECTED / TIMED_OUT come with a final status and `refusal`, the vendor's words.
-    agent_answer: AgentAnswer | None = None
-    refusal: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StartedCalls:
-    """What came of a request that starts calls, maybe sent in several parts: the calls
-    the vendor accepted, and why the other parts were not (each an error naming them)."""
-
-    calls: list[PlacedCall]
-    record_cost: float | None = None
-    failures: list[CallboardError] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class AudioFile:
-    """An uploaded sound file, read into memory (records are a few megabytes at most)."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-    def __repr__(self) -> str:
-        return f"<AudioFile {self.filename!r} {len(self.content)} bytes>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +91,21 @@ def delivery_fingerprint(fields: Mapping[str, Any], *, ignore: frozenset[str]) -
 
 
 class Provider:
-    """Base of every vendor backend. Subclasses set the class attributes below."""
+    """The core every vendor backend has: its id, kind, options, webhooks and secrets.
+    What it serves beyond that it inherits from the areas (providers/areas/); its
+    `capabilities` are theirs, gathered here when the class is made."""
 
     kind: ClassVar[str]
     vendor: ClassVar[str]  # the vendor's name, for messages
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     options_type: ClassVar[type[ProviderOptions]] = ProviderOptions
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each area class names its own capability (areas/area.py).
+        cls.capabilities = frozenset(
+            base.__dict__["capability"] for base in cls.__mro__ if "capability" in base.__dict__
+        )
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
         self.context = context
@@ -226,130 +123,6 @@ class Provider:
         """What must never reach a client or the store: the secret keys' values, and what
         the provider derives from them (a webhook URL's secret)."""
         return self.options.secret_values()
-
-    def _unsupported(self, what: str) -> Unsupported:
-        return Unsupported(f"Provider '{self.id}' ({self.vendor}) cannot {what}.")
-
-    async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
-        raise self._unsupported("place calls")
-
-    async def connect_parties(self, request: ConnectPartiesRequest) -> PlacedCall:
-        raise self._unsupported("connect two parties")
-
-    async def hangup_call(self, call: Call) -> None:
-        raise self._unsupported("hang up calls")
-
-    async def upsert_contact(self, contact: Contact) -> None:
-        raise self._unsupported("keep contacts")
-
-    async def create_task(self, task: Task) -> None:
-        raise self._unsupported("create tasks")
-
-    async def create_note(self, note: Note) -> None:
-        raise self._unsupported("create notes")
-
-    async def create_deal(self, deal: Deal) -> str:
-        """Create the deal; the vendor's id for it."""
-        raise self._unsupported("create deals")
-
-    async def update_deal(self, deal: Deal) -> None:
-        raise self._unsupported("update deals")
-
-    async def blacklist(self) -> Blacklist:
-        raise self._unsupported("keep black lists")
-
-    async def set_blacklisted(
-        self, *, phone: str | None = None, ip: str | None = None, listed: bool
-    ) -> None:
-        """Add (`listed`) or remove one phone (E.164) or one IP address (normalized)."""
-        raise self._unsupported("keep black lists")
-
-    async def agents(self) -> list[Agent]:
-        raise self._unsupported("list agents")
-
-    async def agent_status_types(self) -> list[AgentStatusType]:
-        raise self._unsupported("list agent statuses")
-
-    async def shops(self) -> list[Shop]:
-        raise self._unsupported("list shops")
-
-    async def deal_stages(self) -> list[DealStage]:
-        raise self._unsupported("list deal stages")
-
-    async def send_sms(self, *, modem: str, agent: str, to: str, text: str) -> str:
-        """Send a text message (to: E.164); the vendor's id for it."""
-        raise self._unsupported("send SMS")
-
-    async def check_sms(self, *, modem: str, agent: str, vendor_id: str) -> SmsStatus:
-        raise self._unsupported("check SMS")
-
-    async def call_history(self, query: HistoryQuery) -> list[CallSignal]:
-        """The vendor's record of past calls, one finished-call signal each (not live)."""
-        raise self._unsupported("read call history")
-
-    async def request_agent_statuses(self) -> None:
-        """Ask the PBX to report every agent's status again (through its webhooks)."""
-        raise self._unsupported("report agent statuses")
-
-    async def send_agent_message(self, agent: str, sender: str, text: str) -> None:
-        raise self._unsupported("message agents")
-
-    async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
-        raise self._unsupported("start robocalls")
-
-    async def robocall_calls(
-        self, vendor_ids: Sequence[str], *, template: bool
-    ) -> list[CallSignal]:
-        """The vendor's current state of these calls (those it knows), one signal each."""
-        raise self._unsupported("read robocalls")
-
-    async def reschedule_robocalls(self, plan: Sequence[tuple[Call, datetime]]) -> list[str]:
-        """Move planned calls to new times; the vendor ids of those moved."""
-        raise self._unsupported("reschedule robocalls")
-
-    async def cancel_robocalls(self, calls: Sequence[Call]) -> list[str]:
-        """Remove planned calls; the vendor ids of those removed."""
-        raise self._unsupported("cancel robocalls")
-
-    def robocall_notices(self, request: RobocallRequest) -> list[Notice]:
-        """What the client should know before these calls start (e.g. moderation)."""
-        return []
-
-    def robocall_details(self, call: Call) -> RobocallDetails | None:
-        """What the vendor's last payload says beyond the common fields (pure)."""
-        return None
-
-    async def robocall_templates(self, *, only_moderated: bool) -> list[RobocallTemplate]:
-        raise self._unsupported("list robocall templates")
-
-    async def languages(self) -> list[Language]:
-        raise self._unsupported("list languages")
-
-    async def create_audio_record(
-        self, *, name: str, text: str | None, file: AudioFile | None
-    ) -> AudioRecord:
-        raise self._unsupported("keep audio records")
-
-    async def remove_audio_records(self, record_ids: Sequence[str]) -> list[AudioRecord]:
-        raise self._unsupported("keep audio records")
-
-    async def numbers(self, *, include_shared: bool) -> list[PhoneNumber]:
-        raise self._unsupported("list numbers")
-
-    async def balance(self) -> Balance:
-        raise self._unsupported("report a balance")
-
-    async def verify_phone(self, phone: str, pin: str) -> None:
-        """Call `phone` from a number ending in `pin` (FlashOnCall)."""
-        raise self._unsupported("verify phones")
-
-    async def create_order(self, request: OrderRequest) -> Order:
-        """Create a dialing order; the order as the vendor accepted it."""
-        raise self._unsupported("create orders")
-
-    async def add_incoming_numbers(self, request: IncomingNumbersRequest) -> list[PhoneNumber]:
-        """Add numbers with their incoming-call rule; the numbers as added."""
-        raise self._unsupported("add incoming numbers")
 
     def contact_answer(self, contact: Contact | None, phone: str) -> bytes:
         """The body answering a `contact_lookup` outcome; `contact` None when unknown."""

@@ -10,17 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callboard.domain.calls import AgentAnswer, Call, CallEventKind, CallSignal, CallStatus
-from callboard.domain.capabilities import Capability
 from callboard.domain.errors import CallboardError, NotFound
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
-from callboard.providers.base import (
+from callboard.domain.provider_requests import (
     ConnectPartiesRequest,
     PlaceCallRequest,
     PlacedCall,
-    Provider,
     StartedCalls,
 )
+from callboard.providers.areas import ConnectsParties, HangsUpCalls, PlacesCalls, ReadsCallHistory
+from callboard.providers.base import Provider
 from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
@@ -28,8 +28,8 @@ from callboard.store.calls import CallFilter
 
 __all__ = [
     "CallPage",
-    "Placed",
-    "Started",
+    "PlaceOutcome",
+    "StartOutcome",
     "call_filter",
     "call_history",
     "connect_parties",
@@ -57,8 +57,8 @@ async def place_call(
     provider_id: str,
     request: PlaceCallRequest,
     idempotency_key: str | None = None,
-) -> Placed:
-    provider = session.provider(provider_id, Capability.PLACE_CALL)
+) -> PlaceOutcome:
+    provider = session.provider(provider_id, PlacesCalls)
     region = session.runtime.settings.server.default_region
     outbound = request.outbound_number
     if outbound is not None and outbound.strip():
@@ -85,8 +85,8 @@ async def connect_parties(
     provider_id: str,
     request: ConnectPartiesRequest,
     idempotency_key: str | None = None,
-) -> Placed:
-    provider = session.provider(provider_id, Capability.CONNECT_PARTIES)
+) -> PlaceOutcome:
+    provider = session.provider(provider_id, ConnectsParties)
     region = session.runtime.settings.server.default_region
     first = normalize_phone(request.first, region, field="first")
     second = request.second.strip()
@@ -109,7 +109,7 @@ async def hangup_call(session: Session, call_id: str) -> Call:
     call = (await session.runtime.store.calls.get_many([call_id]))[0]
     if call is None or not session.can_see(call.provider_id):
         raise NotFound("No call with this id.", field="id")
-    provider = session.provider(call.provider_id, Capability.HANGUP_CALL)
+    provider = session.provider(call.provider_id, HangsUpCalls)
     await provider.hangup_call(call)
     return call
 
@@ -146,7 +146,7 @@ async def count_calls(runtime: Runtime, where: CallFilter) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Started:
+class StartOutcome:
     """The calls a request started, and what else its payload says (kept with the
     idempotency key, so a retry gets the same answer)."""
 
@@ -159,7 +159,7 @@ class Started:
 
 
 @dataclass(frozen=True, slots=True)
-class Placed:
+class PlaceOutcome:
     """One call started, and how its agent answered when the vendor waited for that."""
 
     call: Call
@@ -174,12 +174,12 @@ async def _start(
     request: dict[str, Any],
     idempotency_key: str | None,
     send: Callable[[], Awaitable[PlacedCall]],
-) -> Placed:
+) -> PlaceOutcome:
     async def send_one() -> StartedCalls:
         return StartedCalls([await send()])
 
     started = await start_calls(session, provider, operation, request, idempotency_key, send_one)
-    return Placed(started.calls[0], started.agent_answer, started.refusal)
+    return PlaceOutcome(started.calls[0], started.agent_answer, started.refusal)
 
 
 async def start_calls(
@@ -189,10 +189,10 @@ async def start_calls(
     request: dict[str, Any],
     idempotency_key: str | None,
     send: Callable[[], Awaitable[StartedCalls]],
-) -> Started:
+) -> StartOutcome:
     """Ask the vendor to start calls once per idempotency key, and log each as PLACED."""
 
-    async def send_and_log() -> Started:
+    async def send_and_log() -> StartOutcome:
         started = await send()
         now = datetime.now(UTC)
         signals = [
@@ -221,7 +221,7 @@ async def start_calls(
             provider.id,
         )
         single = started.calls[0] if len(started.calls) == 1 else None
-        return Started(
+        return StartOutcome(
             calls,
             started.record_cost,
             list(started.failures),
@@ -229,7 +229,7 @@ async def start_calls(
             refusal=single.refusal if single else None,
         )
 
-    def remember(result: Started) -> tuple[list[str], dict[str, Any]]:
+    def remember(result: StartOutcome) -> tuple[list[str], dict[str, Any]]:
         return [c.id for c in result.calls], {
             "record_cost": result.record_cost,
             "failures": [dump_error(e) for e in result.failures],
@@ -237,10 +237,10 @@ async def start_calls(
             "refusal": result.refusal,
         }
 
-    async def replay(call_ids: list[str], kept: Mapping[str, Any]) -> Started:
+    async def replay(call_ids: list[str], kept: Mapping[str, Any]) -> StartOutcome:
         earlier = await session.runtime.store.calls.get_many(call_ids)
         answer = kept.get("agent_answer")
-        return Started(
+        return StartOutcome(
             calls=[c for c in earlier if c is not None],
             record_cost=kept.get("record_cost"),
             failures=[ReplayedError(e) for e in kept.get("failures", [])],
@@ -279,6 +279,6 @@ class ReplayedError(CallboardError):
 
 async def call_history(session: Session, provider_id: str, query: HistoryQuery) -> list[Call]:
     """The vendor's record of past calls, kept in the call log as it is read."""
-    provider = session.provider(provider_id, Capability.CALL_HISTORY)
+    provider = session.provider(provider_id, ReadsCallHistory)
     signals = await provider.call_history(query)
     return await session.runtime.store.calls.import_finished(provider.id, signals)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput
 from callboard.domain.phones import normalize_phone
+from callboard.providers.areas import KeepsContacts
 from callboard.resolvers.session import Session
 from callboard.store.contacts import ContactScope
 
@@ -40,11 +40,7 @@ async def upsert_contact(
     """Keep the contact in Callboard's directory, as the provider's or (without one) as
     the caller's own; with a provider, push it there first, so that a contact the CRM
     refused is not kept as if it had been pushed."""
-    provider = (
-        session.provider(provider_id, Capability.UPSERT_CONTACT)
-        if provider_id is not None
-        else None
-    )
+    provider = session.provider(provider_id, KeepsContacts) if provider_id is not None else None
     region = session.runtime.settings.server.default_region
     if not name.strip():
         raise BadInput("A contact needs a name.", field="name")

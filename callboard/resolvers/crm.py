@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.phones import normalize_phone
+from callboard.providers.areas import CreatesNotes, CreatesTasks, ManagesDeals
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
@@ -18,27 +18,27 @@ def _phone(runtime: Runtime, phone: str) -> str:
 
 
 async def create_task(session: Session, provider_id: str, task: Task) -> Task:
-    provider = session.provider(provider_id, Capability.CREATE_TASK)
+    provider = session.provider(provider_id, CreatesTasks)
     task = dataclasses.replace(task, phone=_phone(session.runtime, task.phone))
     await provider.create_task(task)
     return task
 
 
 async def create_note(session: Session, provider_id: str, note: Note) -> Note:
-    provider = session.provider(provider_id, Capability.CREATE_NOTE)
+    provider = session.provider(provider_id, CreatesNotes)
     note = dataclasses.replace(note, phone=_phone(session.runtime, note.phone))
     await provider.create_note(note)
     return note
 
 
 async def create_deal(session: Session, provider_id: str, deal: Deal) -> Deal:
-    provider = session.provider(provider_id, Capability.MANAGE_DEALS)
+    provider = session.provider(provider_id, ManagesDeals)
     deal = dataclasses.replace(deal, phone=_phone(session.runtime, deal.phone), deal_id=None)
     return dataclasses.replace(deal, deal_id=await provider.create_deal(deal))
 
 
 async def update_deal(session: Session, provider_id: str, deal: Deal) -> Deal:
-    provider = session.provider(provider_id, Capability.MANAGE_DEALS)
+    provider = session.provider(provider_id, ManagesDeals)
     deal = dataclasses.replace(deal, phone=_phone(session.runtime, deal.phone))
     await provider.update_deal(deal)
     return deal

@@ -7,18 +7,16 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import PhoneNumber
 from callboard.domain.errors import BadInput, Unsupported
 from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.domain.phones import normalize_phone
+from callboard.providers.areas import AddsIncomingNumbers, ListsNumbers
+from callboard.providers.base import Provider
 from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
 __all__ = ["add_incoming_numbers", "numbers"]
-
-# Kinds whose numbers Callboard keeps (added through it) / reads from the vendor.
-_KEPT, _LIVE = Capability.ADD_INCOMING_NUMBERS, Capability.NUMBERS
 
 
 async def add_incoming_numbers(
@@ -28,7 +26,7 @@ async def add_incoming_numbers(
     idempotency_key: str | None = None,
 ) -> list[PhoneNumber]:
     """Add the numbers once per idempotency key, and keep them for `numbers`."""
-    provider = session.provider(provider_id, _KEPT)
+    provider = session.provider(provider_id, AddsIncomingNumbers)
     if not request.numbers:
         raise BadInput("Give at least one number to add.", field="numbers")
     region = session.runtime.settings.server.default_region
@@ -74,9 +72,10 @@ async def numbers(
 ) -> list[PhoneNumber]:
     """The numbers of every provider in scope: those Callboard added (kept in the store)
     and those the vendor lists (read concurrently)."""
+    providers: list[Provider]
     if provider_id is not None:
         provider = session.provider(provider_id)
-        if not provider.capabilities & {_KEPT, _LIVE}:
+        if not isinstance(provider, AddsIncomingNumbers | ListsNumbers):
             raise Unsupported(
                 f"Provider '{provider.id}' ({provider.vendor}) keeps no numbers.",
                 field="provider",
@@ -84,8 +83,9 @@ async def numbers(
         providers = [provider]
     else:
         providers = [session.runtime.providers[p] for p in sorted(session.scope_of(None))]
-    live = [p for p in providers if _LIVE in p.capabilities]
-    kept_ids = [p.id for p in providers if _KEPT in p.capabilities]
+    # Numbers Callboard keeps (added through it) and numbers the vendor lists.
+    live = [p for p in providers if isinstance(p, ListsNumbers)]
+    kept_ids = [p.id for p in providers if isinstance(p, AddsIncomingNumbers)]
     kept, *listed = await asyncio.gather(
         session.runtime.store.numbers.list(kept_ids),
         *(p.numbers(include_shared=include_shared) for p in live),

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Order
 from callboard.domain.errors import NotFound
 from callboard.domain.orders import OrderRequest
 from callboard.domain.phones import normalize_phone
+from callboard.providers.areas import CreatesOrders
 from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
@@ -24,7 +24,7 @@ async def create_order(
     idempotency_key: str | None = None,
 ) -> Order:
     """Create the order once per idempotency key, and keep it for `orders`."""
-    provider = session.provider(provider_id, Capability.CREATE_ORDER)
+    provider = session.provider(provider_id, CreatesOrders)
     region = session.runtime.settings.server.default_region
     main = request.call_center_phone
     request = dataclasses.replace(
@@ -64,11 +64,11 @@ async def list_orders(
 ) -> tuple[list[tuple[int, Order]], bool]:
     """Orders created through Callboard on the providers in scope, newest first."""
     if provider_id is not None:
-        providers = [session.provider(provider_id, Capability.CREATE_ORDER).id]
+        providers = [session.provider(provider_id, CreatesOrders).id]
     else:
         providers = [
             p
             for p in sorted(session.scope_of(None))
-            if Capability.CREATE_ORDER in session.runtime.providers[p].capabilities
+            if isinstance(session.runtime.providers[p], CreatesOrders)
         ]
     return await session.runtime.store.orders.page(providers, first=first, before_seq=before_seq)

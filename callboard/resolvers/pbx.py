@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.errors import BadInput, CallboardError
 from callboard.domain.feeds import AGENT_STATUSES, FeedEvent
 from callboard.domain.pbx import (
@@ -18,7 +17,7 @@ from callboard.domain.pbx import (
 )
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import FeedFilter
-from callboard.providers.base import Provider
+from callboard.providers.areas import KeepsBlacklist, MessagesAgents, PbxDirectory
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
@@ -37,12 +36,12 @@ __all__ = [
 ]
 
 
-def _directory(session: Session, provider_id: str) -> Provider:
-    return session.provider(provider_id, Capability.DIRECTORY)
+def _directory(session: Session, provider_id: str) -> PbxDirectory:
+    return session.provider(provider_id, PbxDirectory)
 
 
 async def blacklist(session: Session, provider_id: str) -> Blacklist:
-    return await session.provider(provider_id, Capability.BLACKLIST).blacklist()
+    return await session.provider(provider_id, KeepsBlacklist).blacklist()
 
 
 async def agents(session: Session, provider_id: str) -> list[Agent]:
@@ -76,7 +75,7 @@ async def status_catalogue(runtime: Runtime, provider_id: str) -> list[AgentStat
     """The statuses a provider's agents can be in; None where it has no directory or
     cannot be read now (a status shown with it is still right without its title)."""
     provider = runtime.providers.get(provider_id)
-    if provider is None or Capability.DIRECTORY not in provider.capabilities:
+    if not isinstance(provider, PbxDirectory):
         return None
     try:
         return await provider.agent_status_types()
@@ -93,7 +92,7 @@ async def set_blacklisted(
     listed: bool,
 ) -> Blacklist:
     """Add or remove one phone or one IP address; the black list as it is afterwards."""
-    provider = session.provider(provider_id, Capability.BLACKLIST)
+    provider = session.provider(provider_id, KeepsBlacklist)
     if (phone is None) == (ip is None):
         raise BadInput("Give either `phone` or `ip`, one of them.", field="phone")
     if phone is not None:
@@ -107,7 +106,7 @@ async def set_blacklisted(
 async def send_agent_message(
     session: Session, provider_id: str, *, agent: str, sender: str, text: str
 ) -> None:
-    provider = session.provider(provider_id, Capability.AGENT_MESSAGES)
+    provider = session.provider(provider_id, MessagesAgents)
     await provider.send_agent_message(agent.strip(), sender.strip(), text)
 
 

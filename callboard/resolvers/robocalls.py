@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from aiodataloader import DataLoader
 
 from callboard.domain.calls import Call, CallEventKind, CallSignal, CallStatus
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import AudioRecord, ModerationStatus
 from callboard.domain.errors import BadInput, NotFound
 from callboard.domain.phones import normalize_phone
+from callboard.domain.provider_requests import AudioFile
 from callboard.domain.robocalls import (
     Balance,
     IvrNode,
@@ -25,8 +25,9 @@ from callboard.domain.robocalls import (
     RobocallRequest,
     RobocallTemplate,
 )
-from callboard.providers.base import AudioFile, Provider
-from callboard.resolvers.calls import Started, start_calls
+from callboard.providers.areas import KeepsAudioRecords, ReportsBalance, Robocalls, VerifiesPhones
+from callboard.providers.base import Provider
+from callboard.resolvers.calls import StartOutcome, start_calls
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
@@ -56,7 +57,7 @@ MAX_IDS_PER_QUERY = 20_000
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RobocallStarted:
-    started: Started
+    started: StartOutcome
     notices: list[Notice]
 
 
@@ -66,7 +67,7 @@ async def start_robocall(
     request: RobocallRequest,
     idempotency_key: str | None,
 ) -> RobocallStarted:
-    provider = session.provider(provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Robocalls)
     request, notices = _normalized(request, session.runtime.settings.server.default_region)
     notices += await _record_notices(session.runtime, provider, request)
     notices += provider.robocall_notices(request)
@@ -189,8 +190,7 @@ async def fetch_robocalls(
     runtime: Runtime, provider_id: str, vendor_ids: Sequence[str], *, template: bool
 ) -> dict[str, Call]:
     """The vendor's current state of these calls, kept in the call log; by vendor id."""
-    provider = runtime.providers[provider_id]
-    signals = await provider.robocall_calls(vendor_ids, template=template)
+    signals = await _robocaller(runtime, provider_id).robocall_calls(vendor_ids, template=template)
     calls = await runtime.store.calls.record_many(
         provider_id, signals, runtime.bus.publish, only_status_changes=True
     )
@@ -206,14 +206,22 @@ async def load_robocalls(
     template: bool,
 ) -> list[Call | None]:
     """Robocalls by vendor id through the request's loader: one vendor request for all."""
-    provider = session.provider(provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Robocalls)
     if len(vendor_ids) > MAX_IDS_PER_QUERY:
         raise BadInput(f"Ask for at most {MAX_IDS_PER_QUERY} ids at once.", field="ids")
     return list(await loader.load_many([(provider.id, i.strip(), template) for i in vendor_ids]))
 
 
 def robocall_details(runtime: Runtime, call: Call) -> RobocallDetails | None:
-    return runtime.providers[call.provider_id].robocall_details(call)
+    provider = runtime.providers.get(call.provider_id)
+    return provider.robocall_details(call) if isinstance(provider, Robocalls) else None
+
+
+def _robocaller(runtime: Runtime, provider_id: str) -> Robocalls:
+    """A provider whose robocalls the caller was let at (`session.provider` checked it)."""
+    provider = runtime.providers[provider_id]
+    assert isinstance(provider, Robocalls), f"{provider_id} serves no robocalls"
+    return provider
 
 
 async def reschedule_robocalls(
@@ -225,7 +233,7 @@ async def reschedule_robocalls(
     at = dict(plan)
     moved: list[Call] = []
     for provider_id, group in _by_provider(calls).items():
-        provider = session.runtime.providers[provider_id]
+        provider = _robocaller(session.runtime, provider_id)
         moved_ids = set(await provider.reschedule_robocalls([(c, at[c.id]) for c in group]))
         moved += await _refreshed(
             session.runtime, provider_id, [c for c in group if c.provider_call_id in moved_ids]
@@ -255,7 +263,7 @@ async def cancel_robocalls(
     calls = await _robocalls_by_id(session, call_ids)
     canceled: list[Call] = []
     for provider_id, group in _by_provider(calls).items():
-        removed = set(await session.runtime.providers[provider_id].cancel_robocalls(group))
+        removed = set(await _robocaller(session.runtime, provider_id).cancel_robocalls(group))
         now = datetime.now(UTC)
         signals = [
             CallSignal(
@@ -285,7 +293,7 @@ async def _robocalls_by_id(session: Session, call_ids: Sequence[str]) -> list[Ca
     for call_id, call in zip(unique, found, strict=True):
         if call is None or not session.can_see(call.provider_id):
             raise NotFound(f"No call with id {call_id}.", field="ids")
-        session.provider(call.provider_id, Capability.START_ROBOCALL, field="ids")
+        session.provider(call.provider_id, Robocalls, field="ids")
         calls.append(call)
     return calls
 
@@ -300,14 +308,14 @@ def _by_provider(calls: Sequence[Call]) -> dict[str, list[Call]]:
 async def robocall_templates(
     session: Session, provider_id: str, *, only_moderated: bool
 ) -> list[RobocallTemplate]:
-    provider = session.provider(provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Robocalls)
     templates = await provider.robocall_templates(only_moderated=only_moderated)
     # Shown, not kept: masked here as the store masks what it keeps.
     return [session.runtime.redact.payload_of(t) for t in templates]
 
 
 async def languages(session: Session, provider_id: str) -> list[Language]:
-    provider = session.provider(provider_id, Capability.START_ROBOCALL)
+    provider = session.provider(provider_id, Robocalls)
     return await provider.languages()
 
 
@@ -319,7 +327,7 @@ async def create_audio_record(
     text: str | None,
     file: AudioFile | None,
 ) -> AudioRecord:
-    provider = session.provider(provider_id, Capability.AUDIO_RECORDS)
+    provider = session.provider(provider_id, KeepsAudioRecords)
     record = await provider.create_audio_record(name=name, text=text, file=file)
     (kept,) = await session.runtime.store.audio_records.put([record])
     return kept
@@ -328,7 +336,7 @@ async def create_audio_record(
 async def remove_audio_records(
     session: Session, provider_id: str, record_ids: Sequence[str]
 ) -> list[AudioRecord]:
-    provider = session.provider(provider_id, Capability.AUDIO_RECORDS)
+    provider = session.provider(provider_id, KeepsAudioRecords)
     if not record_ids:
         raise BadInput("Name at least one record.", field="ids")
     removed = await provider.remove_audio_records(record_ids)
@@ -340,14 +348,14 @@ async def audio_records(session: Session, provider_id: str | None) -> list[Audio
 
 
 async def balance(session: Session, provider_id: str) -> Balance:
-    return await session.provider(provider_id, Capability.BALANCE).balance()
+    return await session.provider(provider_id, ReportsBalance).balance()
 
 
 async def verify_phone(
     session: Session, provider_id: str, phone: str, pin: str | None
 ) -> tuple[str, str]:
     """Start a FlashOnCall verification; the phone (E.164) and the pin it will show."""
-    provider = session.provider(provider_id, Capability.VERIFY_PHONE)
+    provider = session.provider(provider_id, VerifiesPhones)
     number = normalize_phone(phone, session.runtime.settings.server.default_region)
     pin = pin if pin is not None else f"{secrets.randbelow(10_000):04d}"
     await provider.verify_phone(number, pin)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
 from callboard.auth import Caller
-from callboard.domain.capabilities import Capability
+from callboard.providers.areas import Area
 from callboard.providers.base import Provider
 from callboard.resolvers import providers
 from callboard.runtime import Runtime
 
 __all__ = ["Session"]
+
+A = TypeVar("A", bound=Area)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +24,19 @@ class Session:
     runtime: Runtime
     caller: Caller
 
+    @overload
+    def provider(self, provider_id: str, needs: None = None, *, field: str = ...) -> Provider: ...
+
+    @overload
+    def provider(self, provider_id: str, needs: type[A], *, field: str = ...) -> A: ...
+
     def provider(
-        self, provider_id: str, needs: Capability | None = None, *, field: str = "provider"
+        self, provider_id: str, needs: type[Area] | None = None, *, field: str = "provider"
     ) -> Provider:
-        """The provider this caller may use and that can do `needs` (else a user error)."""
+        """The provider this caller may use, typed as the area `needs` if it serves it
+        (else a user error)."""
+        if needs is None:
+            return providers.provider_for(self.runtime, self.caller, provider_id, field=field)
         return providers.provider_for(self.runtime, self.caller, provider_id, needs, field=field)
 
     def can_see(self, provider_id: str) -> bool:

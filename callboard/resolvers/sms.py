@@ -6,12 +6,12 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.errors import NotFound
 from callboard.domain.feeds import SMS, FeedEvent
 from callboard.domain.phones import normalize_phone
 from callboard.domain.sms import Sms, SmsDirection, SmsSignal, SmsStatus
 from callboard.events.bus import FeedFilter
+from callboard.providers.areas import SendsSms
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 
@@ -27,7 +27,7 @@ async def send_sms(
     to: str,
     text: str,
 ) -> Sms:
-    provider = session.provider(provider_id, Capability.SEND_SMS)
+    provider = session.provider(provider_id, SendsSms)
     phone = normalize_phone(to, session.runtime.settings.server.default_region, field="to")
     vendor_id = await provider.send_sms(modem=modem, agent=agent, to=phone, text=text)
     now = datetime.now(UTC)
@@ -59,7 +59,7 @@ async def check_sms(session: Session, sms_id: str) -> Sms:
     message = await find_sms(session, sms_id)
     if message is None or message.direction is not SmsDirection.OUTBOUND or not message.vendor_id:
         raise NotFound("No SMS sent through Callboard has this id.", field="id")
-    provider = session.provider(message.provider_id, Capability.SEND_SMS)
+    provider = session.provider(message.provider_id, SendsSms)
     status = await provider.check_sms(
         modem=message.modem, agent=message.agent or "", vendor_id=message.vendor_id
     )

@@ -11,7 +11,7 @@ from strawberry.file_uploads import Upload
 from callboard.domain import directory as domain
 from callboard.domain.directory import ModerationStatus
 from callboard.domain.errors import BadInput
-from callboard.providers.base import AudioFile
+from callboard.domain.provider_requests import AudioFile
 from callboard.resolvers import robocalls as resolvers
 from callboard.schema.context import Info
 from callboard.schema.ids import encode_id

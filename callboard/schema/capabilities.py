@@ -1,8 +1,8 @@
-"""Which GraphQL operations each capability opens.
+"""Which GraphQL operations each capability opens, as the areas say (providers/areas/).
 
 The README's capability matrix and `Provider.operations` are made from this table and
-the capabilities each provider kind declares, so neither can drift from the code; a
-test checks every name here exists in the schema.
+the areas each provider kind inherits, so neither can drift from the code; a test checks
+every name here exists in the schema.
 """
 
 from __future__ import annotations
@@ -11,49 +11,13 @@ import functools
 from collections.abc import Sequence
 
 from callboard.domain.capabilities import Capability
+from callboard.providers.areas import AREAS
 from callboard.providers.registry import provider_class
 
 __all__ = ["OPERATIONS", "matrix", "operations_of"]
 
-OPERATIONS: dict[Capability, tuple[str, ...]] = {
-    Capability.PLACE_CALL: ("placeCall",),
-    Capability.CONNECT_PARTIES: ("connectParties",),
-    Capability.HANGUP_CALL: ("hangupCall",),
-    Capability.CALL_EVENTS: ("callEvents",),
-    Capability.RECORDINGS: ("Call.recordingUrl",),
-    Capability.UPSERT_CONTACT: ("upsertContact",),
-    Capability.CREATE_TASK: ("createTask",),
-    Capability.CREATE_NOTE: ("createNote",),
-    Capability.MANAGE_DEALS: ("createDeal", "updateDeal"),
-    Capability.BLACKLIST: ("blacklist", "addToBlacklist", "removeFromBlacklist"),
-    Capability.DIRECTORY: (
-        "agents",
-        "agentStatusTypes",
-        "agentStatuses",
-        "agentStatusChanged",
-        "requestAgentStatuses",
-        "shops",
-        "dealStages",
-    ),
-    Capability.AGENT_MESSAGES: ("sendAgentMessage",),
-    Capability.CALL_HISTORY: ("callHistory",),
-    Capability.SEND_SMS: ("sendSms", "checkSms", "smsEvents"),
-    Capability.START_ROBOCALL: (
-        "startRobocall",
-        "robocalls",
-        "rescheduleRobocalls",
-        "cancelRobocalls",
-        "robocallTemplates",
-        "languages",
-        "Call.robocall",
-    ),
-    Capability.AUDIO_RECORDS: ("createAudioRecord", "removeAudioRecords", "audioRecords"),
-    Capability.NUMBERS: ("numbers",),
-    Capability.BALANCE: ("balance",),
-    Capability.VERIFY_PHONE: ("verifyPhone",),
-    Capability.ADD_INCOMING_NUMBERS: ("addIncomingNumbers", "numbers"),
-    Capability.CREATE_ORDER: ("createOrder", "orders"),
-}
+# Each area names its capability and the operations it opens (providers/areas/).
+OPERATIONS: dict[Capability, tuple[str, ...]] = {area.capability: area.operations for area in AREAS}
 
 
 @functools.cache

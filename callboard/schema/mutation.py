@@ -8,7 +8,7 @@ from strawberry.tools import merge_types
 from callboard.domain.calls import AgentAnswer
 from callboard.domain.calls import Call as DomainCall
 from callboard.domain.errors import BadInput
-from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest
+from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import upsert_contact
 from callboard.schema.account import AccountMutation
@@ -39,7 +39,7 @@ __all__ = ["Mutation"]
 class CallMutation:
     @strawberry.mutation(description="Ring the agent, then connect them to the customer.")
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
-        async def work() -> call_resolvers.Placed:
+        async def work() -> call_resolvers.PlaceOutcome:
             request = PlaceCallRequest(
                 agent=input.agent,
                 to=input.to,
@@ -121,7 +121,7 @@ def _variables(given: list[PbxVariableInput]) -> dict[str, str]:
     return variables
 
 
-def _place_call_payload(placed: call_resolvers.Placed) -> PlaceCallPayload:
+def _place_call_payload(placed: call_resolvers.PlaceOutcome) -> PlaceCallPayload:
     errors: list[UserError] = []
     if placed.agent_answer in _NOT_TAKEN:
         code, what = _NOT_TAKEN[placed.agent_answer]

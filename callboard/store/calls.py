@@ -48,11 +48,11 @@ from callboard.store.tables import call_events, call_refs, calls, webhook_delive
 from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["Also", "CallFilter", "CallLog", "OneOf", "Publish"]
+__all__ = ["CallFilter", "CallLog", "FeedWrites", "OneOf", "Publish"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
-Also = Callable[[Connection], Sequence[FeedEvent[Any]]]
+FeedWrites = Callable[[Connection], Sequence[FeedEvent[Any]]]
 
 _CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
 
@@ -200,7 +200,7 @@ class CallLog:
         signals: Iterable[CallSignal],
         publish: Publish,
         *,
-        also: Also | None = None,
+        also: FeedWrites | None = None,
     ) -> list[CallEvent] | None:
         """`receive` and `process` in one transaction, the usual path of a webhook: one
         commit before the vendor's answer, and the delivery is kept, processed, with its
@@ -263,7 +263,7 @@ class CallLog:
         signals: Iterable[CallSignal],
         publish: Publish,
         *,
-        also: Also | None = None,
+        also: FeedWrites | None = None,
     ) -> list[CallEvent] | None:
         """Turn a kept delivery into events, once: in one transaction, mark it processed,
         fold its signals into the calls and append their events (`also` writes the rest
@@ -424,14 +424,9 @@ class CallLog:
         """The newest event id retention has removed (0: none); older cursors are void."""
         return await pruned_through(self._engine, _PRUNED_THROUGH)
 
-    async def last_event_id(self) -> int:
-        async with self._engine.connect() as conn:
-            value = (await conn.execute(select(func.max(call_events.c.id)))).scalar_one()
-        return int(value or 0)
-
 
 def _fold(
-    conn: Connection, provider_id: str, signals: Sequence[CallSignal], also: Also | None
+    conn: Connection, provider_id: str, signals: Sequence[CallSignal], also: FeedWrites | None
 ) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
     """A delivery's signals folded into the calls, and what `also` wrote: the events."""
     events: list[CallEvent] = []

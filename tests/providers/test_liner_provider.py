@@ -17,13 +17,14 @@ from callboard.domain.errors import (
     ProviderMisconfigured,
     ProviderRejected,
     ProviderUnavailable,
-    Unsupported,
 )
 from callboard.domain.orders import CallRecordRule, OrderRequest, OrderStatus, TimeRange
 from callboard.providers.base import ProviderContext
 from callboard.providers.liner.provider import LinerOptions, LinerProvider
 from callboard.providers.liner.simulator import ORDER_CREATE_PATH, LinerSimulator
 from callboard.providers.options import OptionError, parse_options
+from tests.harness import GraphQLFailed
+from tests.vendors import vendor_rig
 
 API_KEY = "lnr_0d9b8c7a6f5e4d3c2b1a"
 REQUEST = OrderRequest(
@@ -183,7 +184,11 @@ async def test_the_provider_repr_hides_the_key(provider: LinerProvider) -> None:
     assert API_KEY not in repr(provider.__dict__)
 
 
-async def test_other_operations_are_unsupported(provider: LinerProvider) -> None:
-    with pytest.raises(Unsupported) as caught:
-        await provider.balance()
-    assert "Liner" in caught.value.message
+async def test_other_operations_are_unsupported() -> None:
+    async with vendor_rig("liner") as rig:
+        with pytest.raises(GraphQLFailed) as failed:
+            await rig.api.query(
+                "query($p: ID!) { balance(provider: $p) { amount } }", {"p": rig.provider_id}
+            )
+    assert failed.value.codes == ["UNSUPPORTED"]
+    assert "(Liner) does not support BALANCE" in failed.value.errors[0]["message"]

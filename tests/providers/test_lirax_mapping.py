@@ -29,7 +29,7 @@ from callboard.domain.calls import (
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
 from callboard.domain.phones import digits_only, normalize_phone, parse_vendor_phone
-from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
+from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 from callboard.providers.lirax.mapping import (
     check_connect_request,
     contact_answer,

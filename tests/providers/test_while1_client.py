@@ -17,7 +17,7 @@ from callboard.domain.errors import (
     ProviderUnavailable,
 )
 from callboard.providers.while1.client import While1Client
-from callboard.providers.while1.query import signed_query
+from callboard.providers.while1.signing import signed_query
 from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 
 ROOT = "https://pbx.example.ro"

@@ -9,7 +9,7 @@ import pytest
 
 from callboard.domain.calls import AgentAnswer, AgentType, CallDirection, CallStatus
 from callboard.domain.errors import BadInput, ProviderMisconfigured, ProviderRejected
-from callboard.providers.base import PlaceCallRequest
+from callboard.domain.provider_requests import PlaceCallRequest
 from callboard.providers.while1.mapping import caller_id, originate_params, placed_call
 
 TO = "+40721234567"

@@ -24,8 +24,8 @@ from callboard.domain.calls import (
 )
 from callboard.domain.capabilities import Capability
 from callboard.domain.errors import BadInput, ProviderMisconfigured, ProviderRejected
+from callboard.domain.provider_requests import PlaceCallRequest
 from callboard.providers.base import (
-    PlaceCallRequest,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,

@@ -19,7 +19,7 @@ from callboard.domain.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from callboard.providers.base import AudioFile
+from callboard.domain.provider_requests import AudioFile
 from callboard.providers.zvonobot.client import ZvonobotClient
 from tests.providers.mock_vendor import Handler, MockHttp, Vendor
 

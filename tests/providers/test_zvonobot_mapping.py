@@ -605,7 +605,6 @@ def test_the_create_record_reply() -> None:
     assert record.record_id == "501"
     assert record.name == "TestRecord"
     assert record.moderation_status is ModerationStatus.PENDING
-    assert record.moderation_status.blocks_calls
     assert record.moderator_comment is None
     assert record.text == "Hello world"
     assert record.url == "https://files.zvonobot.ru/records/r501.mp3"
@@ -661,13 +660,6 @@ def test_a_record_reply_without_an_id_is_the_vendors_fault(data: Any) -> None:
 )
 def test_moderation(need: Any, status: Any, expected: ModerationStatus) -> None:
     assert mapping.moderation(need, status) is expected
-
-
-def test_only_pending_and_rejected_records_block_calls() -> None:
-    assert {s for s in ModerationStatus if s.blocks_calls} == {
-        ModerationStatus.PENDING,
-        ModerationStatus.REJECTED,
-    }
 
 
 # --- numbers, languages, templates, id lists, balance ---------------------------------------

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from callboard.providers.while1.query import signed_query
+from callboard.providers.while1.signing import signed_query
 from callboard.providers.while1.simulator import While1Simulator, parse_php_pairs, php_query
-from tests.providers.test_while1_query import (
+from tests.providers.test_while1_signing import (
     CALLBOARD_QUERY,
     PAGE_HASH,
     PAGE_QUERY,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
 
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import Order
 from callboard.domain.errors import ProviderUnavailable
 from callboard.domain.orders import OrderRequest
-from callboard.providers.base import Provider, ProviderContext
+from callboard.providers.areas import CreatesOrders
+from callboard.providers.base import ProviderContext
 from callboard.providers.liner import requests
 from callboard.providers.liner.client import LinerClient
 from callboard.providers.options import ProviderOptions, option
@@ -29,10 +28,11 @@ class LinerOptions(ProviderOptions):
     api_key: str = option("the API token from your Liner account (sent as X-Api-Key)", secret=True)
 
 
-class LinerProvider(Provider):
+class LinerProvider(
+    CreatesOrders,
+):
     kind = "liner"
     vendor = "Liner"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREATE_ORDER})
     options_type = LinerOptions
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:

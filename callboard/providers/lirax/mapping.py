@@ -24,8 +24,8 @@ from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, ProviderUnavailable
 from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.phones import digits_only, parse_vendor_phone
+from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 from callboard.domain.sms import SmsSignal, SmsStatus
-from callboard.providers.base import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 
 # LiraX documents no reason with its 400; say what the command needed instead.
 _REFUSALS = {

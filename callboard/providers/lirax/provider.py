@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callboard.domain.calls import Call, CallSignal
-from callboard.domain.capabilities import Capability
 from callboard.domain.crm import Deal, Note, Task
 from callboard.domain.directory import Contact
 from callboard.domain.errors import BadInput, Unsupported
@@ -28,12 +27,25 @@ from callboard.domain.pbx import (
     Shop,
 )
 from callboard.domain.phones import digits_only, parse_vendor_phone
+from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 from callboard.domain.sms import SmsStatus
+from callboard.providers.areas import (
+    ConnectsParties,
+    CreatesNotes,
+    CreatesTasks,
+    HangsUpCalls,
+    KeepsBlacklist,
+    KeepsContacts,
+    KeepsRecordings,
+    ManagesDeals,
+    MessagesAgents,
+    PbxDirectory,
+    PlacesCalls,
+    ReadsCallHistory,
+    ReportsCallEvents,
+    SendsSms,
+)
 from callboard.providers.base import (
-    ConnectPartiesRequest,
-    PlaceCallRequest,
-    PlacedCall,
-    Provider,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -75,27 +87,24 @@ class LiraxOptions(ProviderOptions):
             ) from None
 
 
-class LiraxProvider(Provider):
+class LiraxProvider(
+    PlacesCalls,
+    ConnectsParties,
+    HangsUpCalls,
+    ReportsCallEvents,
+    KeepsRecordings,
+    KeepsContacts,
+    CreatesTasks,
+    CreatesNotes,
+    ManagesDeals,
+    KeepsBlacklist,
+    PbxDirectory,
+    MessagesAgents,
+    ReadsCallHistory,
+    SendsSms,
+):
     kind = "lirax"
     vendor = "LiraX"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.PLACE_CALL,
-            Capability.CONNECT_PARTIES,
-            Capability.HANGUP_CALL,
-            Capability.CALL_EVENTS,
-            Capability.RECORDINGS,
-            Capability.UPSERT_CONTACT,
-            Capability.CREATE_TASK,
-            Capability.CREATE_NOTE,
-            Capability.MANAGE_DEALS,
-            Capability.BLACKLIST,
-            Capability.DIRECTORY,
-            Capability.AGENT_MESSAGES,
-            Capability.SEND_SMS,
-            Capability.CALL_HISTORY,
-        }
-    )
     options_type = LiraxOptions
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
 
 from callboard.domain.calls import CallSignal
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import PhoneNumber
 from callboard.domain.incoming import IncomingNumbersRequest
+from callboard.providers.areas import AddsIncomingNumbers, KeepsRecordings, ReportsCallEvents
 from callboard.providers.base import (
-    Provider,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -88,12 +86,13 @@ class Twin24Options(ProviderOptions):
             raise OptionError("allowed_ips", f"'{bad}' is not an IP address or network")
 
 
-class Twin24Provider(Provider):
+class Twin24Provider(
+    ReportsCallEvents,
+    KeepsRecordings,
+    AddsIncomingNumbers,
+):
     kind = "twin24"
     vendor = "Twin24"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.ADD_INCOMING_NUMBERS, Capability.CALL_EVENTS, Capability.RECORDINGS}
-    )
     options_type = Twin24Options
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:

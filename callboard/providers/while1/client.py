@@ -15,7 +15,7 @@ import httpx
 from callboard.domain.errors import ProviderMisconfigured, ProviderUnavailable
 from callboard.providers.http import reply_json, send
 from callboard.providers.while1.mapping import misconfigured
-from callboard.providers.while1.query import signed_query
+from callboard.providers.while1.signing import signed_query
 
 __all__ = ["ENDPOINT", "While1Client", "blank"]
 

@@ -19,7 +19,7 @@ import phonenumbers
 from callboard.domain.calls import AgentAnswer, CallDirection, CallStatus
 from callboard.domain.errors import BadInput, ProviderMisconfigured, ProviderRejected
 from callboard.domain.phones import digits_only, parse_vendor_phone
-from callboard.providers.base import PlaceCallRequest, PlacedCall
+from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
 
 __all__ = [
     "CALLER_ID_FORMATS",

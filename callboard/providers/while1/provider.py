@@ -11,13 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar
 
-from callboard.domain.capabilities import Capability
+from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
+from callboard.providers.areas import PlacesCalls, ReportsCallEvents
 from callboard.providers.base import (
-    PlaceCallRequest,
-    PlacedCall,
-    Provider,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -84,12 +81,12 @@ class While1Options(ProviderOptions):
             raise OptionError("answer_timeout", "must be 1 second or more")
 
 
-class While1Provider(Provider):
+class While1Provider(
+    PlacesCalls,
+    ReportsCallEvents,
+):
     kind = "while1"
     vendor = "While1"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.PLACE_CALL, Capability.CALL_EVENTS}
-    )
     options_type = While1Options
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from callboard.domain.errors import ProviderRejected, ProviderUnavailable
-from callboard.providers.base import AudioFile
+from callboard.domain.provider_requests import AudioFile
 from callboard.providers.http import reply_json
 from callboard.providers.json_client import JsonClient, blanked
 

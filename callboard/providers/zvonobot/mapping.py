@@ -16,8 +16,8 @@ from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, Cal
 from callboard.domain.directory import AudioRecord, ModerationStatus, PhoneNumber
 from callboard.domain.errors import ProviderUnavailable
 from callboard.domain.phones import parse_vendor_phone
+from callboard.domain.provider_requests import PlacedCall
 from callboard.domain.robocalls import Balance, Language, RobocallDetails, RobocallTemplate
-from callboard.providers.base import PlacedCall
 from callboard.providers.lenient import number
 from callboard.providers.zvonobot.requests import NODE_PARAMETER, REF_PARAMETER
 

@@ -16,12 +16,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from callboard.domain.calls import Call, CallSignal
-from callboard.domain.capabilities import Capability
 from callboard.domain.directory import AudioRecord, PhoneNumber
 from callboard.domain.errors import BadInput, CallboardError
+from callboard.domain.provider_requests import AudioFile, PlacedCall, StartedCalls
 from callboard.domain.robocalls import (
     Balance,
     IvrNode,
@@ -31,12 +31,17 @@ from callboard.domain.robocalls import (
     RobocallRequest,
     RobocallTemplate,
 )
+from callboard.providers.areas import (
+    KeepsAudioRecords,
+    KeepsRecordings,
+    ListsNumbers,
+    ReportsBalance,
+    ReportsCallEvents,
+    Robocalls,
+    VerifiesPhones,
+)
 from callboard.providers.base import (
-    AudioFile,
-    PlacedCall,
-    Provider,
     ProviderContext,
-    StartedCalls,
     WebhookDelivery,
     WebhookOutcome,
     delivery_fingerprint,
@@ -90,20 +95,17 @@ class ZvonobotOptions(ProviderOptions):
             raise OptionError("key_word_separator", "cannot be empty")
 
 
-class ZvonobotProvider(Provider):
+class ZvonobotProvider(
+    ReportsCallEvents,
+    KeepsRecordings,
+    Robocalls,
+    KeepsAudioRecords,
+    ListsNumbers,
+    ReportsBalance,
+    VerifiesPhones,
+):
     kind = "zvonobot"
     vendor = "Zvonobot"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.START_ROBOCALL,
-            Capability.CALL_EVENTS,
-            Capability.RECORDINGS,
-            Capability.AUDIO_RECORDS,
-            Capability.NUMBERS,
-            Capability.BALANCE,
-            Capability.VERIFY_PHONE,
-        }
-    )
     options_type = ZvonobotOptions
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from callboard.providers.while1.query import (
+from callboard.providers.while1.signing import (
     api_hash,
     http_build_query,
     signed_query,

@@ -1,0 +1,44 @@
+"""The areas a provider serves are its capabilities: stated once, by inheritance."""
+
+from __future__ import annotations
+
+import pytest
+
+from callboard.domain.calls import Call
+from callboard.domain.capabilities import Capability
+from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
+from callboard.providers.areas import AREAS, HangsUpCalls, PlacesCalls, areas_of
+from callboard.providers.registry import DRIVERS, provider_class
+from callboard.schema.capabilities import OPERATIONS
+
+
+def test_every_capability_has_one_area_and_its_operations() -> None:
+    assert [area.capability for area in AREAS] == list(Capability)
+    assert list(OPERATIONS) == list(Capability)
+    assert all(OPERATIONS[area.capability] == area.operations for area in AREAS)
+
+
+@pytest.mark.parametrize("kind", sorted(DRIVERS))
+def test_a_kinds_capabilities_are_its_areas(kind: str) -> None:
+    cls = provider_class(kind)
+    assert cls.capabilities == {area.capability for area in areas_of(cls)}
+    assert cls.capabilities, f"{kind} serves nothing"
+
+
+def test_a_provider_missing_an_operation_of_its_area_cannot_be_made() -> None:
+    class HalfDone(PlacesCalls, HangsUpCalls):
+        kind = "half-done"
+        vendor = "Half"
+
+        async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
+            raise NotImplementedError
+
+    assert HalfDone.capabilities == {Capability.PLACE_CALL, Capability.HANGUP_CALL}
+    with pytest.raises(TypeError, match="hangup_call"):
+        HalfDone(None, None)  # type: ignore[arg-type, abstract]
+
+    class Done(HalfDone):
+        async def hangup_call(self, call: Call) -> None:
+            pass
+
+    assert Done(None, None).capabilities == HalfDone.capabilities  # type: ignore[arg-type]
