@@ -27,7 +27,16 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from callboard.domain.errors import CursorExpired, SubscriberTooSlow
 
-__all__ = ["ON_CUT_OFF", "Direct", "DirectFactory", "Fanout", "Replay", "Sink", "Subscriber"]
+__all__ = [
+    "ON_CUT_OFF",
+    "Direct",
+    "DirectFactory",
+    "Fanout",
+    "Logged",
+    "Replay",
+    "Sink",
+    "Subscriber",
+]
 
 _REPLAY_BATCH = 500
 
@@ -36,7 +45,9 @@ _REPLAY_BATCH = 500
 ON_CUT_OFF: ContextVar[Callable[[], None] | None] = ContextVar("callboard_on_cut_off", default=None)
 
 
-class _Logged(Protocol):
+class Logged(Protocol):
+    """An item of a log: its id orders it and resumes after it."""
+
     @property
     def id(self) -> int: ...
 
@@ -45,10 +56,10 @@ class _Filter(Protocol):
     def matches(self, item: Any) -> bool: ...
 
 
-T = TypeVar("T", bound=_Logged)
+T = TypeVar("T", bound=Logged)
 W = TypeVar("W", bound=_Filter)
 W_contra = TypeVar("W_contra", bound=_Filter, contravariant=True)
-T_co = TypeVar("T_co", bound=_Logged, covariant=True)
+T_co = TypeVar("T_co", bound=Logged, covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
 
 

@@ -33,14 +33,14 @@ import time
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
 
-from callboard.events.fanout import Direct, DirectFactory, Subscriber
+from callboard.events.fanout import Direct, DirectFactory, Logged, Subscriber
 from callboard.live.frames import FrameWriter, frame_writer, text_frame
 from callboard.live.protocols import TransportWSHandler
 from callboard.live.shared_results import SUBSCRIPTION_EXECUTOR, SharedData, SharingExecutor
@@ -72,11 +72,6 @@ _PACE_BEHIND = 0.5
 _BUSY = 0.9
 _CPU_WINDOW = 0.01
 _cpu_time = time.process_time  # the process's CPU seconds, all threads
-
-
-class _Logged(Protocol):
-    @property
-    def id(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +204,9 @@ class _Audience:
         self._to_root = to_root
         self._buffer = buffer
         self._members: dict[_Member, None] = {}  # an ordered set
-        self._pending: list[_Logged] = []  # offered, not executed yet
+        self._pending: list[Logged] = []  # offered, not executed yet
         # Executed, and not yet written to every member: the events and their `data`.
-        self._window: list[_Logged] = []
+        self._window: list[Logged] = []
         self._ids: list[int] = []
         self._data: list[bytes] = []
         self._offered = 0  # the last id offered: every member offers every event
@@ -233,7 +228,7 @@ class _Audience:
         if not self._members and self._task is None:
             self._owner.forget(self._key, self)
 
-    def offer(self, item: _Logged) -> None:
+    def offer(self, item: Logged) -> None:
         if item.id <= self._offered:
             return
         self._offered = item.id
@@ -300,7 +295,7 @@ class _Audience:
             self._data.append(data)
         return True
 
-    async def _execute(self, item: _Logged) -> bytes | None:
+    async def _execute(self, item: Logged) -> bytes | None:
         """The event's `data` as JSON, or None if its result has errors."""
         member = next(iter(self._members), None)
         if member is None:
