@@ -55,7 +55,7 @@ class SimulatorSetup:
 class Wiring(ABC, Generic[S]):
     """One kind wired to its simulator."""
 
-    label: ClassVar[str]  # the vendor's name, as the demo prints it
+    label: ClassVar[str]  # the vendor's name (DemoRig.simulators is named by it)
     probe: ClassVar[Probe]
     # what placeCall needs besides `provider`, for a call the simulator answers
     place_call: ClassVar[Mapping[str, Any]] = {}
