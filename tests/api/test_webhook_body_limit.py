@@ -15,12 +15,12 @@ from starlette.types import Message
 from callboard.app import create_app
 from callboard.webhooks import MAX_BODY
 from tests.raw_http import unfinished_request
-from tests.vendors import VENDORS, Rig, vendor_rig
+from tests.vendors import KINDS, Rig, vendor_rig
 
 CHUNK = b" " * 65536
 
 
-@pytest.fixture(params=sorted(VENDORS))
+@pytest.fixture(params=KINDS)
 async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     async with vendor_rig(request.param) as rig:
         yield rig

@@ -14,6 +14,7 @@ import pytest
 
 from callboard.app import server_options
 from callboard.demo import build_demo
+from callboard.providers.wiring import wired_kinds
 from callboard.runtime import Runtime
 from tests.harness import serving
 
@@ -29,7 +30,7 @@ class Demo:
         assert self.http.get(f"{self.url}/healthz").status_code == 200
         answer = self.http.post(f"{self.url}/graphql", json={"query": "{ providers { id } }"})
         assert answer.status_code == 200
-        assert len(answer.json()["data"]["providers"]) == 5
+        assert len(answer.json()["data"]["providers"]) == len(wired_kinds()) == 5
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +43,8 @@ def demo() -> Iterator[Demo]:
         stop = asyncio.Event()
         try:
             async with contextlib.AsyncExitStack() as stack:
-                for _, app, sock in rig.simulators:
-                    await stack.enter_async_context(serving(app, sock))
+                for _, simulator, sock in rig.simulators:
+                    await stack.enter_async_context(serving(simulator.app, sock))
                 options = server_options(rig.settings)
                 url = await stack.enter_async_context(serving(rig.app, rig.api_socket, **options))
                 state.update(url=url, runtime=rig.app.state.runtime, stop=stop)

@@ -1,5 +1,5 @@
 """The provider contract: every kind, wired to its simulator, behaves the same through
-GraphQL. A new kind joins by adding itself to `tests.vendors.VENDORS`."""
+GraphQL. A built-in kind joins through its folder's wiring (`callboard.providers.wiring`)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ from starlette.routing import Route
 from callboard.domain.capabilities import Capability
 from callboard.domain.json_bounds import MAX_DEPTH
 from callboard.providers.registry import provider_class
+from callboard.providers.wiring import example, wiring_of
 from callboard.schema.capabilities import operations_of
 from tests.harness import FROM_START, GraphQLFailed, next_event, serving
 from tests.queries import CALL, CALL_EVENTS, HANGUP, PLACE_CALL, PROVIDERS
-from tests.vendors import TWIN24_STATIC_TOKEN, VENDORS, Rig, post_webhook, vendor_rig
+from tests.vendors import KINDS, TWIN24_STATIC_TOKEN, Rig, post_webhook, vendor_rig
 
 
-@pytest.fixture(params=sorted(VENDORS))
+@pytest.fixture(params=KINDS)
 async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     async with vendor_rig(request.param) as rig:
         yield rig
@@ -119,7 +120,7 @@ async def test_the_probe_works_against_the_simulator(rig: Rig) -> None:
 
 
 async def test_vendor_down_is_provider_unavailable() -> None:
-    for kind in sorted(VENDORS):
+    for kind in KINDS:
         down = {"base_url": "http://127.0.0.1:9/api", "auth_url": "http://127.0.0.1:9/login"}
         if kind != "twin24":
             down.pop("auth_url")
@@ -131,8 +132,8 @@ async def test_vendor_down_is_provider_unavailable() -> None:
 
 
 async def test_wrong_credentials_are_a_clear_user_error() -> None:
-    for kind, make_vendor in sorted(VENDORS.items()):
-        wrong = {k: f"wrong-{v}" for k, v in make_vendor("http://x", 1).credentials.items()}
+    for kind in KINDS:
+        wrong = {k: f"wrong-{v}" for k, v in wiring_of(kind).credentials(example).items()}
         async with vendor_rig(kind, credentials=wrong) as rig:
             (error,) = (await probe(rig))["userErrors"]
             assert error["code"] == "PROVIDER_MISCONFIGURED", kind
@@ -162,7 +163,7 @@ _READ_BACK = """
 }"""
 
 
-@pytest.mark.parametrize("kind", sorted(VENDORS))
+@pytest.mark.parametrize("kind", KINDS)
 async def test_no_secret_reaches_a_client_or_a_kept_row(kind: str, tmp_path: Path) -> None:
     """Vendors echo what Callboard handed them (Zvonobot: each call's webhookUrl with its
     `key`): neither a client nor the database may ever see a configured secret."""
@@ -177,8 +178,7 @@ async def test_no_secret_reaches_a_client_or_a_kept_row(kind: str, tmp_path: Pat
             watch = {"provider": rig.provider_id, "after": FROM_START}
             async with rig.api.subscription(_EVENTS, watch) as events:
                 assert (await probe(rig))["userErrors"] == []
-                if rig.vendor.after_probe is not None:
-                    await rig.vendor.after_probe()
+                await rig.vendor.after_probe()
                 while True:
                     event = (await next_event(events))["callEvents"]
                     seen.append(event)
@@ -265,10 +265,10 @@ async def test_a_vendor_reply_nested_too_deep_is_provider_unavailable(depth: int
     vendor = Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
     async with serving(vendor) as url:
         # Twin24 twice: its login's reply, and with a configured token its API's reply
-        cases = [(kind, {}) for kind in sorted(VENDORS)]
+        cases = [(kind, {}) for kind in KINDS]
         cases.append(("twin24", {"token": TWIN24_STATIC_TOKEN}))
         for kind, extra in cases:
-            urls = VENDORS[kind]("http://x", 1).sim_urls(url)  # every URL to that vendor
+            urls = wiring_of(kind).urls(url)  # every URL to that vendor
             async with vendor_rig(kind, credentials={**urls, **extra}) as rig:
                 with pytest.raises(GraphQLFailed) as failed:
                     await probe(rig)
