@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from callboard.providers.while1.signing import signed_query
 from callboard.providers.while1.simulator import While1Simulator, parse_php_pairs, php_query
-from tests.providers.test_while1_signing import (
+from tests.providers.while1.test_signing import (
     CALLBOARD_QUERY,
     PAGE_HASH,
     PAGE_QUERY,
