@@ -15,6 +15,10 @@ __all__ = ["Provider"]
 class Provider:
     id: strawberry.ID
     kind: ProviderKind
+    kind_name: str = strawberry.field(
+        description="The kind as configured (`kind = ...`): lirax, zvonobot, twin24, liner, "
+        "while1, or the name of a kind another package installs (`kind` is then OTHER)."
+    )
     capabilities: list[Capability] = strawberry.field(
         description="What this backend can do; clients hide what it can't."
     )
@@ -27,6 +31,7 @@ class Provider:
         return cls(
             id=strawberry.ID(provider.id),
             kind=ProviderKind.of(provider.kind),
+            kind_name=provider.kind,
             capabilities=sorted(provider.capabilities, key=lambda c: c.name),
             operations=operations_of(provider.capabilities),
         )

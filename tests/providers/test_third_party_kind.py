@@ -83,12 +83,13 @@ async def test_a_kind_from_another_package_places_calls_and_reports_their_events
         "providers": [{"id": "toy-1", "kind": "toy", "base_url": "http://127.0.0.1:9/toy"}],
     }
     async with running_callboard(config, key=KEY) as api:
-        (provider,) = (await api.query("{ providers { id kind capabilities operations } }"))[
-            "providers"
-        ]
+        (provider,) = (
+            await api.query("{ providers { id kind kindName capabilities operations } }")
+        )["providers"]
         assert provider == {
             "id": "toy-1",
             "kind": "OTHER",
+            "kindName": "toy",
             "capabilities": ["CALL_EVENTS", "PLACE_CALL"],
             "operations": ["placeCall", "callEvents"],
         }
