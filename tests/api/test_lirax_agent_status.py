@@ -104,6 +104,23 @@ async def take(events: AsyncIterator[dict[str, Any]], count: int) -> list[dict[s
     return [(await next_event(events))["agentStatusChanged"] for _ in range(count)]
 
 
+async def test_a_status_sent_again_counts(lirax: Rig) -> None:
+    # staton carries no id or time: keyed by its fields alone, the third delivery (1 again)
+    # was taken for a resend of the first, and the agent stayed BUSY.
+    for status in ("1", "2", "1"):
+        response = await post_webhook(lirax.api, lirax.provider_id, data=staton("101", status))
+        assert response.status_code == 200
+    current = (await lirax.api.query(CURRENT, {"p": lirax.provider_id}))["agentStatuses"]
+    assert [(s["agent"], s["state"]) for s in current] == [("101", "FREE")]
+    async with lirax.api.subscription(FOLLOW, {"after": None}) as statuses:
+        (snapshot,) = await take(statuses, 1)
+        assert snapshot["statusId"] == "1"
+        await post_webhook(lirax.api, lirax.provider_id, data=staton("101", "2"))
+        await post_webhook(lirax.api, lirax.provider_id, data=staton("101", "1"))
+        live = await take(statuses, 2)
+    assert [s["statusId"] for s in live] == ["2", "1"]
+
+
 async def test_a_resumed_subscription_gets_the_changes_it_missed_once_then_live(
     lirax: Rig,
 ) -> None:
@@ -114,8 +131,7 @@ async def test_a_resumed_subscription_gets_the_changes_it_missed_once_then_live(
     await change("101", "1")
     async with lirax.api.subscription(FOLLOW) as statuses:
         (current,) = await take(statuses, 1)  # the snapshot: its cursor covers it
-    # While the client is away. (No pair twice: LiraX's staton carries no id or time, so
-    # a repeat of an earlier one is taken for a resend of it.)
+    # While the client is away.
     for ext, status in [("101", "2"), ("102", "1"), ("101", "3")]:
         await change(ext, status)
     async with lirax.api.subscription(FOLLOW, {"after": current["cursor"]}) as statuses:

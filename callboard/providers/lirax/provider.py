@@ -8,6 +8,7 @@ Configuration keys are those of `LiraxOptions`. `base_url` is the one command UR
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -269,12 +270,24 @@ class LiraxProvider(
             sms=mapping.sms_signals(
                 form, received_at=delivery.received_at, region=self.context.default_region
             ),
-            dedup_key=delivery_fingerprint(payload, ignore=frozenset()),
+            dedup_key=_dedup_key(form.get("cmd"), payload, delivery),
             payload=payload,
             signals=signals,
             body=webhooks.OK,
             media_type="application/json",
         )
+
+
+def _dedup_key(cmd: str | None, payload: Mapping[str, Any], delivery: WebhookDelivery) -> str:
+    """A delivery's key: its fields, which name the event (a call id and its event). A
+    `staton` names only the agent and the status, so a status the PBX sends again
+    (1, 2, then 1 again) is news, not a resend of the first: each one is keyed by when it
+    came too (LiraX documents no resends of `staton`)."""
+    if cmd == "staton":
+        return delivery_fingerprint(
+            {**payload, "received_at": delivery.received_at.isoformat()}, ignore=frozenset()
+        )
+    return delivery_fingerprint(payload, ignore=frozenset())
 
 
 def _check_extension(agent: str) -> None:
