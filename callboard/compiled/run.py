@@ -45,7 +45,7 @@ class Run:
         """The field's arguments, coerced as graphql-core does, by their GraphQL names;
         given `prepare`, what it makes of them (it may raise, as coercing may). A field
         whose arguments read no variable has them worked out once, in its first request:
-        `prepare` must then not depend on the request (~60 of ~600 µs of the call list
+        `prepare` must then not depend on the request (~35 of ~595 µs of the call list
         were coercing and checking its literal `first: 100`)."""
         if field.arguments is not None:
             return field.arguments

@@ -4,7 +4,7 @@ base class per API): a vendor's provider inherits the areas it serves, and its
 gives the provider typed as that area, so mypy catches an operation a provider lacks."""
 
 from callboard.providers.areas.account import ListsNumbers, ReportsBalance, VerifiesPhones
-from callboard.providers.areas.area import Area, areas_of
+from callboard.providers.areas.area import Area
 from callboard.providers.areas.calls import (
     ConnectsParties,
     HangsUpCalls,
@@ -44,7 +44,6 @@ __all__ = [
     "Robocalls",
     "SendsSms",
     "VerifiesPhones",
-    "areas_of",
 ]
 
 # Every area, in the order of the capabilities they stand for (the README matrix's).

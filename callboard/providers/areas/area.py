@@ -9,7 +9,7 @@ from typing import ClassVar
 from callboard.domain.capabilities import Capability
 from callboard.providers.base import Provider
 
-__all__ = ["Area", "areas_of"]
+__all__ = ["Area"]
 
 
 class Area(Provider, ABC):
@@ -18,12 +18,3 @@ class Area(Provider, ABC):
 
     capability: ClassVar[Capability]
     operations: ClassVar[tuple[str, ...]]
-
-
-def areas_of(provider_class: type[Provider]) -> list[type[Area]]:
-    """The areas a provider class serves, most general first as the MRO has them."""
-    return [
-        base
-        for base in reversed(provider_class.__mro__)
-        if issubclass(base, Area) and "capability" in base.__dict__
-    ]
