@@ -135,14 +135,12 @@ class CallRows:
             return grouped
         columns = tuple(columns)
         driver = self._driver
-        compiled = self._compiled.get(("events", columns))
-        if compiled is None:
-            # No join to `calls` as `events_of` has (it wants the call's phones): every
-            # event's call exists, merges move events before removing a call.
-            compiled = driver.events_statement(_columns(call_events, columns))
-            self._compiled[("events", columns)] = compiled
-        ids = list(grouped)
-        rows = await driver.fetch(compiled, {"call_ids": ids})
+        # No join to `calls` as `events_of` has (it wants the call's phones): every
+        # event's call exists, merges move events before removing a call.
+        compiled = self._cached(
+            ("events", columns), lambda: driver.events_statement(_columns(call_events, columns))
+        )
+        rows = await driver.fetch(compiled, {"call_ids": list(grouped)})
         # Runs of one call's events (each call's are one run, as read), added whole: a
         # tenth of appending the rows one by one.
         if driver.keys_by_place:
@@ -159,9 +157,12 @@ class CallRows:
         await self._driver.close()
 
     def _statement(self, key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> _Compiled:
+        return self._cached(key, lambda: self._driver.compile(build()))
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], _Compiled]) -> _Compiled:
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._driver.compile(build())
+            compiled = self._compiled[key] = make()
         return compiled
 
 
