@@ -148,6 +148,9 @@ class CallSignal:
     started_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    # The vendor said the call ended, not whether anyone answered (While1's outgoing_end
+    # without fail_reason): COMPLETED holds only for a call known to be answered.
+    answer_needed: bool = False
 
 
 def is_news(call: Call, signal: CallSignal) -> bool:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callboard.domain.call_outcomes import settle
 from callboard.domain.calls import (
     Call,
     CallDirection,
@@ -454,6 +455,7 @@ def _apply(
         status=signal.status or CallStatus.QUEUED,
         created_at=signal.occurred_at,
     )
+    signal = settle(call, signal)
     before = call.status
     news = is_news(call, signal)
     call = apply_signal(call, signal)

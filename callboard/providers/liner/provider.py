@@ -16,16 +16,28 @@ from callboard.providers.areas import CreatesOrders
 from callboard.providers.base import ProviderContext
 from callboard.providers.liner import requests
 from callboard.providers.liner.client import LinerClient
-from callboard.providers.options import ProviderOptions, option
+from callboard.providers.options import OptionError, ProviderOptions, option
 
 __all__ = ["ORDER_CREATE", "LinerOptions", "LinerProvider"]
 
 ORDER_CREATE = "v2/order/create/"  # the page's path; its trailing slash is kept
+_SCHEDULE_FORMATS = ("text", "numbers")
 
 
 @dataclass(frozen=True)
 class LinerOptions(ProviderOptions):
     api_key: str = option("the API token from your Liner account (sent as X-Api-Key)", secret=True)
+    schedule_format: str = option(
+        'how callSchedule and callHolidayOverrides are written: "text" ("09:00", '
+        '"2026-01-01") or "numbers" (seconds of the day, Unix times); the page leaves it open',
+        default="text",
+    )
+
+    def __post_init__(self) -> None:
+        if self.schedule_format not in _SCHEDULE_FORMATS:
+            raise OptionError(
+                "schedule_format", f"'{self.schedule_format}' is not one of: text, numbers"
+            )
 
 
 class LinerProvider(
@@ -44,10 +56,11 @@ class LinerProvider(
             api_key=options.api_key,
             who=f"Liner ({context.id})",
         )
+        self._numeric_schedule = options.schedule_format == "numbers"
 
     async def create_order(self, request: OrderRequest) -> Order:
         # Checked (and refused) whole before anything is sent: nothing half-made at Liner.
-        body = requests.order_body(request)
+        body = requests.order_body(request, numeric_schedule=self._numeric_schedule)
         data = await self._client.post(ORDER_CREATE, body)
         order_id = requests.order_id(data)
         if order_id is None:

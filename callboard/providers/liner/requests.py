@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Hashable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
 from callboard.domain.errors import BadInput
@@ -22,7 +23,8 @@ __all__ = ["MAX_INT", "graphql_field", "order_body", "order_id"]
 MAX_INT = 2**31 - 1
 
 # The page does not say how a schedule time is written; "HH:MM" strings (one-digit hours
-# padded) are the assumption, as the page's other examples quote every string.
+# padded) are the default reading, as the page's other examples quote every string; the
+# provider's `schedule_format = "numbers"` sends seconds of the day instead.
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _END_OF_DAY = "24:00"
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -34,8 +36,13 @@ _SCHEDULE_ENDS = ("start", "end")
 H = TypeVar("H", bound=Hashable)
 
 
-def order_body(request: OrderRequest) -> dict[str, Any]:
-    """The JSON of `POST /v2/order/create/`: only the fields given, in the page's order."""
+def order_body(request: OrderRequest, *, numeric_schedule: bool = False) -> dict[str, Any]:
+    """The JSON of `POST /v2/order/create/`: only the fields given, in the page's order.
+
+    `numeric_schedule`: the other reading of the page's unquoted `[[{{start}}, {{end}}]]`
+    and `[{{holiday}}]`: spans as seconds of the day, holidays as Unix times (their UTC
+    midnight), instead of "HH:MM" and "YYYY-MM-DD" strings.
+    """
     body: dict[str, Any] = {}
     code = _optional_text(request.code)
     if code is not None:
@@ -50,10 +57,15 @@ def order_body(request: OrderRequest) -> dict[str, Any]:
         )
     body["sipEndpointIds"] = _ids(request.sip_endpoint_ids, "sipEndpointIds", "virtual number")
     if request.call_schedule:
-        body["callSchedule"] = _schedule(request.call_schedule)
+        spans = _schedule(request.call_schedule)
+        body["callSchedule"] = (
+            [[_minutes(end) * 60 for end in span] for span in spans] if numeric_schedule else spans
+        )
     if request.holiday_overrides:
         seen = _unique(request.holiday_overrides, "holidayOverrides", "holiday")
-        body["callHolidayOverrides"] = [day.isoformat() for day in seen]
+        body["callHolidayOverrides"] = [
+            _unix_midnight(day) if numeric_schedule else day.isoformat() for day in seen
+        ]
     _flag(body, "autoDialingEnabled", request.auto_dialing_enabled)
     _flag(body, "predictiveModeEnabled", request.predictive_mode_enabled)
     _flag(body, "aiModeEnabled", request.ai_mode_enabled)
@@ -245,6 +257,10 @@ def _time(value: str, field: str, *, end: bool) -> str:
             f"'{value}' is not a time of day: write HH:MM, 00:00 to {latest}.", field=field
         )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _unix_midnight(day: date) -> int:
+    return int(datetime.combine(day, time(), UTC).timestamp())
 
 
 def _minutes(hhmm: str) -> int:

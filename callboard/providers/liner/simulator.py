@@ -238,12 +238,21 @@ def _schedule(body: Mapping[str, Any], fail: Callable[[str, str], None]) -> None
             fail(field, f"The {field} must be a [start, end] pair.")
             continue
         start, end = span
-        if not (isinstance(start, str) and _TIME.fullmatch(start)):
+        # Both readings of the page: "HH:MM" strings, or seconds of the day as numbers.
+        if _seconds_of_day(start) is not None and _seconds_of_day(end) is not None:
+            if start >= end:
+                fail(f"{field}.1", f"The {field}.1 must be a time after {field}.0.")
+        elif not (isinstance(start, str) and _TIME.fullmatch(start)):
             fail(f"{field}.0", f"The {field}.0 does not match the format H:i.")
         elif not (isinstance(end, str) and (_TIME.fullmatch(end) or end == "24:00")):
             fail(f"{field}.1", f"The {field}.1 does not match the format H:i.")
         elif start >= end:  # zero-padded "HH:MM" strings order as the times do
             fail(f"{field}.1", f"The {field}.1 must be a time after {field}.0.")
+
+
+def _seconds_of_day(value: Any) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 86400
+    return value if ok else None
 
 
 def _holidays(body: Mapping[str, Any], fail: Callable[[str, str], None]) -> None:
@@ -253,5 +262,9 @@ def _holidays(body: Mapping[str, Any], fail: Callable[[str, str], None]) -> None
             ok = isinstance(day, str) and date.fromisoformat(day).isoformat() == day
         except ValueError:
             ok = False
+        # or a Unix time (the other reading of the page), of a day's UTC midnight
+        ok = ok or (
+            isinstance(day, int) and not isinstance(day, bool) and day >= 0 and day % 86400 == 0
+        )
         if not ok:
             fail(field, f"The {field} does not match the format Y-m-d.")

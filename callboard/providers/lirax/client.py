@@ -18,6 +18,11 @@ class ModemBusy(ProviderRejected):
     """LiraX's 403 for SMS commands: the modem is handling another request."""
 
 
+# The commands the page documents 402 (modem not connected) and 403 (modem busy) for;
+# from any other command they are only the vendor's refusal, with its code.
+_MODEM_COMMANDS = frozenset({"sendSMS", "checkSMS"})
+
+
 class LiraxClient:
     def __init__(self, http: httpx.AsyncClient, *, url: str, token: str, who: str) -> None:
         self._http = http
@@ -31,7 +36,8 @@ class LiraxClient:
     async def command(self, cmd: str, params: Mapping[str, str | None]) -> dict[str, Any]:
         """Run one command; its JSON reply (`{}` for the commands that answer with none).
 
-        The page documents 400 (wrong parameters) and 401 (wrong token) for every command.
+        The page documents 400 (wrong parameters) and 401 (wrong token) for every command,
+        402 and 403 (the GSM modem) for the SMS ones.
         """
         data = {k: v for k, v in params.items() if v is not None}
         data["cmd"] = cmd
@@ -44,14 +50,14 @@ class LiraxClient:
                 "check `token` in this provider's configuration.",
                 vendor_code="401",
             )
-        if response.status_code == 402:
+        if response.status_code == 402 and cmd in _MODEM_COMMANDS:
             raise ProviderRejected(
                 "LiraX: the GSM modem is not connected (HTTP 402); check the modem's number "
                 "and that it is online.",
                 field="modem",
                 vendor_code="402",
             )
-        if response.status_code == 403:
+        if response.status_code == 403 and cmd in _MODEM_COMMANDS:
             raise ModemBusy(
                 "LiraX: the GSM modem is busy (HTTP 403); try again in a few seconds.",
                 field="modem",

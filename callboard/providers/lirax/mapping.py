@@ -74,7 +74,7 @@ _END_STATUSES = {
     "missed": CallStatus.NO_ANSWER,
     "busy": CallStatus.BUSY,
     "notavailable": CallStatus.UNREACHABLE,
-    "notallowed": CallStatus.REJECTED,
+    "notallowed": CallStatus.FAILED,  # "calls to this direction are prohibited"
 }
 
 # The key's field: every example says from_LiraX_token (in two casings); the page's

@@ -7,6 +7,7 @@ Configuration keys are those of `LiraxOptions`. `base_url` is the one command UR
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ from callboard.providers.options import OptionError, ProviderOptions, option
 
 __all__ = ["LiraxOptions", "LiraxProvider"]
 
+log = logging.getLogger(__name__)
+
 _CATALOGUE_TTL = 300.0  # seconds
 
 
@@ -75,17 +78,21 @@ class LiraxOptions(ProviderOptions):
         "seconds between two requests to one GSM modem (LiraX's rule: 5)", default=5.0
     )
     timezone: str = option(
-        "the PBX's time zone (IANA name), for the dates it takes without one, e.g. Europe/Kyiv",
-        default="UTC",
+        "the PBX's time zone (IANA name), for the dates it sends and takes without one, "
+        "e.g. Europe/Kyiv (unset: UTC, with a warning at start)",
+        default="",
     )
 
     def __post_init__(self) -> None:
         try:
-            ZoneInfo(self.timezone)
+            self.zone()
         except (ZoneInfoNotFoundError, ValueError):
             raise OptionError(
                 "timezone", f"'{self.timezone}' is not a time zone; use e.g. Europe/Kyiv"
             ) from None
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "UTC")
 
 
 class LiraxProvider(
@@ -128,6 +135,14 @@ class LiraxProvider(
         self._client = LiraxClient(
             context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
         )
+        if not options.timezone:
+            # Not a default to keep quiet about: LiraX's dates carry no zone, so a PBX
+            # elsewhere than UTC would see tasks and call history shifted by hours.
+            log.warning(
+                "LiraX provider %r has no `timezone`: the PBX's dates are read and written "
+                'as UTC; set its IANA name (e.g. timezone = "Europe/Kyiv")',
+                context.id,
+            )
 
     async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
         _check_extension(request.agent)
@@ -153,9 +168,7 @@ class LiraxProvider(
         await self._client.command("checkContact", mapping.check_contact_params(contact))
 
     async def create_task(self, task: Task) -> None:
-        params = mapping.create_task_params(
-            task, now=datetime.now(UTC), zone=ZoneInfo(self._options.timezone)
-        )
+        params = mapping.create_task_params(task, now=datetime.now(UTC), zone=self._options.zone())
         await self._client.command("createTask", params)
 
     async def create_note(self, note: Note) -> None:
@@ -229,7 +242,7 @@ class LiraxProvider(
                 "history_login and history_password.",
                 field="provider",
             )
-        zone = ZoneInfo(self._options.timezone)
+        zone = self._options.zone()
         text = await self._history.export(query, zone)
         now = datetime.now(UTC)
         rows = history.parse_export(text, zone=zone, region=self.context.default_region)

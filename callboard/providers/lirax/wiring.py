@@ -39,6 +39,9 @@ class LiraxWiring(Wiring[LiraxSimulator]):
             history_password=setup.credentials["history_password"],
         )
 
+    def options(self) -> dict[str, Any]:
+        return {"timezone": "UTC"}  # said, not left to the default: that warns at start
+
     def urls(self, root: str) -> dict[str, Any]:
         return {"base_url": f"{root}/general", "history_url": root}
 

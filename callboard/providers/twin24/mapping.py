@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from callboard.domain.call_outcomes import status_of_cause
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.directory import PhoneNumber
 from callboard.domain.incoming import IncomingNumbersRequest
@@ -52,23 +53,8 @@ _TIMES_END = ("endedat", "endtime", "finishedat", "endat")
 # Keys a vendor bumps when it resends one delivery; not part of its identity.
 _RESEND_KEYS = frozenset({"attempt", "attempts", "try", "retry", "retrycount", "webhooktry"})
 
-# CALL_ENDED's status word, most specific first; "unanswer" before "answer".
-_FAILED_WORDS = (
-    ("busy", CallStatus.BUSY),
-    ("занят", CallStatus.BUSY),
-    ("unanswer", CallStatus.NO_ANSWER),
-    ("noanswer", CallStatus.NO_ANSWER),
-    ("notanswer", CallStatus.NO_ANSWER),
-    ("missed", CallStatus.NO_ANSWER),
-    ("cancel", CallStatus.NO_ANSWER),
-    ("нетответа", CallStatus.NO_ANSWER),
-    ("пропущ", CallStatus.NO_ANSWER),
-    ("fail", CallStatus.FAILED),
-    ("error", CallStatus.FAILED),
-    ("congest", CallStatus.FAILED),
-    ("unavail", CallStatus.FAILED),
-    ("reject", CallStatus.FAILED),
-)
+# CALL_ENDED's status word, read with the shared vocabulary (domain.call_outcomes): a
+# failure it names wins, else these mean the call was answered ("unanswer" is a failure).
 _ANSWERED_WORDS = ("answer", "success", "complet", "talk", "ответ", "успеш")
 
 
@@ -132,12 +118,13 @@ def call_signals(
 
 
 def ended_status(found: Mapping[str, Any]) -> CallStatus:
-    """How an ended call ended: a failure its status word names, else COMPLETED when it
-    was answered or lasted, else FAILED."""
+    """How an ended call ended: the unanswered end its status word (or Q.850 cause) names,
+    else COMPLETED when it was answered or lasted, else NO_ANSWER: these hooks are of
+    incoming calls, and one that ended without an answer is a missed call."""
     word = _squash(_first(found, _STATUS_WORD))
-    for part, status in _FAILED_WORDS:
-        if part in word:
-            return status
+    failed = status_of_cause(word)
+    if failed is not None:
+        return failed
     duration = _duration(found)
     if (
         any(part in word for part in _ANSWERED_WORDS)
@@ -145,7 +132,7 @@ def ended_status(found: Mapping[str, Any]) -> CallStatus:
         or (duration is not None and duration > 0)
     ):
         return CallStatus.COMPLETED
-    return CallStatus.FAILED
+    return CallStatus.NO_ANSWER
 
 
 def fingerprint_fields(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -154,18 +154,25 @@ class Twin24Simulator(Simulator):
         return next((r for r in self.rules if r["number"] == digits), None)
 
     async def ring(
-        self, number: str, caller: str, *, answer: bool = True, record: bool = True
+        self,
+        number: str,
+        caller: str,
+        *,
+        answer: bool = True,
+        record: bool = True,
+        unanswered: str = "no_answer",
     ) -> str:
         """Call a number added before, from ``caller``; the call's id. The call plays out
         in the background: ``answer`` False, or a rule whose action is "end", leaves it
-        unanswered; ``record`` makes an answered call's recording (unless the rule's
-        callRecord is "off")."""
+        unanswered, ending with the status word ``unanswered`` ("busy", "congestion",
+        "cancel", "rejected"...); ``record`` makes an answered call's recording (unless the
+        rule's callRecord is "off")."""
         found = self.rule(number)
         if found is None:
             raise ValueError(f"no rule for {number}; add the number first")
         call_id = str(uuid.uuid4())
         self._background.spawn(
-            self._play(found, call_id, caller.strip().removeprefix("+"), answer, record)
+            self._play(found, call_id, caller.strip().removeprefix("+"), answer, record, unanswered)
         )
         return call_id
 
@@ -248,7 +255,13 @@ class Twin24Simulator(Simulator):
     # -- calls ---------------------------------------------------------------------------
 
     async def _play(
-        self, rule: Mapping[str, Any], call_id: str, caller: str, answer: bool, record: bool
+        self,
+        rule: Mapping[str, Any],
+        call_id: str,
+        caller: str,
+        answer: bool,
+        record: bool,
+        unanswered: str,
     ) -> None:
         started = time.time()
         party = {"callId": call_id, "number": rule["number"], "caller": caller}
@@ -267,7 +280,7 @@ class Twin24Simulator(Simulator):
         ended = {
             "type": "CALL_ENDED",
             **party,
-            "status": "answered" if answered else "no_answer",
+            "status": "answered" if answered else unanswered,
             "duration": talked,
             "timestamp": int(time.time()),
         }

@@ -31,7 +31,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 AgentBehaviour = Literal["answer", "reject", "no_answer", "offline"]
-CustomerBehaviour = Literal["answer", "busy", "no_answer", "unreachable"]
+# "hung_up": the customer's line was never answered, and the PBX ends the call with no
+# fail_reason, as a PBX may: Callboard must not read that as COMPLETED.
+CustomerBehaviour = Literal["answer", "busy", "no_answer", "unreachable", "hung_up"]
 AGENT_BEHAVIOURS: frozenset[str] = frozenset(get_args(AgentBehaviour))
 CUSTOMER_BEHAVIOURS: frozenset[str] = frozenset(get_args(CustomerBehaviour))
 
@@ -59,7 +61,12 @@ REJECTED = "Call rejected by user"
 TIMED_OUT = "Timeout: user did not answer"
 # Asterisk's dial statuses, as the PBX reports them in outgoing_end's fail_reason.
 AGENT_FAIL = {"reject": "BUSY", "no_answer": "NOANSWER"}
-CUSTOMER_FAIL = {"busy": "BUSY", "no_answer": "NOANSWER", "unreachable": "CHANUNAVAIL"}
+CUSTOMER_FAIL = {
+    "busy": "BUSY",
+    "no_answer": "NOANSWER",
+    "unreachable": "CHANUNAVAIL",
+    "hung_up": "",
+}
 
 _CALLER_ID = re.compile(r"\+?[0-9]{3,20}")
 # PHP's urlencode keeps these bytes; this is the simulator's own encoder, apart from the

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from callboard.domain.call_outcomes import status_of_words
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.phones import parse_vendor_phone
 from callboard.providers import webhook_body
@@ -46,18 +47,8 @@ EVENTS: dict[str, tuple[CallEventKind, CallStatus | None, CallDirection]] = {
     "missed_calls": (CallEventKind.FAILED, CallStatus.NO_ANSWER, CallDirection.INBOUND),
 }
 # `fail_reason` of outgoing_end: Asterisk's dial statuses (BUSY, NOANSWER, CONGESTION,
-# CHANUNAVAIL, CANCEL) or words like them; first match wins.
-_FAILURES = (
-    ("busy", CallStatus.BUSY),
-    ("noanswer", CallStatus.NO_ANSWER),
-    ("no answer", CallStatus.NO_ANSWER),
-    ("no_answer", CallStatus.NO_ANSWER),
-    ("congestion", CallStatus.UNREACHABLE),
-    ("chanunavail", CallStatus.UNREACHABLE),
-    ("cancel", CallStatus.CANCELED),
-    ("reject", CallStatus.REJECTED),
-    ("declin", CallStatus.REJECTED),
-)
+# CHANUNAVAIL, CANCEL, DONTCALL) or words like them, read with the shared vocabulary
+# (domain.call_outcomes); a reason it does not know is FAILED.
 # Values a PBX may put in fail_reason of a call that did not fail (assumed).
 _NO_FAILURE = frozenset({"", "answer", "answered", "none", "null", "0"})
 
@@ -92,10 +83,16 @@ def event_signal(
         return None
     event = (_get(fields, "event") or "").lower()
     kind, status, direction = EVENTS.get(event, (CallEventKind.STATUS_CHANGED, None, None))
+    # No page names a talk time; a PBX that adds Asterisk's billsec (or a duration) says
+    # the call was answered.
+    talked = _seconds(_get(fields, "billsec") or _get(fields, "duration"))
+    answer_needed = False
     if event == "outgoing_end":
         failed = failure_status(_get(fields, "fail_reason"))
         if failed is not None:
             kind, status = CallEventKind.FAILED, failed
+        else:  # COMPLETED only if it was answered: the store knows of a dial_answer
+            answer_needed = True
     # `telephone` is the customer; `dnid` the number dialled on our side (the DID a
     # customer called, the line an outgoing call left on).
     customer = parse_vendor_phone(_get(fields, "telephone"), region)
@@ -112,7 +109,9 @@ def event_signal(
         from_number=customer if inbound else ours,
         to_number=ours if inbound else customer,
         agent=_get(fields, "agent"),
+        duration_seconds=talked,
         raw=without_token(fields),
+        answer_needed=answer_needed,
     )
 
 
@@ -121,10 +120,14 @@ def failure_status(reason: str | None) -> CallStatus | None:
     word = (reason or "").strip().lower()
     if word in _NO_FAILURE:
         return None
-    for part, status in _FAILURES:
-        if part in word:
-            return status
-    return CallStatus.FAILED
+    return status_of_words(word) or CallStatus.FAILED
+
+
+def _seconds(value: str | None) -> int | None:
+    try:
+        return max(int(float(value)), 0) if value is not None else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _get(fields: Mapping[str, str], name: str) -> str | None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callboard.domain import json_bounds
+from callboard.domain.call_outcomes import status_of_cause
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.domain.directory import AudioRecord, ModerationStatus, PhoneNumber
 from callboard.domain.errors import ProviderUnavailable
@@ -50,27 +51,6 @@ _LIVE_STATUS = {
 }
 # "canceled" says only that no conversation took place; the hang-up cause (Q.850, the
 # codes telephony switches report) tells why, when Zvonobot gives one.
-_CAUSES = {
-    "17": CallStatus.BUSY,
-    "18": CallStatus.NO_ANSWER,
-    "19": CallStatus.NO_ANSWER,
-    "21": CallStatus.REJECTED,
-    "1": CallStatus.UNREACHABLE,
-    "3": CallStatus.UNREACHABLE,
-    "20": CallStatus.UNREACHABLE,
-    "27": CallStatus.UNREACHABLE,
-    "28": CallStatus.UNREACHABLE,
-    "38": CallStatus.UNREACHABLE,
-}
-_CAUSE_WORDS = (
-    ("BUSY", CallStatus.BUSY),
-    ("NOANSWER", CallStatus.NO_ANSWER),
-    ("NO_ANSWER", CallStatus.NO_ANSWER),
-    ("REJECT", CallStatus.REJECTED),
-    ("UNALLOCATED", CallStatus.UNREACHABLE),
-    ("CONGESTION", CallStatus.UNREACHABLE),
-    ("ABSENT", CallStatus.UNREACHABLE),
-)
 # Keys that change between resends of one status webhook.
 _RESEND_KEYS = frozenset({"webhookTry", "webhookSent", "updatedAt"})
 
@@ -86,14 +66,7 @@ def call_status(
         return None
     if not dialled:
         return CallStatus.CANCELED  # removed, or given up before it was ever dialled
-    cause = str(hangup_cause if hangup_cause is not None else "").strip()
-    if cause in _CAUSES:
-        return _CAUSES[cause]
-    upper = cause.upper()
-    for word, status in _CAUSE_WORDS:
-        if word in upper:
-            return status
-    return CallStatus.NO_ANSWER
+    return status_of_cause(hangup_cause) or CallStatus.NO_ANSWER
 
 
 def placed_calls(

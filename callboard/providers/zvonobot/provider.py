@@ -291,6 +291,10 @@ class ZvonobotProvider(
         region = self.context.default_region
         signals: list[CallSignal] = []
         is_ivr = isinstance(body.get("call"), dict) and "calls" not in body
+        # An IVR hook ({"call": {"phone", "answer"}} and our parameters: the call and its
+        # IVR node) has no id or time, so it is keyed by what it says: a resend after a lost
+        # answer is dropped, and so is the same answer at the same node of the same call
+        # given again (a repeated menu), which is the price of not doubling resends.
         fingerprint = dict(body) if is_ivr else mapping.status_fingerprint_fields(body)
         try:
             if is_ivr:

@@ -138,7 +138,8 @@ async def test_a_body_that_is_not_a_json_object_is_400(http: httpx.AsyncClient) 
         ({"callSchedule": [["09:00"]]}, "callSchedule.0"),
         ({"callSchedule": "09:00-18:00"}, "callSchedule"),
         ({"callSchedule": [["9:00", "18:00"]]}, "callSchedule.0.0"),
-        ({"callSchedule": [[540, 1080]]}, "callSchedule.0.0"),
+        ({"callSchedule": [[86401, 90000]]}, "callSchedule.0.0"),  # past the day
+        ({"callSchedule": [["09:00", 64800]]}, "callSchedule.0.1"),  # the readings mixed
         ({"callSchedule": [["09:00", "18:00"], ["10:00", "25:00"]]}, "callSchedule.1.1"),
         ({"callSchedule": [["18:00", "09:00"]]}, "callSchedule.0.1"),
         ({"callHolidayOverrides": ["01.05.2025"]}, "callHolidayOverrides.0"),

@@ -766,7 +766,7 @@ def test_an_unknown_event_is_a_status_change_without_a_status() -> None:
         ("Missed", CallStatus.NO_ANSWER),
         ("Busy", CallStatus.BUSY),
         ("NotAvailable", CallStatus.UNREACHABLE),
-        ("NotAllowed", CallStatus.REJECTED),
+        ("NotAllowed", CallStatus.FAILED),  # "calls to this direction are prohibited"
         ("BUSY", CallStatus.BUSY),
         ("notavailable", CallStatus.UNREACHABLE),
     ],

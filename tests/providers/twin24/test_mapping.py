@@ -115,7 +115,14 @@ def test_call_ended_with_a_duration_and_no_word_is_completed() -> None:
         ("busy", CallStatus.BUSY),
         ("USER_BUSY", CallStatus.BUSY),
         ("failed", CallStatus.FAILED),
-        ("congestion", CallStatus.FAILED),
+        # the shared vocabulary (domain.call_outcomes), as While1 and Zvonobot read it
+        ("congestion", CallStatus.UNREACHABLE),
+        ("unavailable", CallStatus.UNREACHABLE),
+        ("rejected", CallStatus.REJECTED),
+        ("cancel", CallStatus.CANCELED),
+        ("Отклонён", CallStatus.REJECTED),
+        ("17", CallStatus.BUSY),  # a Q.850 cause
+        ("21", CallStatus.REJECTED),
     ],
 )
 def test_call_ended_unanswered_fails_by_its_status_word(word: str, status: CallStatus) -> None:
@@ -130,8 +137,9 @@ def test_a_failure_word_wins_over_ringing_time() -> None:
     assert only(body).status is CallStatus.NO_ANSWER
 
 
-def test_call_ended_with_nothing_to_go_on_is_failed() -> None:
-    assert ended_status(fields({"type": "CALL_ENDED", "callId": CALL})) is CallStatus.FAILED
+def test_call_ended_with_nothing_to_go_on_is_missed() -> None:
+    # An incoming call that ended, neither answered nor talked: nobody picked it up.
+    assert ended_status(fields({"type": "CALL_ENDED", "callId": CALL})) is CallStatus.NO_ANSWER
 
 
 def test_an_answered_flag_is_completed() -> None:
