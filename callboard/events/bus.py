@@ -1,15 +1,16 @@
-"""The bus interface every backend implements, and the filters subscribers give it."""
+"""The bus every backend builds on, the logs it replays from, the filters subscribers give."""
 
 from __future__ import annotations
 
 import abc
+from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from callboard.domain.calls import CallEvent
-from callboard.domain.feeds import Feed, FeedEvent
-from callboard.events.fanout import DirectFactory
+from callboard.domain.feeds import AGENT_STATUSES, FEEDS, SMS, Feed, FeedEvent
+from callboard.events.fanout import DirectFactory, Fanout
 
 __all__ = ["CallEventLog", "EventBus", "EventFilter", "FeedEventLog", "FeedFilter", "open_bus"]
 
@@ -73,16 +74,49 @@ class FeedFilter:
 
 
 class EventBus(abc.ABC):
-    """Call events and the feeds (agent statuses, messages), each with its own ids.
+    """Call events and the feeds (agent statuses, messages), each with its own ids, fanned
+    out to this instance's subscribers (events/fanout.py); a backend says how what is
+    published reaches `deliver` on every instance.
 
     Publish is called by the store, under its write lock, right after the commit;
     subscribe replays what was stored after `after` and then goes live, without a gap
     or a duplicate at the seam."""
 
+    def __init__(self, log: CallEventLog, feeds: FeedEventLog, *, buffer: int = 1000) -> None:
+        self._calls: Fanout[CallEvent, EventFilter] = Fanout(
+            _CallReplay(log), buffer=buffer, requery="calls", cursor="the id of the last event"
+        )
+        self._feeds: dict[str, Fanout[FeedEvent[Any], FeedFilter]] = {
+            feed.name: Fanout(
+                _FeedReplay(feeds, feed),
+                buffer=buffer,
+                requery=_REQUERY[feed.name],
+                cursor="the cursor of the last one",
+            )
+            for feed in FEEDS
+        }
+
     @abc.abstractmethod
     async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None: ...
 
-    @abc.abstractmethod
+    @property
+    def subscriber_count(self) -> int:
+        return self._calls.subscriber_count + sum(f.subscriber_count for f in self._feeds.values())
+
+    def deliver(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
+        """Hand events to this instance's subscribers (in id order, each once)."""
+        calls: list[CallEvent] = []
+        fed: defaultdict[str, list[FeedEvent[Any]]] = defaultdict(list)
+        for event in events:
+            if isinstance(event, CallEvent):
+                calls.append(event)
+            else:
+                fed[event.feed.name].append(event)
+        if calls:
+            self._calls.deliver(calls)
+        for name, items in fed.items():
+            self._feeds[name].deliver(items)
+
     def subscribe(
         self,
         where: EventFilter,
@@ -90,17 +124,54 @@ class EventBus(abc.ABC):
         direct: DirectFactory[CallEvent, EventFilter] | None = None,
     ) -> AsyncIterator[CallEvent]:
         """`direct`: once caught up, live events may go around the iterator (fanout.py)."""
+        return self._calls.subscribe(where, after, direct)
 
-    @abc.abstractmethod
     def subscribe_feed(
         self, feed: Feed[T], where: FeedFilter, after: int | None = None
-    ) -> AsyncIterator[FeedEvent[T]]: ...
+    ) -> AsyncIterator[FeedEvent[T]]:
+        # A feed's fanout holds only events of that feed, whose items are its type.
+        return cast(AsyncIterator[FeedEvent[T]], self._feeds[feed.name].subscribe(where, after))
 
     async def start(self) -> None:  # noqa: B027 - backends without resources need nothing
         """Connect, and start whatever reads events from other instances."""
 
     async def close(self) -> None:  # noqa: B027 - backends without resources need nothing
         """Release what the backend holds (connections, tasks)."""
+
+
+# What a client whose cursor expired reads instead, by feed (CURSOR_EXPIRED's message).
+_REQUERY = {AGENT_STATUSES.name: "agentStatuses", SMS.name: "sms"}
+
+
+class _CallReplay:
+    def __init__(self, log: CallEventLog) -> None:
+        self._log = log
+
+    async def pruned_through(self) -> int:
+        return await self._log.pruned_through()
+
+    async def after(self, cursor: int, where: EventFilter, limit: int) -> Sequence[CallEvent]:
+        return await self._log.events_after(
+            cursor,
+            provider_ids=where.provider_ids,
+            call_id=where.call_id,
+            phone=where.phone,
+            limit=limit,
+        )
+
+
+class _FeedReplay:
+    def __init__(self, log: FeedEventLog, feed: Feed[Any]) -> None:
+        self._log = log
+        self._feed = feed
+
+    async def pruned_through(self) -> int:
+        return await self._log.pruned_through()
+
+    async def after(self, cursor: int, where: FeedFilter, limit: int) -> Sequence[FeedEvent[Any]]:
+        return await self._log.after(
+            self._feed, cursor, provider_ids=where.provider_ids, limit=limit
+        )
 
 
 def open_bus(

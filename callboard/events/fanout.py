@@ -1,7 +1,7 @@
 """One id-ordered log to many subscribers: replay from the store after a cursor, then live,
 with no gap and no duplicate at the seam; a subscriber that falls behind is cut off.
 
-The same logic serves call events and each feed (events/memory.py); only where the
+The same logic serves call events and each feed (events/bus.py); only where the
 replay reads from and what a subscriber filters on differ.
 
 A live subscriber may also go around its iterator: given a `direct` factory, once it has

@@ -23,8 +23,7 @@ from redis.exceptions import RedisError
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import FEEDS, Feed, FeedEvent
 from callboard.domain.outcome_codec import dump, load
-from callboard.events.bus import CallEventLog, FeedEventLog
-from callboard.events.memory import MemoryBus
+from callboard.events.bus import CallEventLog, EventBus, FeedEventLog
 
 __all__ = ["RedisBus"]
 
@@ -36,7 +35,7 @@ _BLOCK_MS = 1000
 _Event = CallEvent | FeedEvent[Any]
 
 
-class RedisBus(MemoryBus):
+class RedisBus(EventBus):
     def __init__(
         self,
         log_: CallEventLog,

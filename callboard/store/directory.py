@@ -6,15 +6,15 @@ back: what Callboard created is kept here and the `orders` and `numbers` queries
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, insert, select, tuple_
+from sqlalchemy import RowMapping, and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.directory import Order, PhoneNumber
 from callboard.domain.redaction import Redactor
+from callboard.store.created_records import CreatedRecords
 from callboard.store.tables import numbers, orders
 
 __all__ = ["NumberBook", "OrderBook"]
@@ -58,38 +58,18 @@ class OrderBook:
         return found, len(rows) > first
 
 
-class NumberBook:
-    def __init__(self, engine: AsyncEngine, redact: Redactor) -> None:
-        self._engine = engine
-        self._redact = redact
+class NumberBook(CreatedRecords[PhoneNumber]):
+    table = numbers
+    key = ("provider_id", "number")
 
-    async def put(self, added: Sequence[PhoneNumber]) -> list[PhoneNumber]:
-        """Keep these numbers, replacing what was known of the same ones (one transaction);
-        the numbers as kept (Callboard's secrets masked in their payloads)."""
-        if not added:
-            return []
-        added = [self._redact.payload_of(n) for n in added]
-        now = datetime.now(UTC)
-        keys = [(n.provider_id, n.number) for n in added]
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                delete(numbers).where(tuple_(numbers.c.provider_id, numbers.c.number).in_(keys))
-            )
-            await conn.execute(
-                insert(numbers),
-                [
-                    {
-                        "provider_id": n.provider_id,
-                        "number": n.number,
-                        "name": n.name,
-                        "number_id": n.number_id,
-                        "raw": dict(n.raw),
-                        "stored_at": now,
-                    }
-                    for n in added
-                ],
-            )
-        return added
+    def _row(self, record: PhoneNumber) -> dict[str, Any]:
+        return {
+            "provider_id": record.provider_id,
+            "number": record.number,
+            "name": record.name,
+            "number_id": record.number_id,
+            "raw": dict(record.raw),
+        }
 
     async def list(self, provider_ids: Collection[str]) -> list[PhoneNumber]:
         """The numbers kept for these providers, by provider then number."""

@@ -11,11 +11,10 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import RowMapping, and_, select
 
 from callboard.domain.directory import AudioRecord, ModerationStatus
-from callboard.domain.redaction import Redactor
+from callboard.store.created_records import CreatedRecords
 from callboard.store.tables import audio_records
 
 __all__ = ["AudioRecordShelf"]
@@ -23,27 +22,17 @@ __all__ = ["AudioRecordShelf"]
 _FIELDS = [c.name for c in audio_records.columns if c.name != "stored_at"]
 
 
-class AudioRecordShelf:
-    def __init__(self, engine: AsyncEngine, redact: Redactor) -> None:
-        self._engine = engine
-        self._redact = redact
+class AudioRecordShelf(CreatedRecords[AudioRecord]):
+    table = audio_records
+    key = ("provider_id", "record_id")
 
-    async def put(self, records: Sequence[AudioRecord]) -> list[AudioRecord]:
-        """Keep these records, replacing what was known of the same ids (one transaction);
-        the records as kept (Callboard's secrets masked in their payloads)."""
-        if not records:
-            return []
-        records = [self._redact.payload_of(r) for r in records]
-        now = datetime.now(UTC)
-        async with self._engine.begin() as conn:
-            for record in records:
-                await conn.execute(
-                    delete(audio_records).where(_is(record.provider_id, record.record_id))
-                )
-            await conn.execute(
-                insert(audio_records), [{**_values(r), "stored_at": now} for r in records]
-            )
-        return records
+    def _row(self, record: AudioRecord) -> dict[str, Any]:
+        values = {name: getattr(record, name) for name in _FIELDS}
+        values["moderation_status"] = (
+            record.moderation_status.value if record.moderation_status else None
+        )
+        values["raw"] = dict(record.raw)
+        return values
 
     async def removed(self, records: Sequence[AudioRecord]) -> list[AudioRecord]:
         """Mark records the vendor removed (what Callboard knew of them kept, a record
@@ -87,19 +76,6 @@ class AudioRecordShelf:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_to_record(row._mapping) for row in rows]
-
-
-def _is(provider_id: str, record_id: str) -> Any:
-    return and_(audio_records.c.provider_id == provider_id, audio_records.c.record_id == record_id)
-
-
-def _values(record: AudioRecord) -> dict[str, Any]:
-    values = {name: getattr(record, name) for name in _FIELDS}
-    values["moderation_status"] = (
-        record.moderation_status.value if record.moderation_status else None
-    )
-    values["raw"] = dict(record.raw)
-    return values
 
 
 def _to_record(row: RowMapping) -> AudioRecord:
