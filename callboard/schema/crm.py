@@ -10,6 +10,7 @@ from callboard.domain import crm as domain
 from callboard.domain.crm import DealStatus, TaskType
 from callboard.resolvers import crm as resolvers
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
@@ -29,9 +30,7 @@ class Task:
 
     @classmethod
     def of(cls, task: domain.Task) -> Task:
-        return cls(
-            agent=task.agent, phone=task.phone, text=task.text, due_at=task.due_at, type=task.type
-        )
+        return copied(cls, task)
 
 
 @strawberry.type(description="A note on a contact.")
@@ -42,7 +41,7 @@ class Note:
 
     @classmethod
     def of(cls, note: domain.Note) -> Note:
-        return cls(agent=note.agent, phone=note.phone, text=note.text)
+        return copied(cls, note)
 
 
 @strawberry.type(description="A deal in the CRM's funnel.")
@@ -57,15 +56,7 @@ class Deal:
 
     @classmethod
     def of(cls, deal: domain.Deal) -> Deal:
-        return cls(
-            id=strawberry.ID(deal.deal_id or ""),
-            agent=deal.agent,
-            phone=deal.phone,
-            name=deal.name,
-            amount=deal.amount,
-            stage=deal.stage,
-            status=deal.status,
-        )
+        return copied(cls, deal, id=strawberry.ID(deal.deal_id or ""))
 
 
 @strawberry.input

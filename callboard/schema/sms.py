@@ -11,6 +11,7 @@ from callboard.domain import sms as domain
 from callboard.domain.sms import SmsDirection, SmsStatus
 from callboard.resolvers import sms as resolvers
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.ids import decode_cursor, decode_id, encode_id
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
@@ -43,17 +44,11 @@ class SmsMessage:
 
     @classmethod
     def of(cls, message: domain.Sms, cursor: int | None = None) -> SmsMessage:
-        return cls(
+        return copied(
+            cls,
+            message,
             id=strawberry.ID(encode_id("Sms", message.id)),
             provider=strawberry.ID(message.provider_id),
-            direction=message.direction,
-            modem=message.modem,
-            phone=message.phone,
-            agent=message.agent,
-            text=message.text,
-            status=message.status,
-            created_at=message.created_at,
-            updated_at=message.updated_at,
             cursor=strawberry.ID(encode_id(_CURSOR, cursor)) if cursor is not None else None,
         )
 
