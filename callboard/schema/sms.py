@@ -11,8 +11,9 @@ from callboard.domain import sms as domain
 from callboard.domain.sms import SmsDirection, SmsStatus
 from callboard.resolvers import sms as resolvers
 from callboard.schema.context import Info
+from callboard.schema.feed_subscriptions import follow_feed
 from callboard.schema.field_copy import copied
-from callboard.schema.ids import decode_cursor, decode_id, encode_id
+from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
@@ -113,11 +114,14 @@ class SmsSubscription:
         "message's `cursor`), the changes stored since that one come first, then the live "
         "ones, none twice."
     )
-    async def sms_events(
+    def sms_events(
         self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
-        session = info.context.session
-        providers = session.scope_of(provider)
-        cursor = decode_cursor(_CURSOR, after, maximum=session.runtime.store.max_id)
-        async for change in resolvers.sms_changes(session.runtime, providers, cursor):
-            yield SmsMessage.of(change.item, change.id)
+        return follow_feed(
+            info,
+            provider,
+            after,
+            cursor_type=_CURSOR,
+            changes=resolvers.sms_changes,
+            shown=SmsMessage.of,
+        )
