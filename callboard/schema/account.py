@@ -14,6 +14,7 @@ from callboard.domain.errors import BadInput
 from callboard.domain.provider_requests import AudioFile
 from callboard.resolvers import robocalls as resolvers
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.ids import encode_id
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
@@ -45,18 +46,11 @@ class AudioRecord:
 
     @classmethod
     def of(cls, record: domain.AudioRecord) -> AudioRecord:
-        return cls(
+        return copied(
+            cls,
+            record,
             id=strawberry.ID(encode_id("AudioRecord", f"{record.provider_id}:{record.record_id}")),
             provider=strawberry.ID(record.provider_id),
-            record_id=record.record_id,
-            name=record.name,
-            moderation_status=record.moderation_status,
-            moderator_comment=record.moderator_comment,
-            text=record.text,
-            url=record.url,
-            cost=record.cost,
-            created_at=record.created_at,
-            deleted_at=record.deleted_at,
         )
 
 

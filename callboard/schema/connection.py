@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 
 from callboard.resolvers import calls as call_resolvers
@@ -18,6 +20,17 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+    @classmethod
+    def of(cls, cursors: Sequence[str], *, has_next: bool, after: str | None) -> PageInfo:
+        """A page's info from its edges' cursors; a page asked for `after` a cursor has one
+        before it."""
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
 
 
 @strawberry.type

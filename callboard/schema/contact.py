@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from callboard.domain.directory import Contact as DomainContact
+from callboard.schema.field_copy import copied
 
 __all__ = ["Contact"]
 
@@ -28,12 +29,10 @@ class Contact:
 
     @classmethod
     def of(cls, contact: DomainContact) -> Contact:
-        return cls(
-            phone=contact.phone,
-            name=contact.name,
-            responsible=contact.responsible,
+        return copied(
+            cls,
+            contact,
             provider=strawberry.ID(contact.provider_id) if contact.provider_id else None,
-            updated_at=contact.updated_at,
             additional_phones=list(contact.additional_phones),
             emails=list(contact.emails),
         )

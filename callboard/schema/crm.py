@@ -10,6 +10,7 @@ from callboard.domain import crm as domain
 from callboard.domain.crm import DealStatus, TaskType
 from callboard.resolvers import crm as resolvers
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
@@ -27,22 +28,12 @@ class Task:
     due_at: datetime
     type: TaskType
 
-    @classmethod
-    def of(cls, task: domain.Task) -> Task:
-        return cls(
-            agent=task.agent, phone=task.phone, text=task.text, due_at=task.due_at, type=task.type
-        )
-
 
 @strawberry.type(description="A note on a contact.")
 class Note:
     agent: str
     phone: str
     text: str
-
-    @classmethod
-    def of(cls, note: domain.Note) -> Note:
-        return cls(agent=note.agent, phone=note.phone, text=note.text)
 
 
 @strawberry.type(description="A deal in the CRM's funnel.")
@@ -57,15 +48,7 @@ class Deal:
 
     @classmethod
     def of(cls, deal: domain.Deal) -> Deal:
-        return cls(
-            id=strawberry.ID(deal.deal_id or ""),
-            agent=deal.agent,
-            phone=deal.phone,
-            name=deal.name,
-            amount=deal.amount,
-            stage=deal.stage,
-            status=deal.status,
-        )
+        return copied(cls, deal, id=strawberry.ID(deal.deal_id or ""))
 
 
 @strawberry.input
@@ -130,27 +113,28 @@ class DealPayload:
 class CrmMutation:
     @strawberry.mutation(description="A task for an agent about a contact (LiraX createTask).")
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
-        task = domain.Task(input.agent, input.phone, input.text, input.due_at, input.type)
-        work = resolvers.create_task(info.context.session, input.provider, task)
-        return await mutate(TaskPayload, work, lambda t: TaskPayload(task=Task.of(t)))
+        work = resolvers.create_task(
+            info.context.session, input.provider, copied(domain.Task, input)
+        )
+        return await mutate(TaskPayload, work, lambda t: TaskPayload(task=copied(Task, t)))
 
     @strawberry.mutation(description="A note on a contact (LiraX createNote).")
     async def create_note(self, info: Info, input: CreateNoteInput) -> NotePayload:
-        note = domain.Note(input.agent, input.phone, input.text)
-        work = resolvers.create_note(info.context.session, input.provider, note)
-        return await mutate(NotePayload, work, lambda n: NotePayload(note=Note.of(n)))
+        work = resolvers.create_note(
+            info.context.session, input.provider, copied(domain.Note, input)
+        )
+        return await mutate(NotePayload, work, lambda n: NotePayload(note=copied(Note, n)))
 
     @strawberry.mutation(description="A new deal for a contact (LiraX createDeal).")
     async def create_deal(self, info: Info, input: CreateDealInput) -> DealPayload:
-        deal = domain.Deal(input.agent, input.phone, input.name, input.amount, input.stage)
-        work = resolvers.create_deal(info.context.session, input.provider, deal)
+        work = resolvers.create_deal(
+            info.context.session, input.provider, copied(domain.Deal, input)
+        )
         return await mutate(DealPayload, work, _deal_payload)
 
     @strawberry.mutation(description="Change a deal: name, sum, stage, status (LiraX updateDeal).")
     async def update_deal(self, info: Info, input: UpdateDealInput) -> DealPayload:
-        deal = domain.Deal(
-            input.agent, input.phone, input.name, input.amount, input.stage, input.status, input.id
-        )
+        deal = copied(domain.Deal, input, deal_id=input.id)
         work = resolvers.update_deal(info.context.session, input.provider, deal)
         return await mutate(DealPayload, work, _deal_payload)
 

@@ -17,6 +17,7 @@ from callboard.domain.incoming import (
 )
 from callboard.resolvers import numbers as resolvers
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
@@ -54,13 +55,8 @@ class PhoneNumber:
 
     @classmethod
     def of(cls, number: domain.PhoneNumber) -> PhoneNumber:
-        return cls(
-            provider=strawberry.ID(number.provider_id),
-            number=number.number,
-            name=number.name,
-            number_id=number.number_id,
-            shared=number.shared,
-            raw=JSON(dict(number.raw)),
+        return copied(
+            cls, number, provider=strawberry.ID(number.provider_id), raw=JSON(dict(number.raw))
         )
 
 
@@ -116,30 +112,19 @@ class AddIncomingNumbersInput:
     )
 
     def to_request(self) -> IncomingNumbersRequest:
-        return IncomingNumbersRequest(
+        return copied(
+            IncomingNumbersRequest,
+            self,
             numbers=tuple(
-                IncomingNumber(
-                    number=n.number,
-                    name=n.name,
-                    connection=NumberConnection(
-                        trunk_id=n.provider_id,
-                        did=n.did,
-                        number_as_did=n.number_as_did,
-                        login=n.login,
-                        password=n.password,
-                        auth_user=n.auth_user,
-                        from_domain=n.from_domain,
-                        force_out_over_channel=n.force_out_over_channel,
-                    ),
+                copied(
+                    IncomingNumber,
+                    n,
+                    connection=copied(NumberConnection, n, trunk_id=n.provider_id),
                 )
                 for n in self.numbers
             ),
-            action=self.action,
-            bot_id=self.bot_id,
             cid_as_name=self.caller_id_name,
             cid_as_number=self.caller_id_number,
-            record_calls=self.record_calls,
-            comment=self.comment,
             webhook_urls=tuple(self.webhook_urls),
         )
 

@@ -21,6 +21,7 @@ from callboard.resolvers import orders as resolvers
 from callboard.resolvers.calls import MAX_PAGE
 from callboard.schema.connection import PageInfo
 from callboard.schema.context import Info
+from callboard.schema.field_copy import copied
 from callboard.schema.ids import decode_cursor, encode_id
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
@@ -125,36 +126,15 @@ class CreateOrderInput:
             if key in values:
                 raise BadInput(f"Custom field {key} is given twice.", field="customValues")
             values[key] = entry.value
-        return OrderRequest(
-            title=self.title,
-            service_title=self.service_title,
-            status=self.status,
+        return copied(
+            OrderRequest,
+            self,
             sip_endpoint_ids=tuple(self.sip_endpoint_ids),
-            code=self.code,
             call_schedule=tuple(TimeRange(r.start, r.end) for r in self.call_schedule),
             holiday_overrides=tuple(self.holiday_overrides),
-            auto_dialing_enabled=self.auto_dialing_enabled,
-            predictive_mode_enabled=self.predictive_mode_enabled,
-            ai_mode_enabled=self.ai_mode_enabled,
-            standalone_ai_mode_enabled=self.standalone_ai_mode_enabled,
-            ai_mode_prompt=self.ai_mode_prompt,
-            ai_mode_first_phrase=self.ai_mode_first_phrase,
-            ai_default_language=self.ai_default_language,
-            amd_detection_enabled=self.amd_detection_enabled,
-            call_record_rule=self.call_record_rule,
-            call_center_phone=self.call_center_phone,
             additional_call_center_phones=tuple(self.additional_call_center_phones),
-            sip_endpoint_usage_scheme=self.sip_endpoint_usage_scheme,
             agent_user_ids=tuple(self.agent_user_ids),
             agent_group_ids=tuple(self.agent_group_ids),
-            show_lead_contacts_to_agent=self.show_lead_contacts_to_agent,
-            call_attempts_group_id=self.call_attempts_group_id,
-            qualified_leads_per_day_limit=self.qualified_leads_per_day_limit,
-            call_scenario_id=self.call_scenario_id,
-            lead_transform_enabled=self.lead_transform_enabled,
-            leads_priority=self.leads_priority,
-            speech_recognition_enabled=self.speech_recognition_enabled,
-            ignore_lead_timezone=self.ignore_lead_timezone,
             custom_values=values,
         )
 
@@ -177,15 +157,12 @@ class Order:
             status: OrderStatus | None = OrderStatus(order.status)
         except ValueError:
             status = None
-        return cls(
+        return copied(
+            cls,
+            order,
             id=strawberry.ID(encode_id("Order", f"{order.provider_id}:{order.order_id}")),
             provider=strawberry.ID(order.provider_id),
-            order_id=order.order_id,
-            title=order.title,
-            service_title=order.service_title,
             status=status,
-            code=order.code,
-            created_at=order.created_at,
             raw=JSON(dict(order.raw)),
         )
 
@@ -235,12 +212,7 @@ class OrderQuery:
         return OrderConnection(
             edges=edges,
             nodes=[e.node for e in edges],
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of([e.cursor for e in edges], has_next=has_next, after=after),
         )
 
 

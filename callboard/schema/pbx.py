@@ -11,7 +11,7 @@ from callboard.resolvers import pbx as resolvers
 from callboard.schema.agent_status import AGENT_STATUS_CURSOR, AgentStatus
 from callboard.schema.blacklist import Blacklist, BlacklistInput, BlacklistPayload
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_cursor
+from callboard.schema.feed_subscriptions import follow_feed
 from callboard.schema.payloads import mutate
 from callboard.schema.pbx_directory import Agent, AgentStatusType, DealStage, Shop
 from callboard.schema.pbx_requests import AgentMessageInput, AgentMessagePayload, RequestPayload
@@ -90,14 +90,17 @@ class PbxSubscription:
         "With `after` (a status's `cursor`), the changes stored since that one come "
         "instead of the current statuses, then the live ones, none twice."
     )
-    async def agent_status_changed(
+    def agent_status_changed(
         self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[AgentStatus, None]:
-        session = info.context.session
-        providers = session.scope_of(provider)
-        cursor = decode_cursor(AGENT_STATUS_CURSOR, after, maximum=session.runtime.store.max_id)
-        async for change in resolvers.agent_status_changes(session.runtime, providers, cursor):
-            yield AgentStatus.of(change.item, change.id)
+        return follow_feed(
+            info,
+            provider,
+            after,
+            cursor_type=AGENT_STATUS_CURSOR,
+            changes=resolvers.agent_status_changes,
+            shown=AgentStatus.of,
+        )
 
 
 async def _blacklist(info: Info, input: BlacklistInput, *, listed: bool) -> BlacklistPayload:

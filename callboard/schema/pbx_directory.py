@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from callboard.domain import pbx as domain
+from callboard.schema.field_copy import copied
 
 __all__ = ["Agent", "AgentStatusType", "DealStage", "Shop"]
 
@@ -18,12 +19,7 @@ class Agent:
 
     @classmethod
     def of(cls, agent: domain.Agent) -> Agent:
-        return cls(
-            id=strawberry.ID(agent.id),
-            name=agent.name,
-            extension=agent.extension,
-            active=agent.active,
-        )
+        return copied(cls, agent, id=strawberry.ID(agent.id))
 
 
 @strawberry.type(description="A status an agent can be in (LiraX getUserStatuses).")

@@ -72,12 +72,7 @@ class CallQuery:
         return CallConnection(
             edges=edges,
             nodes=[e.node for e in edges],
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of([e.cursor for e in edges], has_next=page.has_next, after=after),
             _where=request.where,
         )
 

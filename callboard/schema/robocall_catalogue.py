@@ -6,6 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from callboard.domain import robocalls as domain
+from callboard.schema.field_copy import copied
 
 __all__ = ["Language", "RobocallTemplate"]
 
@@ -20,13 +21,7 @@ class RobocallTemplate:
 
     @classmethod
     def of(cls, template: domain.RobocallTemplate) -> RobocallTemplate:
-        return cls(
-            id=template.template_id,
-            name=template.name,
-            moderated=template.moderated,
-            text=template.text,
-            raw=JSON(dict(template.raw)),
-        )
+        return copied(cls, template, id=template.template_id, raw=JSON(dict(template.raw)))
 
 
 @strawberry.type(description="A language the vendor's voices speak.")

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from callboard.domain import robocalls as domain
+from callboard.schema.field_copy import copied
 
 __all__ = ["RobocallDetails", "TemplateVariable"]
 
@@ -48,22 +49,11 @@ class RobocallDetails:
 
     @classmethod
     def of(cls, details: domain.RobocallDetails) -> RobocallDetails:
-        return cls(
-            vendor_status=details.vendor_status,
-            planned_at=details.planned_at,
-            ivr_digit=details.ivr_digit,
+        return copied(
+            cls,
+            details,
             ivr_answers=list(details.ivr_answers),
-            blocked=details.blocked,
-            manager_status=details.manager_status,
-            manager_started_at=details.manager_started_at,
-            manager_answered_at=details.manager_answered_at,
-            hangup_cause=details.hangup_cause,
-            cost=details.cost,
-            template_id=details.template_id,
             template_variables=[
                 TemplateVariable(name=k, value=v) for k, v in details.template_variables.items()
             ],
-            smart_delay=details.smart_delay,
-            previous_call_id=details.previous_call_id,
-            next_call_id=details.next_call_id,
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from callboard.domain import robocalls as domain
 from callboard.domain.errors import BadInput
+from callboard.schema.field_copy import copied
 from callboard.schema.robocall_inputs import RobocallMessageInput, StartRobocallInput
 
 __all__ = ["MAX_IVR_DEPTH", "aware", "robocall_request"]
@@ -21,58 +22,33 @@ def robocall_request(input: StartRobocallInput) -> domain.RobocallRequest:
     variables: dict[str, dict[str, str]] = {}
     for entry in input.variables or ():
         variables.setdefault(entry.phone, {}).update({v.name: v.value for v in entry.values})
-    return domain.RobocallRequest(
+    return copied(
+        domain.RobocallRequest,
+        input,
         phones=tuple(input.phones),
         message=_message(input.message),
-        outgoing_phone=input.outgoing_phone,
-        duty_phone=input.duty_phone,
         variables=variables,
         ivrs=_nodes(input.ivrs or (), "ivrs", 1),
         planned_at=aware(input.planned_at) if input.planned_at else None,
-        start_time=input.start_time,
-        end_time=input.end_time,
         weekdays=tuple(input.weekdays or ()),
-        exclude_weekends=input.exclude_weekends,
-        subscriber_time_zone=input.subscriber_time_zone,
-        smart_delay=input.smart_delay,
-        record=input.record,
-        answer_timeout=input.answer_timeout,
-        language=input.language,
-        voice_detection=input.voice_detection,
-        end_of_speech=input.end_of_speech,
-        manager_delivery_phone=input.manager_delivery_phone,
         webhook_parameters=_object(input.webhook_parameters, "webhookParameters"),
         webhook_headers=_object(input.webhook_headers, "webhookHeaders"),
     )
 
 
 def _message(message: RobocallMessageInput) -> domain.RobocallMessage:
-    return domain.RobocallMessage(
-        record_id=message.record_id,
-        text=message.text,
-        voice=message.voice,
-        template_id=message.template_id,
-    )
+    return copied(domain.RobocallMessage, message)
 
 
 def _nodes(nodes: Any, where: str, depth: int) -> tuple[domain.IvrNode, ...]:
     if nodes and depth > MAX_IVR_DEPTH:
         raise BadInput(f"An IVR tree is at most {MAX_IVR_DEPTH} levels deep.", field=where)
     return tuple(
-        domain.IvrNode(
-            digit=node.digit,
+        copied(
+            domain.IvrNode,
+            node,
             key_words=tuple(node.key_words or ()),
-            any_word=node.any_word,
-            recognition_timeout=node.recognition_timeout,
-            recognize=node.recognize,
-            block=node.block,
             message=_message(node.message) if node.message else None,
-            manager_phone=node.manager_phone,
-            sms_text=node.sms_text,
-            sms_template_id=node.sms_template_id,
-            sms_channel=node.sms_channel,
-            email_timeout=node.email_timeout,
-            notify=node.notify,
             webhook_parameters=_object(node.webhook_parameters, f"{where}.{i}.webhookParameters"),
             webhook_headers=_object(node.webhook_headers, f"{where}.{i}.webhookHeaders"),
             children=_nodes(node.ivrs or (), f"{where}.{i}.ivrs", depth + 1),

@@ -11,7 +11,9 @@ from callboard.domain import sms as domain
 from callboard.domain.sms import SmsDirection, SmsStatus
 from callboard.resolvers import sms as resolvers
 from callboard.schema.context import Info
-from callboard.schema.ids import decode_cursor, decode_id, encode_id
+from callboard.schema.feed_subscriptions import follow_feed
+from callboard.schema.field_copy import copied
+from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.payloads import mutate
 from callboard.schema.user_error import UserError
 
@@ -43,17 +45,11 @@ class SmsMessage:
 
     @classmethod
     def of(cls, message: domain.Sms, cursor: int | None = None) -> SmsMessage:
-        return cls(
+        return copied(
+            cls,
+            message,
             id=strawberry.ID(encode_id("Sms", message.id)),
             provider=strawberry.ID(message.provider_id),
-            direction=message.direction,
-            modem=message.modem,
-            phone=message.phone,
-            agent=message.agent,
-            text=message.text,
-            status=message.status,
-            created_at=message.created_at,
-            updated_at=message.updated_at,
             cursor=strawberry.ID(encode_id(_CURSOR, cursor)) if cursor is not None else None,
         )
 
@@ -118,11 +114,14 @@ class SmsSubscription:
         "message's `cursor`), the changes stored since that one come first, then the live "
         "ones, none twice."
     )
-    async def sms_events(
+    def sms_events(
         self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
-        session = info.context.session
-        providers = session.scope_of(provider)
-        cursor = decode_cursor(_CURSOR, after, maximum=session.runtime.store.max_id)
-        async for change in resolvers.sms_changes(session.runtime, providers, cursor):
-            yield SmsMessage.of(change.item, change.id)
+        return follow_feed(
+            info,
+            provider,
+            after,
+            cursor_type=_CURSOR,
+            changes=resolvers.sms_changes,
+            shown=SmsMessage.of,
+        )

@@ -11,6 +11,7 @@ from callboard.domain.errors import (
     NotFound,
     ProviderRejected,
 )
+from callboard.schema.field_copy import copied
 
 __all__ = ["USER_ERRORS", "UserError"]
 
@@ -32,9 +33,5 @@ class UserError:
 
     @classmethod
     def of(cls, error: CallboardError) -> UserError:
-        return cls(
-            field=error.field,
-            message=error.message,
-            code=error.code,
-            vendor_code=getattr(error, "vendor_code", None),
-        )
+        # Only a vendor's refusal has a `vendor_code`; the others keep the default, None.
+        return copied(cls, error)
