@@ -6,6 +6,7 @@ import enum
 
 import strawberry
 
+from callboard.domain.call_outcomes import MEANINGS
 from callboard.domain.calls import AgentAnswer, AgentType, CallDirection, CallEventKind, CallStatus
 from callboard.domain.capabilities import Capability
 
@@ -21,7 +22,13 @@ __all__ = [
 ]
 
 # The domain's enums are the GraphQL ones: registering them keeps one list of values.
-strawberry.enum(CallStatus, name="CallStatus")
+strawberry.enum(
+    CallStatus,
+    name="CallStatus",
+    description="Where a call stands, in one vocabulary for every vendor (QUEUED to "
+    "IN_PROGRESS live, the rest final):\n"
+    + "\n".join(f"- {status.value}: {meaning}" for status, meaning in MEANINGS.items()),
+)
 strawberry.enum(CallDirection, name="CallDirection")
 strawberry.enum(CallEventKind, name="CallEventKind")
 strawberry.enum(Capability, name="Capability")
