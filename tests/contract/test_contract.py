@@ -138,9 +138,7 @@ async def test_the_probe_works_against_the_simulator(rig: Rig) -> None:
 
 async def test_vendor_down_is_provider_unavailable() -> None:
     for kind in KINDS:
-        down = {"base_url": "http://127.0.0.1:9/api", "auth_url": "http://127.0.0.1:9/login"}
-        if kind != "twin24":
-            down.pop("auth_url")
+        down = wiring_of(kind).urls("http://127.0.0.1:9")  # every URL to that vendor
         async with vendor_rig(kind, credentials=down) as rig:
             with pytest.raises(GraphQLFailed) as failed:
                 await probe(rig)
