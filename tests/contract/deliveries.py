@@ -21,6 +21,7 @@ from tests.vendors import Rig
 __all__ = [
     "FINAL",
     "Recorder",
+    "Sent",
     "call_log",
     "probe",
     "record_the_probe",

@@ -165,8 +165,8 @@ def test_every_operation_is_asked_one_way_or_another() -> None:
 def assert_unsupported(body: dict[str, Any], name: str, capability: Capability) -> None:
     """One GraphQL error, UNSUPPORTED, and no data: nothing done and nothing made up."""
     (error,) = body.get("errors") or [{}]
-    assert error.get("extensions", {}).get("code") == "UNSUPPORTED", (name, body)
-    assert body["data"] is None, "nothing of the operation is answered"
+    assert error.get("extensions", {}).get("code") == "UNSUPPORTED", (name, capability, body)
+    assert body["data"] is None, f"{name}: nothing of the operation is answered"
 
 
 @pytest.mark.parametrize("kind", KINDS)
