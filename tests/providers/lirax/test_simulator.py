@@ -710,8 +710,11 @@ async def test_create_task_appends(rig: Rig) -> None:
 @pytest.mark.parametrize("delta", [timedelta(minutes=1), timedelta(days=365), timedelta(days=729)])
 async def test_create_task_accepts_dates_within_two_years(rig: Rig, delta: timedelta) -> None:
     await rig.check_contact()
-    response = await rig.command(cmd="createTask", **{**_good_task(), "date": _task_date(delta)})
+    date = _task_date(delta)
+    response = await rig.command(cmd="createTask", **{**_good_task(), "date": date})
     assert response.status_code == 200
+    (task,) = rig.sim.tasks
+    assert task.date.strftime("%Y-%m-%d %H:%M:%S") == date, "kept, for that date"
 
 
 def _two_years_ahead(delta: timedelta) -> str:
@@ -728,6 +731,8 @@ async def test_create_task_accepts_a_date_just_under_two_years_ahead(rig: Rig) -
     date = _two_years_ahead(-timedelta(minutes=1))
     response = await rig.command(cmd="createTask", **{**_good_task(), "date": date})
     assert response.status_code == 200
+    (task,) = rig.sim.tasks
+    assert task.date.strftime("%Y-%m-%d %H:%M:%S") == date, "kept, for that date"
 
 
 @pytest.mark.parametrize(
@@ -1792,8 +1797,10 @@ async def test_receive_sms_posts_sms_received_with_both_id_spellings(rig: Rig) -
 
 
 async def test_receiving_does_not_take_the_modems_turn(rig: Rig) -> None:
-    await rig.sim.receive_sms("38012345679", MODEM, "hi")
-    assert (await rig.send_sms()).status_code == 200
+    received = await rig.sim.receive_sms("38012345679", MODEM, "hi")
+    response = await rig.send_sms()
+    assert response.status_code == 200, "sent at once, not told to wait for the modem"
+    assert response.json()["id_sms"] == received + 1, "a message of its own"
 
 
 @pytest.mark.parametrize(
