@@ -129,8 +129,16 @@ def status_of_cause(cause: Any) -> CallStatus | None:
 
 
 def settle(call: Call, signal: CallSignal) -> CallSignal:
-    """The signal with its end decided where the vendor left it open (`answer_needed`):
-    COMPLETED for a call that was answered or talked, else NO_ANSWER (a FAILED event)."""
+    """The signal with the call's end decided where an end and its answer meet.
+
+    A vendor that says only that the call ended (`answer_needed`: While1's outgoing_end
+    without fail_reason) gets COMPLETED for a call that was answered or talked, else
+    NO_ANSWER (a FAILED event). And an answer that comes after such an end (deliveries
+    overtaking each other) makes the NO_ANSWER call COMPLETED: the one final status that
+    may move, because the answer is evidence and the end was a guess without it.
+    """
+    if signal.kind is CallEventKind.ANSWERED and _ended_unanswered(call):
+        return dataclasses.replace(signal, status=CallStatus.COMPLETED)
     if not signal.answer_needed or signal.status is not CallStatus.COMPLETED:
         return signal
     # Not the call's status: a call this signal starts has the signal's own COMPLETED.
@@ -143,6 +151,14 @@ def settle(call: Call, signal: CallSignal) -> CallSignal:
         return dataclasses.replace(signal, answer_needed=False)
     return dataclasses.replace(
         signal, kind=CallEventKind.FAILED, status=CallStatus.NO_ANSWER, answer_needed=False
+    )
+
+
+def _ended_unanswered(call: Call) -> bool:
+    return (
+        call.status is CallStatus.NO_ANSWER
+        and call.answered_at is None
+        and call.ended_at is not None
     )
 
 

@@ -128,6 +128,19 @@ async def test_while1_a_talk_time_on_the_end_says_it_was_answered() -> None:
     assert found["1700000000.37"]["durationSeconds"] == 37
 
 
+async def test_while1_an_answer_overtaken_by_the_end_still_completes_the_call() -> None:
+    async with vendor_rig("while1") as rig:
+        token = rig.vendor.credentials["webhook_token"]
+        call = {"token": token, "uniqueid": "1700000000.5", "telephone": "0212345678"}
+        for event in ("outgoing_end", "dial_answer"):  # the end first: its answer was late
+            response = await post_webhook(
+                rig.api, rig.provider_id, method="GET", params={**call, "event": event}
+            )
+            assert response.status_code == 200
+            statuses = [c["status"] for c in (await rig.api.query(CALLS))["calls"]["nodes"]]
+            assert statuses == ["NO_ANSWER" if event == "outgoing_end" else "COMPLETED"]
+
+
 # -- LiraX ------------------------------------------------------------------------------
 
 
