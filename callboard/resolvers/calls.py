@@ -60,14 +60,19 @@ async def place_call(
 ) -> PlaceOutcome:
     provider = session.provider(provider_id, PlacesCalls)
     region = session.runtime.settings.server.default_region
-    outbound = request.outbound_number
-    if outbound is not None and outbound.strip():
-        outbound = normalize_phone(outbound, region, field="outboundNumber")
+    extra = dict(request.extra)
+    outbound = extra.get("outbound_number")
+    if isinstance(outbound, str):  # another type is the vendor's options' to refuse
+        if outbound.strip():
+            extra["outbound_number"] = normalize_phone(outbound, region, field="outboundNumber")
+        else:
+            del extra["outbound_number"]
     request = dataclasses.replace(
         request,
         agent=request.agent.strip(),
         to=normalize_phone(request.to, region, field="to"),
-        outbound_number=outbound or None,
+        external_id=(request.external_id or "").strip() or None,
+        extra=extra,
     )
     return await _start(
         session,

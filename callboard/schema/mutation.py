@@ -41,15 +41,7 @@ class CallMutation:
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
         async def work() -> call_resolvers.PlaceOutcome:
             request = PlaceCallRequest(
-                agent=input.agent,
-                to=input.to,
-                shop_id=input.shop_id,
-                agent_type=input.agent_type,
-                caller_id_name=input.caller_id_name,
-                outbound_number=input.outbound_number,
-                outbound_trunk=input.outbound_trunk,
-                variables=_variables(input.variables),
-                wait_for_answer=input.wait_for_answer,
+                agent=input.agent, to=input.to, external_id=input.external_id, extra=_extra(input)
             )
             return await call_resolvers.place_call(
                 info.context.session,
@@ -108,6 +100,29 @@ class CallMutation:
             emails=input.emails,
         )
         return await mutate(ContactPayload, work, lambda c: ContactPayload(contact=Contact.of(c)))
+
+
+# PlaceCallInput's vendor-only fields, carried in the request's `extra` when set.
+_VENDOR_OPTIONS = (
+    "shop_id",
+    "agent_type",
+    "caller_id_name",
+    "outbound_number",
+    "outbound_trunk",
+    "wait_for_answer",
+)
+
+
+def _extra(input: PlaceCallInput) -> dict[str, object]:
+    """The vendor options the client set (None, false and no variables are not set)."""
+    extra: dict[str, object] = {
+        name: value
+        for name in _VENDOR_OPTIONS
+        if (value := getattr(input, name)) is not None and value is not False
+    }
+    if input.variables:
+        extra["variables"] = _variables(input.variables)
+    return extra
 
 
 def _variables(given: list[PbxVariableInput]) -> dict[str, str]:

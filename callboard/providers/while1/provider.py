@@ -28,6 +28,7 @@ from callboard.providers.webhook_guard import (
     verify_key,
 )
 from callboard.providers.while1 import mapping, webhooks
+from callboard.providers.while1.call_options import While1CallOptions
 from callboard.providers.while1.client import While1Client
 
 __all__ = ["While1Options", "While1Provider"]
@@ -108,11 +109,14 @@ class While1Provider(
             )
 
     async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
-        # The PBX gives the call no id of its own: Callboard's goes in as external_id
-        # and comes back in the events.
-        external_id = "cb-" + uuid.uuid4().hex
+        # The PBX gives the call no id of its own: the external_id names it, in the events
+        # too. The client's own when it gave one (its CRM matches the PBX's events to its
+        # records by it), else Callboard's.
+        external_id = request.external_id or "cb-" + uuid.uuid4().hex
+        options = While1CallOptions.from_extra(request.extra)
         params = mapping.originate_params(
             request,
+            options,
             username=self._options.api_username,
             password=self._options.api_password,
             project_id=self._options.project_id,
@@ -120,11 +124,12 @@ class While1Provider(
             caller_id_format=self._options.caller_id_format,
             region=self.context.default_region,
         )
-        timeout = self._options.answer_timeout + HTTP_GRACE if request.wait_for_answer else None
+        timeout = self._options.answer_timeout + HTTP_GRACE if options.wait_for_answer else None
         status, reply = await self._client.originate(params, http_timeout=timeout)
         return mapping.placed_call(
             reply,
             request,
+            options,
             external_id=external_id,
             http_status=status,
             region=self.context.default_region,
