@@ -108,6 +108,13 @@ class Provider:
         )
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        # Checked once here, so a vendor annotates `options` with its own options class
+        # and reads them typed (settings.py builds them from `options_type`).
+        if not isinstance(options, self.options_type):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.options_type.__name__}, "
+                f"not {type(options).__name__}"
+            )
         self.context = context
         self.options = options
 

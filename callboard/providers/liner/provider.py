@@ -34,9 +34,9 @@ class LinerProvider(
     kind = "liner"
     vendor = "Liner"
     options_type = LinerOptions
+    options: LinerOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, LinerOptions)
+    def __init__(self, context: ProviderContext, options: LinerOptions) -> None:
         super().__init__(context, options)
         self._client = LinerClient(
             context.http,

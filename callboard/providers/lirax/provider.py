@@ -107,11 +107,10 @@ class LiraxProvider(
     kind = "lirax"
     vendor = "LiraX"
     options_type = LiraxOptions
+    options: LiraxOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, LiraxOptions)
+    def __init__(self, context: ProviderContext, options: LiraxOptions) -> None:
         super().__init__(context, options)
-        self._options = options
         self._status_types: tuple[float, list[AgentStatusType]] | None = None
         self._pacer = ModemPacer(options.sms_interval)
         self._history = (
@@ -154,7 +153,7 @@ class LiraxProvider(
 
     async def create_task(self, task: Task) -> None:
         params = mapping.create_task_params(
-            task, now=datetime.now(UTC), zone=ZoneInfo(self._options.timezone)
+            task, now=datetime.now(UTC), zone=ZoneInfo(self.options.timezone)
         )
         await self._client.command("createTask", params)
 
@@ -229,7 +228,7 @@ class LiraxProvider(
                 "history_login and history_password.",
                 field="provider",
             )
-        zone = ZoneInfo(self._options.timezone)
+        zone = ZoneInfo(self.options.timezone)
         text = await self._history.export(query, zone)
         now = datetime.now(UTC)
         rows = history.parse_export(text, zone=zone, region=self.context.default_region)
@@ -248,7 +247,7 @@ class LiraxProvider(
         return mapping.contact_answer(contact, phone)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        form = webhooks.accept(delivery, self._options.webhook_token)
+        form = webhooks.accept(delivery, self.options.webhook_token)
         signals = mapping.webhook_signals(
             form, received_at=delivery.received_at, region=self.context.default_region
         )

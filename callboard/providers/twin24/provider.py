@@ -27,12 +27,7 @@ from callboard.providers.options import OptionError, ProviderOptions, option
 from callboard.providers.twin24 import mapping, requests, webhooks
 from callboard.providers.twin24.auth import TokenKeeper
 from callboard.providers.twin24.client import Twin24Client
-from callboard.providers.webhook_guard import (
-    SourceFilter,
-    check_networks,
-    derive_secret,
-    verify_key,
-)
+from callboard.providers.webhook_guard import KeyInUrl, check_networks
 
 __all__ = ["TWIN24_NETWORK", "Twin24Options", "Twin24Provider"]
 
@@ -87,6 +82,7 @@ class Twin24Options(ProviderOptions):
 
 
 class Twin24Provider(
+    KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
     AddsIncomingNumbers,
@@ -94,14 +90,15 @@ class Twin24Provider(
     kind = "twin24"
     vendor = "Twin24"
     options_type = Twin24Options
+    options: Twin24Options
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, Twin24Options)
+    def __init__(self, context: ProviderContext, options: Twin24Options) -> None:
         super().__init__(context, options)
-        self._options = options
-        credential = options.token or f"{options.email}\n{options.password}"
-        self._secret = options.webhook_secret or derive_secret(credential, context.id)
-        self._sources = SourceFilter(options.allowed_ips)
+        self._guard_webhooks(
+            secret=options.webhook_secret,
+            credential=options.token or f"{options.email}\n{options.password}",
+            allowed_ips=options.allowed_ips,
+        )
         who = f"Twin24 ({context.id})"
         self._auth = TokenKeeper(
             context.http,
@@ -114,19 +111,10 @@ class Twin24Provider(
         )
         self._client = Twin24Client(context.http, root=options.base_url, auth=self._auth, who=who)
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._secret)
-
-    @property
-    def webhook_url(self) -> str:
-        """Where Twin24 posts (the secret is in it: never log it)."""
-        return f"{self.context.webhook_url}?key={self._secret}"
-
     async def add_incoming_numbers(self, request: IncomingNumbersRequest) -> list[PhoneNumber]:
         body = requests.batch_body(
             request,
-            default_trunk=self._options.default_provider_id,
+            default_trunk=self.options.default_provider_id,
             own_webhook_url=self.webhook_url,
         )
         await self._client.post(
@@ -141,8 +129,7 @@ class Twin24Provider(
         return mapping.added_numbers(self.id, request, body)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        self._sources.check(delivery.client_ip)
-        verify_key(delivery, self._secret)
+        self._check_source_and_key(delivery)
         body = webhooks.read_body(delivery)
         signals: list[CallSignal] = []
         try:

@@ -89,11 +89,10 @@ class While1Provider(
     kind = "while1"
     vendor = "While1"
     options_type = While1Options
+    options: While1Options
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, While1Options)
+    def __init__(self, context: ProviderContext, options: While1Options) -> None:
         super().__init__(context, options)
-        self._options = options
         self._who = f"While1 ({context.id})"
         self._sources = SourceFilter(options.allowed_ips)
         self._client = While1Client(
@@ -117,14 +116,14 @@ class While1Provider(
         params = mapping.originate_params(
             request,
             options,
-            username=self._options.api_username,
-            password=self._options.api_password,
-            project_id=self._options.project_id,
+            username=self.options.api_username,
+            password=self.options.api_password,
+            project_id=self.options.project_id,
             external_id=external_id,
-            caller_id_format=self._options.caller_id_format,
+            caller_id_format=self.options.caller_id_format,
             region=self.context.default_region,
         )
-        timeout = self._options.answer_timeout + HTTP_GRACE if options.wait_for_answer else None
+        timeout = self.options.answer_timeout + HTTP_GRACE if options.wait_for_answer else None
         status, reply = await self._client.originate(params, http_timeout=timeout)
         return mapping.placed_call(
             reply,
@@ -138,9 +137,9 @@ class While1Provider(
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         self._sources.check(delivery.client_ip)
-        if not self._options.webhook_token:
+        if not self.options.webhook_token:
             raise FORBIDDEN_KEY
-        verify_key(delivery, self._options.webhook_token, param=webhooks.TOKEN_PARAM)
+        verify_key(delivery, self.options.webhook_token, param=webhooks.TOKEN_PARAM)
         fields = webhooks.read_fields(delivery)
         signal = webhooks.event_signal(
             fields, received_at=delivery.received_at, region=self.context.default_region

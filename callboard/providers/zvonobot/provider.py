@@ -47,7 +47,7 @@ from callboard.providers.base import (
     delivery_fingerprint,
 )
 from callboard.providers.options import OptionError, ProviderOptions, option
-from callboard.providers.webhook_guard import check_networks
+from callboard.providers.webhook_guard import KeyInUrl, check_networks
 from callboard.providers.zvonobot import mapping, requests, webhooks
 from callboard.providers.zvonobot.client import ZvonobotClient
 
@@ -96,6 +96,7 @@ class ZvonobotOptions(ProviderOptions):
 
 
 class ZvonobotProvider(
+    KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
     Robocalls,
@@ -107,13 +108,15 @@ class ZvonobotProvider(
     kind = "zvonobot"
     vendor = "Zvonobot"
     options_type = ZvonobotOptions
+    options: ZvonobotOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, ZvonobotOptions)
+    def __init__(self, context: ProviderContext, options: ZvonobotOptions) -> None:
         super().__init__(context, options)
-        self._options = options
-        self._secret = options.webhook_secret or webhooks.derive_secret(options.api_key, context.id)
-        self._sources = webhooks.SourceFilter(options.allowed_ips)
+        self._guard_webhooks(
+            secret=options.webhook_secret,
+            credential=options.api_key,
+            allowed_ips=options.allowed_ips,
+        )
         self._client = ZvonobotClient(
             context.http,
             root=options.base_url,
@@ -121,19 +124,10 @@ class ZvonobotProvider(
             who=f"Zvonobot ({context.id})",
         )
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._secret)
-
-    @property
-    def webhook_url(self) -> str:
-        """Where Zvonobot posts (the secret is in it: never log it)."""
-        return f"{self.context.webhook_url}?key={self._secret}"
-
     async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
         ref = secrets.token_hex(8)
         template = request.message.template_id
-        parts = _chunks(request.phones, self._options.max_batch)
+        parts = _chunks(request.phones, self.options.max_batch)
         # Every part is built (and checked) before the first is sent.
         if template is None:
             path = "apiCalls/create"
@@ -143,7 +137,7 @@ class ZvonobotProvider(
                     part,
                     webhook_url=self.webhook_url,
                     ref=ref,
-                    key_word_separator=self._options.key_word_separator,
+                    key_word_separator=self.options.key_word_separator,
                 )
                 for part in parts
             ]
@@ -183,7 +177,7 @@ class ZvonobotProvider(
         found: list[CallSignal] = []
         if not numeric:
             return found  # no id Zvonobot could know: nothing to ask
-        for part in _chunks(numeric, self._options.max_batch):
+        for part in _chunks(numeric, self.options.max_batch):
             data = await self._client.post(path, {"apiCallIdList": list(part)})
             for item in mapping.items(data):
                 signals = mapping.call_signals(
@@ -214,7 +208,7 @@ class ZvonobotProvider(
         return removed
 
     def robocall_notices(self, request: RobocallRequest) -> list[Notice]:
-        if self._options.moderation_lifted or not _speaks_text(request):
+        if self.options.moderation_lifted or not _speaks_text(request):
             return []
         return [
             Notice(
@@ -285,8 +279,7 @@ class ZvonobotProvider(
         await self._client.post("apiVerificationPhones/confirmPhone", body)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        self._sources.check(delivery.client_ip)
-        webhooks.verify_key(delivery, self._secret)
+        self._check_source_and_key(delivery)
         body = webhooks.read_body(delivery)
         region = self.context.default_region
         signals: list[CallSignal] = []
