@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 import httpx
 
@@ -21,6 +21,7 @@ from callboard.domain.sms import SmsSignal
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
+    "Configured",
     "Provider",
     "ProviderContext",
     "WebhookDelivery",
@@ -108,8 +109,8 @@ class Provider:
         )
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        # Checked once here, so a vendor annotates `options` with its own options class
-        # and reads them typed (settings.py builds them from `options_type`).
+        # Checked once here, for every vendor: settings.py builds them from `options_type`,
+        # and a vendor reads them typed (`Configured`).
         if not isinstance(options, self.options_type):
             raise TypeError(
                 f"{type(self).__name__} takes {self.options_type.__name__}, "
@@ -141,3 +142,22 @@ class Provider:
         Runs before the vendor gets its answer, so it must not do I/O.
         """
         raise WebhookRejected(404, b"")
+
+
+OptionsT = TypeVar("OptionsT", bound=ProviderOptions)
+
+
+class Configured(Provider, Generic[OptionsT]):
+    """A provider whose options are `OptionsT`: `options` typed as such, `options_type`
+    that class, so a vendor names its options class once (`Configured[LiraxOptions]`)."""
+
+    options: OptionsT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if get_origin(base) is Configured:
+                (cls.options_type,) = get_args(base)
+
+    def __init__(self, context: ProviderContext, options: OptionsT) -> None:
+        super().__init__(context, options)

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from callboard.providers import webhook_body
 from callboard.providers.base import Provider, WebhookDelivery, WebhookRejected
@@ -17,6 +17,7 @@ __all__ = [
     "FORBIDDEN_SOURCE",
     "MALFORMED",
     "KeyInUrl",
+    "KeyInUrlOptions",
     "SourceFilter",
     "check_networks",
     "derive_secret",
@@ -76,6 +77,16 @@ class SourceFilter:
             raise FORBIDDEN_SOURCE
 
 
+class KeyInUrlOptions(Protocol):
+    """The keys of a KeyInUrl provider's options that guard its webhooks."""
+
+    @property
+    def webhook_secret(self) -> str: ...
+
+    @property
+    def allowed_ips(self) -> tuple[str, ...]: ...
+
+
 class KeyInUrl(Provider):
     """A provider whose vendor posts to the webhook URL Callboard hands it, a secret in its
     `key`, from addresses it may be held to (Zvonobot, Twin24): the URL, the check, and
@@ -84,10 +95,10 @@ class KeyInUrl(Provider):
     _secret: str
     _sources: SourceFilter
 
-    def _guard_webhooks(self, *, secret: str, credential: str, allowed_ips: Iterable[str]) -> None:
-        """The configured `secret`, else one derived from the vendor `credential`."""
-        self._secret = secret or derive_secret(credential, self.id)
-        self._sources = SourceFilter(allowed_ips)
+    def _guard_webhooks(self, options: KeyInUrlOptions, *, credential: str) -> None:
+        """The configured secret, else one derived from the vendor `credential`."""
+        self._secret = options.webhook_secret or derive_secret(credential, self.id)
+        self._sources = SourceFilter(options.allowed_ips)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 from strawberry.tools import merge_types
 
@@ -54,17 +56,9 @@ class CallMutation:
 
     @strawberry.mutation(description="Ring `first`, then connect it to `second`.")
     async def connect_parties(self, info: Info, input: ConnectPartiesInput) -> PlaceCallPayload:
+        # The input carries every field of the request, under the same names.
         request = ConnectPartiesRequest(
-            agent=input.agent,
-            first=input.first,
-            second=input.second,
-            retry_minutes=input.retry_minutes,
-            success_after_seconds=input.success_after_seconds,
-            not_before_hour=input.not_before_hour,
-            not_after_hour=input.not_after_hour,
-            ivr_time=input.ivr_time,
-            ivr_date=input.ivr_date,
-            ivr_amount=input.ivr_amount,
+            **{f.name: getattr(input, f.name) for f in dataclasses.fields(ConnectPartiesRequest)}
         )
         work = call_resolvers.connect_parties(
             info.context.session,

@@ -13,7 +13,7 @@ from callboard.domain.directory import Order
 from callboard.domain.errors import ProviderUnavailable
 from callboard.domain.orders import OrderRequest
 from callboard.providers.areas import CreatesOrders
-from callboard.providers.base import ProviderContext
+from callboard.providers.base import Configured, ProviderContext
 from callboard.providers.liner import requests
 from callboard.providers.liner.client import LinerClient
 from callboard.providers.options import ProviderOptions, option
@@ -29,12 +29,11 @@ class LinerOptions(ProviderOptions):
 
 
 class LinerProvider(
+    Configured[LinerOptions],
     CreatesOrders,
 ):
     kind = "liner"
     vendor = "Liner"
-    options_type = LinerOptions
-    options: LinerOptions
 
     def __init__(self, context: ProviderContext, options: LinerOptions) -> None:
         super().__init__(context, options)

@@ -47,6 +47,7 @@ from callboard.providers.areas import (
     SendsSms,
 )
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -89,6 +90,7 @@ class LiraxOptions(ProviderOptions):
 
 
 class LiraxProvider(
+    Configured[LiraxOptions],
     PlacesCalls,
     ConnectsParties,
     HangsUpCalls,
@@ -106,8 +108,6 @@ class LiraxProvider(
 ):
     kind = "lirax"
     vendor = "LiraX"
-    options_type = LiraxOptions
-    options: LiraxOptions
 
     def __init__(self, context: ProviderContext, options: LiraxOptions) -> None:
         super().__init__(context, options)

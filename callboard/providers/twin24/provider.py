@@ -18,6 +18,7 @@ from callboard.domain.directory import PhoneNumber
 from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.providers.areas import AddsIncomingNumbers, KeepsRecordings, ReportsCallEvents
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -82,6 +83,7 @@ class Twin24Options(ProviderOptions):
 
 
 class Twin24Provider(
+    Configured[Twin24Options],
     KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
@@ -89,15 +91,11 @@ class Twin24Provider(
 ):
     kind = "twin24"
     vendor = "Twin24"
-    options_type = Twin24Options
-    options: Twin24Options
 
     def __init__(self, context: ProviderContext, options: Twin24Options) -> None:
         super().__init__(context, options)
         self._guard_webhooks(
-            secret=options.webhook_secret,
-            credential=options.token or f"{options.email}\n{options.password}",
-            allowed_ips=options.allowed_ips,
+            options, credential=options.token or f"{options.email}\n{options.password}"
         )
         who = f"Twin24 ({context.id})"
         self._auth = TokenKeeper(

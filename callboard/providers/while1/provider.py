@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
 from callboard.providers.areas import PlacesCalls, ReportsCallEvents
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -83,13 +84,12 @@ class While1Options(ProviderOptions):
 
 
 class While1Provider(
+    Configured[While1Options],
     PlacesCalls,
     ReportsCallEvents,
 ):
     kind = "while1"
     vendor = "While1"
-    options_type = While1Options
-    options: While1Options
 
     def __init__(self, context: ProviderContext, options: While1Options) -> None:
         super().__init__(context, options)

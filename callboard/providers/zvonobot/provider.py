@@ -41,6 +41,7 @@ from callboard.providers.areas import (
     VerifiesPhones,
 )
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -96,6 +97,7 @@ class ZvonobotOptions(ProviderOptions):
 
 
 class ZvonobotProvider(
+    Configured[ZvonobotOptions],
     KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
@@ -107,16 +109,10 @@ class ZvonobotProvider(
 ):
     kind = "zvonobot"
     vendor = "Zvonobot"
-    options_type = ZvonobotOptions
-    options: ZvonobotOptions
 
     def __init__(self, context: ProviderContext, options: ZvonobotOptions) -> None:
         super().__init__(context, options)
-        self._guard_webhooks(
-            secret=options.webhook_secret,
-            credential=options.api_key,
-            allowed_ips=options.allowed_ips,
-        )
+        self._guard_webhooks(options, credential=options.api_key)
         self._client = ZvonobotClient(
             context.http,
             root=options.base_url,
