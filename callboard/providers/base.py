@@ -127,6 +127,11 @@ class Provider:
         return f"<{type(self).__name__} id={self.id!r}>"
 
     @property
+    def who(self) -> str:
+        """The provider as its messages name it: `LiraX (lirax-main)`."""
+        return f"{self.vendor} ({self.id})"
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """What must never reach a client or the store: the secret keys' values, and what
         the provider derives from them (a webhook URL's secret)."""

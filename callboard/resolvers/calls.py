@@ -21,7 +21,6 @@ from callboard.domain.provider_requests import (
 )
 from callboard.providers.areas import ConnectsParties, HangsUpCalls, PlacesCalls, ReadsCallHistory
 from callboard.providers.base import Provider
-from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 from callboard.store.calls import CallFilter
@@ -59,7 +58,7 @@ async def place_call(
     idempotency_key: str | None = None,
 ) -> PlaceOutcome:
     provider = session.provider(provider_id, PlacesCalls)
-    region = session.runtime.settings.server.default_region
+    region = session.region
     extra = dict(request.extra)
     outbound = extra.get("outbound_number")
     if isinstance(outbound, str):  # another type is the vendor's options' to refuse
@@ -92,7 +91,7 @@ async def connect_parties(
     idempotency_key: str | None = None,
 ) -> PlaceOutcome:
     provider = session.provider(provider_id, ConnectsParties)
-    region = session.runtime.settings.server.default_region
+    region = session.region
     first = normalize_phone(request.first, region, field="first")
     second = request.second.strip()
     if "://" not in second:  # a phone, or the URL of a sound to play (LiraX's to2)
@@ -253,9 +252,7 @@ async def start_calls(
             refusal=kept.get("refusal"),
         )
 
-    return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+    return await session.once(
         idempotency_key,
         [operation, provider.id, request],
         send_and_log,

@@ -13,7 +13,6 @@ from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.domain.phones import normalize_phone
 from callboard.providers.areas import AddsIncomingNumbers, ListsNumbers
 from callboard.providers.base import Provider
-from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
 __all__ = ["add_incoming_numbers", "numbers"]
@@ -29,7 +28,7 @@ async def add_incoming_numbers(
     provider = session.provider(provider_id, AddsIncomingNumbers)
     if not request.numbers:
         raise BadInput("Give at least one number to add.", field="numbers")
-    region = session.runtime.settings.server.default_region
+    region = session.region
     request = dataclasses.replace(
         request,
         numbers=tuple(
@@ -56,9 +55,7 @@ async def add_incoming_numbers(
     sent = dataclasses.asdict(request)
     for entry in sent["numbers"]:
         entry["connection"].pop("password", None)
-    return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+    return await session.once(
         idempotency_key,
         ["addIncomingNumbers", provider.id, sent],
         send,

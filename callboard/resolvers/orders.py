@@ -11,7 +11,6 @@ from callboard.domain.errors import NotFound
 from callboard.domain.orders import OrderRequest
 from callboard.domain.phones import normalize_phone
 from callboard.providers.areas import CreatesOrders
-from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
 __all__ = ["create_order", "list_orders"]
@@ -25,7 +24,7 @@ async def create_order(
 ) -> Order:
     """Create the order once per idempotency key, and keep it for `orders`."""
     provider = session.provider(provider_id, CreatesOrders)
-    region = session.runtime.settings.server.default_region
+    region = session.region
     main = request.call_center_phone
     request = dataclasses.replace(
         request,
@@ -48,9 +47,7 @@ async def create_order(
             raise NotFound("The order this idempotencyKey created is no longer kept.")
         return order
 
-    return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+    return await session.once(
         idempotency_key,
         ["createOrder", provider.id, dataclasses.asdict(request)],
         send,

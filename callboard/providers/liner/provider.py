@@ -41,7 +41,7 @@ class LinerProvider(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
-            who=f"Liner ({context.id})",
+            who=self.who,
         )
 
     async def create_order(self, request: OrderRequest) -> Order:
@@ -52,7 +52,7 @@ class LinerProvider(
         if order_id is None:
             # Liner said yes without saying to what: the order may exist, unnamed.
             raise ProviderUnavailable(
-                f"Liner ({self.id}) accepted the order but did not say its id; check the "
+                f"{self.who} accepted the order but did not say its id; check the "
                 "orders in Liner before creating it again."
             )
         return Order(

@@ -119,13 +119,13 @@ class LiraxProvider(
                 root=options.history_url,
                 login=options.history_login,
                 password=options.history_password,
-                who=f"LiraX ({context.id}) call history",
+                who=f"{self.who} call history",
             )
             if options.history_url and options.history_login
             else None
         )
         self._client = LiraxClient(
-            context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
+            context.http, url=options.base_url, token=options.token, who=self.who
         )
 
     async def place_call(self, request: PlaceCallRequest) -> PlacedCall:

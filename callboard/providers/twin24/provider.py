@@ -97,7 +97,6 @@ class Twin24Provider(
         self._guard_webhooks(
             options, credential=options.token or f"{options.email}\n{options.password}"
         )
-        who = f"Twin24 ({context.id})"
         self._auth = TokenKeeper(
             context.http,
             token=options.token,
@@ -105,9 +104,11 @@ class Twin24Provider(
             password=options.password,
             auth_url=options.auth_url,
             ttl=options.token_ttl,
-            who=who,
+            who=self.who,
         )
-        self._client = Twin24Client(context.http, root=options.base_url, auth=self._auth, who=who)
+        self._client = Twin24Client(
+            context.http, root=options.base_url, auth=self._auth, who=self.who
+        )
 
     async def add_incoming_numbers(self, request: IncomingNumbersRequest) -> list[PhoneNumber]:
         body = requests.batch_body(

@@ -93,14 +93,13 @@ class While1Provider(
 
     def __init__(self, context: ProviderContext, options: While1Options) -> None:
         super().__init__(context, options)
-        self._who = f"While1 ({context.id})"
         self._sources = SourceFilter(options.allowed_ips)
         self._client = While1Client(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
             hidden=(options.api_password,),
-            who=self._who,
+            who=self.who,
         )
         if not options.webhook_token:
             log.warning(
@@ -132,7 +131,7 @@ class While1Provider(
             external_id=external_id,
             http_status=status,
             region=self.context.default_region,
-            who=self._who,
+            who=self.who,
         )
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:

@@ -117,7 +117,7 @@ class ZvonobotProvider(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
-            who=f"Zvonobot ({context.id})",
+            who=self.who,
         )
 
     async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
