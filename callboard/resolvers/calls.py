@@ -21,6 +21,7 @@ from callboard.domain.provider_requests import (
 )
 from callboard.providers.areas import ConnectsParties, HangsUpCalls, PlacesCalls, ReadsCallHistory
 from callboard.providers.base import Provider
+from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
 from callboard.store.calls import CallFilter
@@ -252,7 +253,8 @@ async def start_calls(
             refusal=kept.get("refusal"),
         )
 
-    return await session.once(
+    return await run_once(
+        session,
         idempotency_key,
         [operation, provider.id, request],
         send_and_log,

@@ -13,6 +13,7 @@ from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.domain.phones import normalize_phone
 from callboard.providers.areas import AddsIncomingNumbers, ListsNumbers
 from callboard.providers.base import Provider
+from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
 __all__ = ["add_incoming_numbers", "numbers"]
@@ -55,7 +56,8 @@ async def add_incoming_numbers(
     sent = dataclasses.asdict(request)
     for entry in sent["numbers"]:
         entry["connection"].pop("password", None)
-    return await session.once(
+    return await run_once(
+        session,
         idempotency_key,
         ["addIncomingNumbers", provider.id, sent],
         send,

@@ -11,6 +11,7 @@ from callboard.domain.errors import NotFound
 from callboard.domain.orders import OrderRequest
 from callboard.domain.phones import normalize_phone
 from callboard.providers.areas import CreatesOrders
+from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 
 __all__ = ["create_order", "list_orders"]
@@ -47,7 +48,8 @@ async def create_order(
             raise NotFound("The order this idempotencyKey created is no longer kept.")
         return order
 
-    return await session.once(
+    return await run_once(
+        session,
         idempotency_key,
         ["createOrder", provider.id, dataclasses.asdict(request)],
         send,

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import TypeVar, overload
 
 from callboard.auth import Caller
 from callboard.providers.areas import Area
 from callboard.providers.base import Provider
 from callboard.resolvers import providers
-from callboard.resolvers.once import run_once
 from callboard.runtime import Runtime
 
 __all__ = ["Session"]
 
 A = TypeVar("A", bound=Area)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +43,6 @@ class Session:
     def region(self) -> str:
         """Where a phone written without its country is read as being."""
         return self.runtime.settings.server.default_region
-
-    async def once(
-        self,
-        key: str | None,
-        request: Any,
-        send: Callable[[], Awaitable[T]],
-        *,
-        remember: Callable[[T], tuple[list[str], dict[str, Any]]],
-        replay: Callable[[list[str], Mapping[str, Any]], Awaitable[T]],
-    ) -> T:
-        """`send()` once per idempotency `key` of this caller and `request` (once.py)."""
-        keys = self.runtime.store.idempotency
-        return await run_once(
-            keys, self.caller, key, request, send, remember=remember, replay=replay
-        )
 
     def can_see(self, provider_id: str) -> bool:
         return providers.can_see(self.runtime, self.caller, provider_id)
