@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from callboard.domain.calls import AgentAnswer, AgentType, CallDirection, CallStatus
+from callboard.domain.calls import AgentAnswer, CallDirection, CallStatus
 from callboard.domain.errors import CallboardError
 
 __all__ = ["AudioFile", "ConnectPartiesRequest", "PlaceCallRequest", "PlacedCall", "StartedCalls"]
@@ -17,18 +17,16 @@ __all__ = ["AudioFile", "ConnectPartiesRequest", "PlaceCallRequest", "PlacedCall
 class PlaceCallRequest:
     """Ring `agent` first, then connect them to `to` (E.164).
 
-    The options after `to` are vendors' own; a provider ignores those it has no use for.
+    `external_id` is the client's own id for the call, for a vendor that carries one (While1).
+    `extra` holds the vendors' own options the client set, by snake_case name (`shop_id`,
+    `wait_for_answer`, ...), like Libcloud's `ex_` arguments: each vendor reads those it
+    takes into its own options (e.g. `While1CallOptions.from_extra`) and ignores the rest.
     """
 
     agent: str
     to: str
-    shop_id: int | None = None  # LiraX: the shop whose line is used
-    agent_type: AgentType | None = None  # While1: what `agent` names (vendor default: user)
-    caller_id_name: str | None = None  # While1: the customer's name shown to the agent
-    outbound_number: str | None = None  # While1: the number the customer sees
-    outbound_trunk: str | None = None  # While1: the trunk the call leaves through
-    variables: Mapping[str, str] = field(default_factory=dict)  # While1: PBX context vars
-    wait_for_answer: bool = False  # While1 async=0: answer once the agent answers
+    external_id: str | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 import httpx
 
@@ -21,6 +21,7 @@ from callboard.domain.sms import SmsSignal
 from callboard.providers.options import ProviderOptions
 
 __all__ = [
+    "Configured",
     "Provider",
     "ProviderContext",
     "WebhookDelivery",
@@ -108,6 +109,13 @@ class Provider:
         )
 
     def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
+        # Checked once here, for every vendor: settings.py builds them from `options_type`,
+        # and a vendor reads them typed (`Configured`).
+        if not isinstance(options, self.options_type):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.options_type.__name__}, "
+                f"not {type(options).__name__}"
+            )
         self.context = context
         self.options = options
 
@@ -117,6 +125,11 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r}>"
+
+    @property
+    def who(self) -> str:
+        """The provider as its messages name it: `LiraX (lirax-main)`."""
+        return f"{self.vendor} ({self.id})"
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -134,3 +147,22 @@ class Provider:
         Runs before the vendor gets its answer, so it must not do I/O.
         """
         raise WebhookRejected(404, b"")
+
+
+OptionsT = TypeVar("OptionsT", bound=ProviderOptions)
+
+
+class Configured(Provider, Generic[OptionsT]):
+    """A provider whose options are `OptionsT`: `options` typed as such, `options_type`
+    that class, so a vendor names its options class once (`Configured[LiraxOptions]`)."""
+
+    options: OptionsT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if get_origin(base) is Configured:
+                (cls.options_type,) = get_args(base)
+
+    def __init__(self, context: ProviderContext, options: OptionsT) -> None:
+        super().__init__(context, options)

@@ -6,7 +6,7 @@ credentials and reads its own envelope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ import httpx
 from callboard.domain.errors import ProviderMisconfigured
 from callboard.providers.http import send
 
-__all__ = ["JsonClient", "blanked"]
+__all__ = ["JsonClient", "blanked", "first_problem"]
 
 _ACCEPT_JSON = {"Accept": "application/json"}
 
@@ -68,3 +68,10 @@ def blanked(message: str, secrets: Iterable[str]) -> str:
         if secret:
             message = message.replace(secret, "***")
     return message
+
+
+def first_problem(errors: Mapping[Any, Any]) -> tuple[str, Any]:
+    """The first field of a Laravel validation bag (`{"numbers.1": ["..."], ...}`, which
+    Zvonobot and Twin24 answer with) and its first problem."""
+    field, problems = next(iter(errors.items()))
+    return str(field), problems[0] if isinstance(problems, list) and problems else problems

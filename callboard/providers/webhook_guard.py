@@ -7,15 +7,17 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from callboard.providers import webhook_body
-from callboard.providers.base import WebhookDelivery, WebhookRejected
+from callboard.providers.base import Provider, WebhookDelivery, WebhookRejected
 
 __all__ = [
     "FORBIDDEN_KEY",
     "FORBIDDEN_SOURCE",
     "MALFORMED",
+    "KeyInUrl",
+    "KeyInUrlOptions",
     "SourceFilter",
     "check_networks",
     "derive_secret",
@@ -73,6 +75,44 @@ class SourceFilter:
             address = address.ipv4_mapped
         if not any(address in network for network in self.networks):
             raise FORBIDDEN_SOURCE
+
+
+class KeyInUrlOptions(Protocol):
+    """The keys of a KeyInUrl provider's options that guard its webhooks."""
+
+    @property
+    def webhook_secret(self) -> str: ...
+
+    @property
+    def allowed_ips(self) -> tuple[str, ...]: ...
+
+
+class KeyInUrl(Provider):
+    """A provider whose vendor posts to the webhook URL Callboard hands it, a secret in its
+    `key`, from addresses it may be held to (Zvonobot, Twin24): the URL, the check, and
+    the secret among the provider's `secrets`."""
+
+    _secret: str
+    _sources: SourceFilter
+
+    def _guard_webhooks(self, options: KeyInUrlOptions, *, credential: str) -> None:
+        """The configured secret, else one derived from the vendor `credential`."""
+        self._secret = options.webhook_secret or derive_secret(credential, self.id)
+        self._sources = SourceFilter(options.allowed_ips)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (*super().secrets, self._secret)
+
+    @property
+    def webhook_url(self) -> str:
+        """Where the vendor posts (the secret is in it: never log it)."""
+        return f"{self.context.webhook_url}?key={self._secret}"
+
+    def _check_source_and_key(self, delivery: WebhookDelivery) -> None:
+        """Before anything of the delivery is read: where it came from, then its key."""
+        self._sources.check(delivery.client_ip)
+        verify_key(delivery, self._secret)
 
 
 def json_body(delivery: WebhookDelivery) -> Any:

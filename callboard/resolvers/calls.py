@@ -59,15 +59,20 @@ async def place_call(
     idempotency_key: str | None = None,
 ) -> PlaceOutcome:
     provider = session.provider(provider_id, PlacesCalls)
-    region = session.runtime.settings.server.default_region
-    outbound = request.outbound_number
-    if outbound is not None and outbound.strip():
-        outbound = normalize_phone(outbound, region, field="outboundNumber")
+    region = session.region
+    extra = dict(request.extra)
+    outbound = extra.get("outbound_number")
+    if isinstance(outbound, str):  # another type is the vendor's options' to refuse
+        if outbound.strip():
+            extra["outbound_number"] = normalize_phone(outbound, region, field="outboundNumber")
+        else:
+            del extra["outbound_number"]
     request = dataclasses.replace(
         request,
         agent=request.agent.strip(),
         to=normalize_phone(request.to, region, field="to"),
-        outbound_number=outbound or None,
+        external_id=(request.external_id or "").strip() or None,
+        extra=extra,
     )
     return await _start(
         session,
@@ -87,7 +92,7 @@ async def connect_parties(
     idempotency_key: str | None = None,
 ) -> PlaceOutcome:
     provider = session.provider(provider_id, ConnectsParties)
-    region = session.runtime.settings.server.default_region
+    region = session.region
     first = normalize_phone(request.first, region, field="first")
     second = request.second.strip()
     if "://" not in second:  # a phone, or the URL of a sound to play (LiraX's to2)
@@ -249,8 +254,7 @@ async def start_calls(
         )
 
     return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+        session,
         idempotency_key,
         [operation, provider.id, request],
         send_and_log,

@@ -21,7 +21,7 @@ def contact_key(session: Session, phone: str, provider_id: str | None) -> tuple[
     caller may see: its own, those of the providers it may use, and, for a caller that
     may use every provider, those of no known owner (kept from before contacts had
     owners), which it could see before."""
-    phone = normalize_phone(phone, session.runtime.settings.server.default_region, field="phone")
+    phone = normalize_phone(phone, session.region, field="phone")
     if provider_id is not None:
         return phone, ContactScope(frozenset({session.provider(provider_id).id}))
     return phone, ContactScope(session.scope(), session.caller.name, session.caller.may_use_all)
@@ -41,7 +41,7 @@ async def upsert_contact(
     the caller's own; with a provider, push it there first, so that a contact the CRM
     refused is not kept as if it had been pushed."""
     provider = session.provider(provider_id, KeepsContacts) if provider_id is not None else None
-    region = session.runtime.settings.server.default_region
+    region = session.region
     if not name.strip():
         raise BadInput("A contact needs a name.", field="name")
     for email in emails:

@@ -29,7 +29,7 @@ async def add_incoming_numbers(
     provider = session.provider(provider_id, AddsIncomingNumbers)
     if not request.numbers:
         raise BadInput("Give at least one number to add.", field="numbers")
-    region = session.runtime.settings.server.default_region
+    region = session.region
     request = dataclasses.replace(
         request,
         numbers=tuple(
@@ -57,8 +57,7 @@ async def add_incoming_numbers(
     for entry in sent["numbers"]:
         entry["connection"].pop("password", None)
     return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+        session,
         idempotency_key,
         ["addIncomingNumbers", provider.id, sent],
         send,

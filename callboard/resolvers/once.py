@@ -6,11 +6,12 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from callboard.auth import Caller
 from callboard.domain.errors import ProviderTimeout
-from callboard.store.idempotency import IdempotencyKeys
+
+if TYPE_CHECKING:
+    from callboard.resolvers.session import Session
 
 __all__ = ["run_once"]
 
@@ -18,8 +19,7 @@ T = TypeVar("T")
 
 
 async def run_once(
-    keys: IdempotencyKeys,
-    caller: Caller,
+    session: Session,
     key: str | None,
     request: Any,
     send: Callable[[], Awaitable[T]],
@@ -27,12 +27,16 @@ async def run_once(
     remember: Callable[[T], tuple[list[str], dict[str, Any]]],
     replay: Callable[[list[str], Mapping[str, Any]], Awaitable[T]],
 ) -> T:
-    """`send()` unless `key` was used for this same `request` before; then `replay` what
-    `remember` kept of the first answer (ids, and anything else needed to say it again)."""
+    """`send()` unless the session's caller used `key` for this same `request` before; then
+    `replay` what `remember` kept of the first answer (ids, and anything else needed to say
+    it again)."""
     if key is None:
         return await send()
+    keys = session.runtime.store.idempotency
     fingerprint = json.dumps(request, sort_keys=True, default=str)
-    claim = await keys.claim(caller.name, key, hashlib.sha256(fingerprint.encode()).hexdigest())
+    claim = await keys.claim(
+        session.caller.name, key, hashlib.sha256(fingerprint.encode()).hexdigest()
+    )
     if claim.result is not None:
         return await replay(claim.call_ids, claim.result)
     try:

@@ -25,7 +25,7 @@ async def create_order(
 ) -> Order:
     """Create the order once per idempotency key, and keep it for `orders`."""
     provider = session.provider(provider_id, CreatesOrders)
-    region = session.runtime.settings.server.default_region
+    region = session.region
     main = request.call_center_phone
     request = dataclasses.replace(
         request,
@@ -49,8 +49,7 @@ async def create_order(
         return order
 
     return await run_once(
-        session.runtime.store.idempotency,
-        session.caller,
+        session,
         idempotency_key,
         ["createOrder", provider.id, dataclasses.asdict(request)],
         send,

@@ -96,9 +96,7 @@ async def set_blacklisted(
     if (phone is None) == (ip is None):
         raise BadInput("Give either `phone` or `ip`, one of them.", field="phone")
     if phone is not None:
-        phone = normalize_phone(
-            phone, session.runtime.settings.server.default_region, field="phone"
-        )
+        phone = normalize_phone(phone, session.region, field="phone")
     await provider.set_blacklisted(phone=phone, ip=ip, listed=listed)
     return await provider.blacklist()
 

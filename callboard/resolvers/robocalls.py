@@ -68,7 +68,7 @@ async def start_robocall(
     idempotency_key: str | None,
 ) -> RobocallStarted:
     provider = session.provider(provider_id, Robocalls)
-    request, notices = _normalized(request, session.runtime.settings.server.default_region)
+    request, notices = _normalized(request, session.region)
     notices += await _record_notices(session.runtime, provider, request)
     notices += provider.robocall_notices(request)
     started = await start_calls(
@@ -356,7 +356,7 @@ async def verify_phone(
 ) -> tuple[str, str]:
     """Start a FlashOnCall verification; the phone (E.164) and the pin it will show."""
     provider = session.provider(provider_id, VerifiesPhones)
-    number = normalize_phone(phone, session.runtime.settings.server.default_region)
+    number = normalize_phone(phone, session.region)
     pin = pin if pin is not None else f"{secrets.randbelow(10_000):04d}"
     await provider.verify_phone(number, pin)
     return number, pin.strip()

@@ -39,6 +39,11 @@ class Session:
             return providers.provider_for(self.runtime, self.caller, provider_id, field=field)
         return providers.provider_for(self.runtime, self.caller, provider_id, needs, field=field)
 
+    @property
+    def region(self) -> str:
+        """Where a phone written without its country is read as being."""
+        return self.runtime.settings.server.default_region
+
     def can_see(self, provider_id: str) -> bool:
         return providers.can_see(self.runtime, self.caller, provider_id)
 

@@ -28,7 +28,7 @@ async def send_sms(
     text: str,
 ) -> Sms:
     provider = session.provider(provider_id, SendsSms)
-    phone = normalize_phone(to, session.runtime.settings.server.default_region, field="to")
+    phone = normalize_phone(to, session.region, field="to")
     vendor_id = await provider.send_sms(modem=modem, agent=agent, to=phone, text=text)
     now = datetime.now(UTC)
     message = Sms(

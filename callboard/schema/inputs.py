@@ -26,6 +26,12 @@ class PlaceCallInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="The same key never starts a second call."
     )
+    external_id: str | None = strawberry.field(
+        default=None,
+        description="Your own id for this call, passed to vendors that carry one (While1's "
+        "`external_id`; default: Callboard's own), so your CRM can match the PBX's events to "
+        "its records. One id per call: events naming it are the call's.",
+    )
     shop_id: int | None = strawberry.field(
         default=None, description="LiraX: the shop (`idshop`) whose line is used."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 from strawberry.tools import merge_types
 
@@ -41,15 +43,7 @@ class CallMutation:
     async def place_call(self, info: Info, input: PlaceCallInput) -> PlaceCallPayload:
         async def work() -> call_resolvers.PlaceOutcome:
             request = PlaceCallRequest(
-                agent=input.agent,
-                to=input.to,
-                shop_id=input.shop_id,
-                agent_type=input.agent_type,
-                caller_id_name=input.caller_id_name,
-                outbound_number=input.outbound_number,
-                outbound_trunk=input.outbound_trunk,
-                variables=_variables(input.variables),
-                wait_for_answer=input.wait_for_answer,
+                agent=input.agent, to=input.to, external_id=input.external_id, extra=_extra(input)
             )
             return await call_resolvers.place_call(
                 info.context.session,
@@ -62,17 +56,9 @@ class CallMutation:
 
     @strawberry.mutation(description="Ring `first`, then connect it to `second`.")
     async def connect_parties(self, info: Info, input: ConnectPartiesInput) -> PlaceCallPayload:
+        # The input carries every field of the request, under the same names.
         request = ConnectPartiesRequest(
-            agent=input.agent,
-            first=input.first,
-            second=input.second,
-            retry_minutes=input.retry_minutes,
-            success_after_seconds=input.success_after_seconds,
-            not_before_hour=input.not_before_hour,
-            not_after_hour=input.not_after_hour,
-            ivr_time=input.ivr_time,
-            ivr_date=input.ivr_date,
-            ivr_amount=input.ivr_amount,
+            **{f.name: getattr(input, f.name) for f in dataclasses.fields(ConnectPartiesRequest)}
         )
         work = call_resolvers.connect_parties(
             info.context.session,
@@ -108,6 +94,29 @@ class CallMutation:
             emails=input.emails,
         )
         return await mutate(ContactPayload, work, lambda c: ContactPayload(contact=Contact.of(c)))
+
+
+# PlaceCallInput's vendor-only fields, carried in the request's `extra` when set.
+_VENDOR_OPTIONS = (
+    "shop_id",
+    "agent_type",
+    "caller_id_name",
+    "outbound_number",
+    "outbound_trunk",
+    "wait_for_answer",
+)
+
+
+def _extra(input: PlaceCallInput) -> dict[str, object]:
+    """The vendor options the client set (None, false and no variables are not set)."""
+    extra: dict[str, object] = {
+        name: value
+        for name in _VENDOR_OPTIONS
+        if (value := getattr(input, name)) is not None and value is not False
+    }
+    if input.variables:
+        extra["variables"] = _variables(input.variables)
+    return extra
 
 
 def _variables(given: list[PbxVariableInput]) -> dict[str, str]:

@@ -192,3 +192,40 @@ async def test_a_variable_given_twice_is_refused_before_sending(rig: Rig) -> Non
     (error,) = result["userErrors"]
     assert (error["code"], error["field"]) == ("BAD_INPUT", "variables[1].name")
     assert rig.vendor.simulator.originations == []
+
+
+async def test_the_clients_external_id_goes_to_the_pbx_and_its_events_find_the_call(
+    rig: Rig,
+) -> None:
+    rig.vendor.simulator.event_url = None  # only the event below reaches Callboard
+    result = await place(rig, externalId="crm-lead-1234")
+    assert result["userErrors"] == []
+    call = result["call"]
+    assert call["status"] == "DIALING"
+    (sent,) = rig.vendor.simulator.originations
+    assert sent["data"]["external_id"] == "crm-lead-1234"
+    params = {"token": TOKEN, "event": "dial_answer", "external_id": "crm-lead-1234"}
+    response = await post_webhook(rig.api, rig.provider_id, method="GET", params=params)
+    assert (response.status_code, response.content) == (200, b"")
+    kept = (await rig.api.query(CALL, {"id": call["id"]}))["call"]
+    assert kept["status"] == "IN_PROGRESS"
+    assert kept["events"][-1]["raw"]["external_id"] == "crm-lead-1234"
+    assert (await rig.api.query("{ calls { totalCount } }"))["calls"]["totalCount"] == 1
+
+
+async def test_the_pbxs_own_events_under_the_clients_external_id_reach_the_call(
+    rig: Rig,
+) -> None:
+    call = (await place(rig, externalId="crm-lead-77"))["call"]
+    await rig.vendor.simulator.wait_idle()
+    assert {e["external_id"] for e in rig.vendor.simulator.events_sent} == {"crm-lead-77"}
+    kept = (await rig.api.query(CALL, {"id": call["id"]}))["call"]
+    assert [e["kind"] for e in kept["events"]] == ["PLACED", "ANSWERED", "COMPLETED"]
+    assert (await rig.api.query("{ calls { totalCount } }"))["calls"]["totalCount"] == 1
+
+
+async def test_without_an_external_id_callboard_names_the_call_itself(rig: Rig) -> None:
+    call = (await place(rig, externalId="  "))["call"]
+    (sent,) = rig.vendor.simulator.originations
+    assert sent["data"]["external_id"] == call["providerCallId"]
+    assert call["providerCallId"].startswith("cb-")

@@ -8,6 +8,8 @@ from callboard.domain.calls import Call
 from callboard.domain.capabilities import Capability
 from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
 from callboard.providers.areas import AREAS, HangsUpCalls, PlacesCalls
+from callboard.providers.liner.provider import LinerOptions
+from callboard.providers.options import ProviderOptions
 from callboard.providers.registry import DRIVERS, provider_class
 from callboard.schema.capabilities import OPERATIONS
 
@@ -42,4 +44,18 @@ def test_a_provider_missing_an_operation_of_its_area_cannot_be_made() -> None:
         async def hangup_call(self, call: Call) -> None:
             pass
 
-    assert Done(None, None).capabilities == HalfDone.capabilities  # type: ignore[arg-type]
+    options = ProviderOptions(base_url="https://half.test")
+    assert Done(None, options).capabilities == HalfDone.capabilities  # type: ignore[arg-type]
+
+
+def test_a_provider_refuses_options_of_another_kind() -> None:
+    class Half(PlacesCalls):
+        kind = "half"
+        vendor = "Half"
+        options_type = LinerOptions
+
+        async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
+            raise NotImplementedError
+
+    with pytest.raises(TypeError, match="Half takes LinerOptions, not ProviderOptions"):
+        Half(None, ProviderOptions(base_url="https://half.test"))  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ base class per API): a vendor's provider inherits the areas it serves, and its
 `capabilities` are those areas', never written by hand. `Session.provider(id, Area)`
 gives the provider typed as that area, so mypy catches an operation a provider lacks."""
 
+from callboard.domain.capabilities import Capability
 from callboard.providers.areas.account import ListsNumbers, ReportsBalance, VerifiesPhones
 from callboard.providers.areas.area import Area
 from callboard.providers.areas.calls import (
@@ -46,27 +47,7 @@ __all__ = [
     "VerifiesPhones",
 ]
 
-# Every area, in the order of the capabilities they stand for (the README matrix's).
-AREAS: tuple[type[Area], ...] = (
-    PlacesCalls,
-    ConnectsParties,
-    HangsUpCalls,
-    ReportsCallEvents,
-    KeepsRecordings,
-    KeepsContacts,
-    CreatesTasks,
-    CreatesNotes,
-    ManagesDeals,
-    KeepsBlacklist,
-    PbxDirectory,
-    MessagesAgents,
-    ReadsCallHistory,
-    SendsSms,
-    Robocalls,
-    KeepsAudioRecords,
-    ListsNumbers,
-    ReportsBalance,
-    VerifiesPhones,
-    AddsIncomingNumbers,
-    CreatesOrders,
-)
+# Every area, in the order of the capabilities they stand for (the README matrix's): one
+# per capability, each naming its own, so the list is made, not written again.
+_AREA_OF = {area.capability: area for area in Area.__subclasses__()}
+AREAS: tuple[type[Area], ...] = tuple(_AREA_OF[capability] for capability in Capability)

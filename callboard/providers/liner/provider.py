@@ -13,7 +13,7 @@ from callboard.domain.directory import Order
 from callboard.domain.errors import ProviderUnavailable
 from callboard.domain.orders import OrderRequest
 from callboard.providers.areas import CreatesOrders
-from callboard.providers.base import ProviderContext
+from callboard.providers.base import Configured, ProviderContext
 from callboard.providers.liner import requests
 from callboard.providers.liner.client import LinerClient
 from callboard.providers.options import OptionError, ProviderOptions, option
@@ -41,32 +41,31 @@ class LinerOptions(ProviderOptions):
 
 
 class LinerProvider(
+    Configured[LinerOptions],
     CreatesOrders,
 ):
     kind = "liner"
     vendor = "Liner"
-    options_type = LinerOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, LinerOptions)
+    def __init__(self, context: ProviderContext, options: LinerOptions) -> None:
         super().__init__(context, options)
         self._client = LinerClient(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
-            who=f"Liner ({context.id})",
+            who=self.who,
         )
-        self._numeric_schedule = options.schedule_format == "numbers"
 
     async def create_order(self, request: OrderRequest) -> Order:
         # Checked (and refused) whole before anything is sent: nothing half-made at Liner.
-        body = requests.order_body(request, numeric_schedule=self._numeric_schedule)
+        numeric = self.options.schedule_format == "numbers"
+        body = requests.order_body(request, numeric_schedule=numeric)
         data = await self._client.post(ORDER_CREATE, body)
         order_id = requests.order_id(data)
         if order_id is None:
             # Liner said yes without saying to what: the order may exist, unnamed.
             raise ProviderUnavailable(
-                f"Liner ({self.id}) accepted the order but did not say its id; check the "
+                f"{self.who} accepted the order but did not say its id; check the "
                 "orders in Liner before creating it again."
             )
         return Order(

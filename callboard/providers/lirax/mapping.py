@@ -26,6 +26,7 @@ from callboard.domain.pbx import AgentState, AgentStatus
 from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.domain.provider_requests import ConnectPartiesRequest, PlaceCallRequest, PlacedCall
 from callboard.domain.sms import SmsSignal, SmsStatus
+from callboard.providers.lirax.call_options import LiraxCallOptions
 
 # LiraX documents no reason with its 400; say what the command needed instead.
 _REFUSALS = {
@@ -189,10 +190,11 @@ def refusal_message(cmd: str) -> str:
 
 
 def make_call_params(request: PlaceCallRequest) -> dict[str, str | None]:
+    shop_id = LiraxCallOptions.from_extra(request.extra).shop_id
     return {
         "from": request.agent,
         "to": digits_only(request.to),
-        "idshop": None if request.shop_id is None else str(request.shop_id),
+        "idshop": None if shop_id is None else str(shop_id),
     }
 
 

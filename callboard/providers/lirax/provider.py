@@ -48,6 +48,7 @@ from callboard.providers.areas import (
     SendsSms,
 )
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -96,6 +97,7 @@ class LiraxOptions(ProviderOptions):
 
 
 class LiraxProvider(
+    Configured[LiraxOptions],
     PlacesCalls,
     ConnectsParties,
     HangsUpCalls,
@@ -113,12 +115,9 @@ class LiraxProvider(
 ):
     kind = "lirax"
     vendor = "LiraX"
-    options_type = LiraxOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, LiraxOptions)
+    def __init__(self, context: ProviderContext, options: LiraxOptions) -> None:
         super().__init__(context, options)
-        self._options = options
         self._status_types: tuple[float, list[AgentStatusType]] | None = None
         self._pacer = ModemPacer(options.sms_interval)
         self._history = (
@@ -127,13 +126,13 @@ class LiraxProvider(
                 root=options.history_url,
                 login=options.history_login,
                 password=options.history_password,
-                who=f"LiraX ({context.id}) call history",
+                who=f"{self.who} call history",
             )
             if options.history_url and options.history_login
             else None
         )
         self._client = LiraxClient(
-            context.http, url=options.base_url, token=options.token, who=f"LiraX ({context.id})"
+            context.http, url=options.base_url, token=options.token, who=self.who
         )
         if not options.timezone:
             # Not a default to keep quiet about: LiraX's dates carry no zone, so a PBX
@@ -168,7 +167,7 @@ class LiraxProvider(
         await self._client.command("checkContact", mapping.check_contact_params(contact))
 
     async def create_task(self, task: Task) -> None:
-        params = mapping.create_task_params(task, now=datetime.now(UTC), zone=self._options.zone())
+        params = mapping.create_task_params(task, now=datetime.now(UTC), zone=self.options.zone())
         await self._client.command("createTask", params)
 
     async def create_note(self, note: Note) -> None:
@@ -242,7 +241,7 @@ class LiraxProvider(
                 "history_login and history_password.",
                 field="provider",
             )
-        zone = self._options.zone()
+        zone = self.options.zone()
         text = await self._history.export(query, zone)
         now = datetime.now(UTC)
         rows = history.parse_export(text, zone=zone, region=self.context.default_region)
@@ -261,7 +260,7 @@ class LiraxProvider(
         return mapping.contact_answer(contact, phone)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        form = webhooks.accept(delivery, self._options.webhook_token)
+        form = webhooks.accept(delivery, self.options.webhook_token)
         signals = mapping.webhook_signals(
             form, received_at=delivery.received_at, region=self.context.default_region
         )

@@ -17,7 +17,7 @@ import httpx
 
 from callboard.domain.errors import ProviderRejected
 from callboard.providers.http import reply_json
-from callboard.providers.json_client import JsonClient, blanked
+from callboard.providers.json_client import JsonClient, blanked, first_problem
 from callboard.providers.twin24.auth import TokenKeeper
 
 __all__ = ["FieldNamer", "Twin24Client", "refusal"]
@@ -120,10 +120,9 @@ def _message(body: Any) -> tuple[str, str | None]:
     errors = body.get("errors")
     if isinstance(errors, Mapping) and errors:
         # Laravel: {"message": "...", "errors": {"numbers.1": ["..."]}}
-        field, problems = next(iter(errors.items()))
-        problem = problems[0] if isinstance(problems, list) and problems else problems
+        named, problem = first_problem(errors)
         message, _ = _message(body.get("message"))
-        return message or _message(problem)[0], str(field)
+        return message or _message(problem)[0], named
     for key in ("message", "detail", "error", "errors", "description"):
         value = body.get(key)
         if value not in (None, "", [], {}):

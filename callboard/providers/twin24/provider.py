@@ -18,6 +18,7 @@ from callboard.domain.directory import PhoneNumber
 from callboard.domain.incoming import IncomingNumbersRequest
 from callboard.providers.areas import AddsIncomingNumbers, KeepsRecordings, ReportsCallEvents
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -27,12 +28,7 @@ from callboard.providers.options import OptionError, ProviderOptions, option
 from callboard.providers.twin24 import mapping, requests, webhooks
 from callboard.providers.twin24.auth import TokenKeeper
 from callboard.providers.twin24.client import Twin24Client
-from callboard.providers.webhook_guard import (
-    SourceFilter,
-    check_networks,
-    derive_secret,
-    verify_key,
-)
+from callboard.providers.webhook_guard import KeyInUrl, check_networks
 
 __all__ = ["TWIN24_NETWORK", "Twin24Options", "Twin24Provider"]
 
@@ -87,22 +83,20 @@ class Twin24Options(ProviderOptions):
 
 
 class Twin24Provider(
+    Configured[Twin24Options],
+    KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
     AddsIncomingNumbers,
 ):
     kind = "twin24"
     vendor = "Twin24"
-    options_type = Twin24Options
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, Twin24Options)
+    def __init__(self, context: ProviderContext, options: Twin24Options) -> None:
         super().__init__(context, options)
-        self._options = options
-        credential = options.token or f"{options.email}\n{options.password}"
-        self._secret = options.webhook_secret or derive_secret(credential, context.id)
-        self._sources = SourceFilter(options.allowed_ips)
-        who = f"Twin24 ({context.id})"
+        self._guard_webhooks(
+            options, credential=options.token or f"{options.email}\n{options.password}"
+        )
         self._auth = TokenKeeper(
             context.http,
             token=options.token,
@@ -110,23 +104,16 @@ class Twin24Provider(
             password=options.password,
             auth_url=options.auth_url,
             ttl=options.token_ttl,
-            who=who,
+            who=self.who,
         )
-        self._client = Twin24Client(context.http, root=options.base_url, auth=self._auth, who=who)
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._secret)
-
-    @property
-    def webhook_url(self) -> str:
-        """Where Twin24 posts (the secret is in it: never log it)."""
-        return f"{self.context.webhook_url}?key={self._secret}"
+        self._client = Twin24Client(
+            context.http, root=options.base_url, auth=self._auth, who=self.who
+        )
 
     async def add_incoming_numbers(self, request: IncomingNumbersRequest) -> list[PhoneNumber]:
         body = requests.batch_body(
             request,
-            default_trunk=self._options.default_provider_id,
+            default_trunk=self.options.default_provider_id,
             own_webhook_url=self.webhook_url,
         )
         await self._client.post(
@@ -141,8 +128,7 @@ class Twin24Provider(
         return mapping.added_numbers(self.id, request, body)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        self._sources.check(delivery.client_ip)
-        verify_key(delivery, self._secret)
+        self._check_source_and_key(delivery)
         body = webhooks.read_body(delivery)
         signals: list[CallSignal] = []
         try:

@@ -20,6 +20,7 @@ from callboard.domain.calls import AgentAnswer, CallDirection, CallStatus
 from callboard.domain.errors import BadInput, ProviderMisconfigured, ProviderRejected
 from callboard.domain.phones import digits_only, parse_vendor_phone
 from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
+from callboard.providers.while1.call_options import While1CallOptions
 
 __all__ = [
     "CALLER_ID_FORMATS",
@@ -90,6 +91,7 @@ def caller_id(to: str, fmt: str, region: str) -> str:
 
 def originate_params(
     request: PlaceCallRequest,
+    options: While1CallOptions,
     *,
     username: str,
     password: str,
@@ -109,25 +111,25 @@ def originate_params(
     data: dict[str, Any] = {
         "project_id": project_id,
         "caller_id": caller_id(request.to, caller_id_format, region),
-        "caller_id_name": (request.caller_id_name or "").strip() or request.to,
-        "type": request.agent_type.value if request.agent_type else DEFAULT_TYPE,
+        "caller_id_name": (options.caller_id_name or "").strip() or request.to,
+        "type": options.agent_type.value if options.agent_type else DEFAULT_TYPE,
         "destination": destination,
         "external_id": external_id,
-        "async": 0 if request.wait_for_answer else 1,
+        "async": 0 if options.wait_for_answer else 1,
     }
-    if request.outbound_number and request.outbound_number.strip():
-        data["outbound_number"] = request.outbound_number.strip()
-    if request.outbound_trunk and request.outbound_trunk.strip():
-        data["outbound_trunk"] = request.outbound_trunk.strip()
-    if request.variables:
-        for index, name in enumerate(request.variables):
+    if options.outbound_number and options.outbound_number.strip():
+        data["outbound_number"] = options.outbound_number.strip()
+    if options.outbound_trunk and options.outbound_trunk.strip():
+        data["outbound_trunk"] = options.outbound_trunk.strip()
+    if options.variables:
+        for index, name in enumerate(options.variables):
             if _BAD_VARIABLE.search(name):
                 raise BadInput(
                     f"'{name}' cannot be a PBX variable name: use letters, digits and "
                     "underscores (no spaces or brackets).",
                     field=f"variables[{index}].name",
                 )
-        data["vars"] = dict(request.variables)
+        data["vars"] = dict(options.variables)
     return {"api_username": username, "api_password": password, "data": data}
 
 
@@ -139,6 +141,7 @@ def messages(reply: Mapping[str, Any]) -> list[str]:
 def placed_call(
     reply: Mapping[str, Any],
     request: PlaceCallRequest,
+    options: While1CallOptions,
     *,
     external_id: str,
     http_status: int = 200,
@@ -147,13 +150,13 @@ def placed_call(
 ) -> PlacedCall:
     """The call While1 started, the agent's answer when Callboard waited for it, or the
     error the refusal means."""
-    wait = request.wait_for_answer
+    wait = options.wait_for_answer
     raw = {**reply, "external_id": external_id, "async": 0 if wait else 1}
     base = PlacedCall(
         provider_call_id=external_id,
         status=CallStatus.RINGING if wait else CallStatus.DIALING,
         direction=CallDirection.OUTBOUND,
-        from_number=parse_vendor_phone(request.outbound_number, region),
+        from_number=parse_vendor_phone(options.outbound_number, region),
         to_number=request.to,
         agent=request.agent.strip(),
         raw=raw,

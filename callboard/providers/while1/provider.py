@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from callboard.domain.provider_requests import PlaceCallRequest, PlacedCall
 from callboard.providers.areas import PlacesCalls, ReportsCallEvents
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
@@ -28,6 +29,7 @@ from callboard.providers.webhook_guard import (
     verify_key,
 )
 from callboard.providers.while1 import mapping, webhooks
+from callboard.providers.while1.call_options import While1CallOptions
 from callboard.providers.while1.client import While1Client
 
 __all__ = ["While1Options", "While1Provider"]
@@ -82,25 +84,22 @@ class While1Options(ProviderOptions):
 
 
 class While1Provider(
+    Configured[While1Options],
     PlacesCalls,
     ReportsCallEvents,
 ):
     kind = "while1"
     vendor = "While1"
-    options_type = While1Options
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, While1Options)
+    def __init__(self, context: ProviderContext, options: While1Options) -> None:
         super().__init__(context, options)
-        self._options = options
-        self._who = f"While1 ({context.id})"
         self._sources = SourceFilter(options.allowed_ips)
         self._client = While1Client(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
             hidden=(options.api_password,),
-            who=self._who,
+            who=self.who,
         )
         if not options.webhook_token:
             log.warning(
@@ -108,34 +107,38 @@ class While1Provider(
             )
 
     async def place_call(self, request: PlaceCallRequest) -> PlacedCall:
-        # The PBX gives the call no id of its own: Callboard's goes in as external_id
-        # and comes back in the events.
-        external_id = "cb-" + uuid.uuid4().hex
+        # The PBX gives the call no id of its own: the external_id names it, in the events
+        # too. The client's own when it gave one (its CRM matches the PBX's events to its
+        # records by it), else Callboard's.
+        external_id = request.external_id or "cb-" + uuid.uuid4().hex
+        options = While1CallOptions.from_extra(request.extra)
         params = mapping.originate_params(
             request,
-            username=self._options.api_username,
-            password=self._options.api_password,
-            project_id=self._options.project_id,
+            options,
+            username=self.options.api_username,
+            password=self.options.api_password,
+            project_id=self.options.project_id,
             external_id=external_id,
-            caller_id_format=self._options.caller_id_format,
+            caller_id_format=self.options.caller_id_format,
             region=self.context.default_region,
         )
-        timeout = self._options.answer_timeout + HTTP_GRACE if request.wait_for_answer else None
+        timeout = self.options.answer_timeout + HTTP_GRACE if options.wait_for_answer else None
         status, reply = await self._client.originate(params, http_timeout=timeout)
         return mapping.placed_call(
             reply,
             request,
+            options,
             external_id=external_id,
             http_status=status,
             region=self.context.default_region,
-            who=self._who,
+            who=self.who,
         )
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
         self._sources.check(delivery.client_ip)
-        if not self._options.webhook_token:
+        if not self.options.webhook_token:
             raise FORBIDDEN_KEY
-        verify_key(delivery, self._options.webhook_token, param=webhooks.TOKEN_PARAM)
+        verify_key(delivery, self.options.webhook_token, param=webhooks.TOKEN_PARAM)
         fields = webhooks.read_fields(delivery)
         signal = webhooks.event_signal(
             fields, received_at=delivery.received_at, region=self.context.default_region

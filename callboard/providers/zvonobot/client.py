@@ -17,7 +17,7 @@ import httpx
 from callboard.domain.errors import ProviderRejected, ProviderUnavailable
 from callboard.domain.provider_requests import AudioFile
 from callboard.providers.http import reply_json
-from callboard.providers.json_client import JsonClient, blanked
+from callboard.providers.json_client import JsonClient, blanked, first_problem
 
 __all__ = ["ZvonobotClient", "refusal"]
 
@@ -97,9 +97,8 @@ def _message(data: Any) -> tuple[str, str | None]:
         return "", None
     errors = data.get("errors")
     if isinstance(errors, Mapping) and errors:
-        field, problems = next(iter(errors.items()))
-        text = problems[0] if isinstance(problems, list) and problems else problems
-        return str(data.get("message") or text), str(field)
+        field, problem = first_problem(errors)
+        return str(data.get("message") or problem), field
     if data.get("message"):
         return str(data["message"]), None
     if data.get("error"):

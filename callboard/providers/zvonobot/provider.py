@@ -41,13 +41,14 @@ from callboard.providers.areas import (
     VerifiesPhones,
 )
 from callboard.providers.base import (
+    Configured,
     ProviderContext,
     WebhookDelivery,
     WebhookOutcome,
     delivery_fingerprint,
 )
 from callboard.providers.options import OptionError, ProviderOptions, option
-from callboard.providers.webhook_guard import check_networks
+from callboard.providers.webhook_guard import KeyInUrl, check_networks
 from callboard.providers.zvonobot import mapping, requests, webhooks
 from callboard.providers.zvonobot.client import ZvonobotClient
 
@@ -96,6 +97,8 @@ class ZvonobotOptions(ProviderOptions):
 
 
 class ZvonobotProvider(
+    Configured[ZvonobotOptions],
+    KeyInUrl,
     ReportsCallEvents,
     KeepsRecordings,
     Robocalls,
@@ -106,34 +109,21 @@ class ZvonobotProvider(
 ):
     kind = "zvonobot"
     vendor = "Zvonobot"
-    options_type = ZvonobotOptions
 
-    def __init__(self, context: ProviderContext, options: ProviderOptions) -> None:
-        assert isinstance(options, ZvonobotOptions)
+    def __init__(self, context: ProviderContext, options: ZvonobotOptions) -> None:
         super().__init__(context, options)
-        self._options = options
-        self._secret = options.webhook_secret or webhooks.derive_secret(options.api_key, context.id)
-        self._sources = webhooks.SourceFilter(options.allowed_ips)
+        self._guard_webhooks(options, credential=options.api_key)
         self._client = ZvonobotClient(
             context.http,
             root=options.base_url,
             api_key=options.api_key,
-            who=f"Zvonobot ({context.id})",
+            who=self.who,
         )
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._secret)
-
-    @property
-    def webhook_url(self) -> str:
-        """Where Zvonobot posts (the secret is in it: never log it)."""
-        return f"{self.context.webhook_url}?key={self._secret}"
 
     async def start_robocall(self, request: RobocallRequest) -> StartedCalls:
         ref = secrets.token_hex(8)
         template = request.message.template_id
-        parts = _chunks(request.phones, self._options.max_batch)
+        parts = _chunks(request.phones, self.options.max_batch)
         # Every part is built (and checked) before the first is sent.
         if template is None:
             path = "apiCalls/create"
@@ -143,7 +133,7 @@ class ZvonobotProvider(
                     part,
                     webhook_url=self.webhook_url,
                     ref=ref,
-                    key_word_separator=self._options.key_word_separator,
+                    key_word_separator=self.options.key_word_separator,
                 )
                 for part in parts
             ]
@@ -183,7 +173,7 @@ class ZvonobotProvider(
         found: list[CallSignal] = []
         if not numeric:
             return found  # no id Zvonobot could know: nothing to ask
-        for part in _chunks(numeric, self._options.max_batch):
+        for part in _chunks(numeric, self.options.max_batch):
             data = await self._client.post(path, {"apiCallIdList": list(part)})
             for item in mapping.items(data):
                 signals = mapping.call_signals(
@@ -214,7 +204,7 @@ class ZvonobotProvider(
         return removed
 
     def robocall_notices(self, request: RobocallRequest) -> list[Notice]:
-        if self._options.moderation_lifted or not _speaks_text(request):
+        if self.options.moderation_lifted or not _speaks_text(request):
             return []
         return [
             Notice(
@@ -285,8 +275,7 @@ class ZvonobotProvider(
         await self._client.post("apiVerificationPhones/confirmPhone", body)
 
     def handle_webhook(self, delivery: WebhookDelivery) -> WebhookOutcome:
-        self._sources.check(delivery.client_ip)
-        webhooks.verify_key(delivery, self._secret)
+        self._check_source_and_key(delivery)
         body = webhooks.read_body(delivery)
         region = self.context.default_region
         signals: list[CallSignal] = []

@@ -487,7 +487,9 @@ def test_make_call_params_as_on_the_page() -> None:
 
 
 def test_make_call_params_with_a_shop() -> None:
-    params = make_call_params(PlaceCallRequest(agent="101", to="+380501234567", shop_id=7))
+    params = make_call_params(
+        PlaceCallRequest(agent="101", to="+380501234567", extra={"shop_id": 7})
+    )
     assert sent(params) == {"from": "101", "to": "380501234567", "idshop": "7"}
 
 

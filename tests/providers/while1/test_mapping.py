@@ -10,6 +10,7 @@ import pytest
 from callboard.domain.calls import AgentAnswer, AgentType, CallDirection, CallStatus
 from callboard.domain.errors import BadInput, ProviderMisconfigured, ProviderRejected
 from callboard.domain.provider_requests import PlaceCallRequest
+from callboard.providers.while1.call_options import While1CallOptions
 from callboard.providers.while1.mapping import caller_id, originate_params, placed_call
 
 TO = "+40721234567"
@@ -20,6 +21,7 @@ OK = {"has_error": False, "messages": [], "results": ["Call successfully origina
 def params(request: PlaceCallRequest, fmt: str = "e164", region: str = "RO") -> dict[str, Any]:
     return originate_params(
         request,
+        While1CallOptions.from_extra(request.extra),
         username="cb-user",
         password="secret-pass",
         project_id=7,
@@ -30,8 +32,9 @@ def params(request: PlaceCallRequest, fmt: str = "e164", region: str = "RO") -> 
 
 
 def read(reply: dict[str, Any], *, wait: bool = False, status: int = 200, **extra: Any) -> Any:
-    request = PlaceCallRequest(agent="101", to=TO, wait_for_answer=wait, **extra)
-    return placed_call(reply, request, external_id=EXT, http_status=status, region="RO")
+    request = PlaceCallRequest(agent="101", to=TO, extra={"wait_for_answer": wait, **extra})
+    options = While1CallOptions.from_extra(request.extra)
+    return placed_call(reply, request, options, external_id=EXT, http_status=status, region="RO")
 
 
 def failed(*messages: str) -> dict[str, Any]:
@@ -61,12 +64,14 @@ def test_every_option_given() -> None:
     request = PlaceCallRequest(
         agent="test-queue",
         to=TO,
-        agent_type=AgentType.QUEUE,
-        caller_id_name=" Ioana Ștefănescu ",
-        outbound_number="+40212345678",
-        outbound_trunk="default-trunk",
-        variables={"SKIP_WELCOME": "1", "BACKEND_LINK": "https://crm.example.ro/?id=5"},
-        wait_for_answer=True,
+        extra={
+            "agent_type": AgentType.QUEUE,
+            "caller_id_name": " Ioana Ștefănescu ",
+            "outbound_number": "+40212345678",
+            "outbound_trunk": "default-trunk",
+            "variables": {"SKIP_WELCOME": "1", "BACKEND_LINK": "https://crm.example.ro/?id=5"},
+            "wait_for_answer": True,
+        },
     )
     data = params(request)["data"]
     assert list(data) == [
@@ -90,7 +95,9 @@ def test_every_option_given() -> None:
 
 def test_blank_optional_fields_are_not_sent() -> None:
     request = PlaceCallRequest(
-        agent="101", to=TO, caller_id_name="  ", outbound_number=" ", outbound_trunk=""
+        agent="101",
+        to=TO,
+        extra={"caller_id_name": "  ", "outbound_number": " ", "outbound_trunk": ""},
     )
     data = params(request)["data"]
     assert data["caller_id_name"] == TO
@@ -110,7 +117,11 @@ def test_a_call_needs_an_agent(agent: str) -> None:
 @pytest.mark.parametrize("name", ["", "A B", "K[1]", "X]"])
 def test_a_variable_name_php_would_misread_is_refused(name: str) -> None:
     with pytest.raises(BadInput) as error:
-        params(PlaceCallRequest(agent="101", to=TO, variables={"SKIP_WELCOME": "1", name: "1"}))
+        params(
+            PlaceCallRequest(
+                agent="101", to=TO, extra={"variables": {"SKIP_WELCOME": "1", name: "1"}}
+            )
+        )
     assert error.value.field == "variables[1].name"
 
 

@@ -201,11 +201,16 @@ async def test_every_option_of_a_call_reaches_the_pbx_with_a_valid_hash(rig: Rig
     request = PlaceCallRequest(
         agent="test-queue",
         to=TO,
-        agent_type=AgentType.QUEUE,
-        caller_id_name="Ioana Ștefănescu ~ Иван",
-        outbound_number="+40212345678",
-        outbound_trunk="default-trunk",
-        variables={"BACKEND_LINK": "https://crm.example.ro/c?id=5&x=a b~", "SKIP_WELCOME": "1"},
+        extra={
+            "agent_type": AgentType.QUEUE,
+            "caller_id_name": "Ioana Ștefănescu ~ Иван",
+            "outbound_number": "+40212345678",
+            "outbound_trunk": "default-trunk",
+            "variables": {
+                "BACKEND_LINK": "https://crm.example.ro/c?id=5&x=a b~",
+                "SKIP_WELCOME": "1",
+            },
+        },
     )
     placed = await rig.provider.place_call(request)
     assert placed.status is CallStatus.DIALING
@@ -234,7 +239,7 @@ async def test_the_caller_id_format(fmt: str, written: str) -> None:
 
 async def test_waiting_for_the_agent_who_answers(rig: Rig) -> None:
     placed = await rig.provider.place_call(
-        PlaceCallRequest(agent="101", to=TO, wait_for_answer=True)
+        PlaceCallRequest(agent="101", to=TO, extra={"wait_for_answer": True})
     )
     assert placed.status is CallStatus.RINGING
     assert placed.agent_answer is AgentAnswer.ANSWERED
@@ -244,7 +249,7 @@ async def test_waiting_for_the_agent_who_answers(rig: Rig) -> None:
 async def test_waiting_for_the_agent_who_refuses(rig: Rig) -> None:
     rig.sim.set_agent("101", "reject")
     placed = await rig.provider.place_call(
-        PlaceCallRequest(agent="101", to=TO, wait_for_answer=True)
+        PlaceCallRequest(agent="101", to=TO, extra={"wait_for_answer": True})
     )
     assert placed.status is CallStatus.REJECTED
     assert placed.agent_answer is AgentAnswer.REJECTED
@@ -254,7 +259,7 @@ async def test_waiting_for_the_agent_who_refuses(rig: Rig) -> None:
 async def test_waiting_for_the_agent_who_lets_it_ring(rig: Rig) -> None:
     rig.sim.set_agent("101", "no_answer")
     placed = await rig.provider.place_call(
-        PlaceCallRequest(agent="101", to=TO, wait_for_answer=True)
+        PlaceCallRequest(agent="101", to=TO, extra={"wait_for_answer": True})
     )
     assert placed.status is CallStatus.NO_ANSWER
     assert placed.agent_answer is AgentAnswer.TIMED_OUT
@@ -272,7 +277,7 @@ async def test_an_agent_who_is_not_logged_in(rig: Rig) -> None:
 async def test_an_unknown_queue(rig: Rig) -> None:
     with pytest.raises(ProviderRejected) as error:
         await rig.provider.place_call(
-            PlaceCallRequest(agent="sales", to=TO, agent_type=AgentType.QUEUE)
+            PlaceCallRequest(agent="sales", to=TO, extra={"agent_type": AgentType.QUEUE})
         )
     assert error.value.message == "While1: Invalid Queue. Check if pbx queue exists"
     assert error.value.field == "agent"
@@ -318,7 +323,9 @@ async def test_a_waiting_request_has_the_answer_timeout_and_more() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(pbx), timeout=5) as http:
         provider = make_provider(http, answer_timeout=45)
-        await provider.place_call(PlaceCallRequest(agent="101", to=TO, wait_for_answer=True))
+        await provider.place_call(
+            PlaceCallRequest(agent="101", to=TO, extra={"wait_for_answer": True})
+        )
         await provider.place_call(PlaceCallRequest(agent="101", to=TO))
     assert seen[0]["read"] == 55, "the PBX gives up first, so its answer is read"
     assert seen[1]["read"] == 5
