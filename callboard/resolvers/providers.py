@@ -28,12 +28,14 @@ def scope(runtime: Runtime, caller: Caller) -> frozenset[str]:
     return frozenset(pid for pid in runtime.providers if caller.may_use(pid))
 
 
-def scope_of(runtime: Runtime, caller: Caller, provider_id: str | None) -> frozenset[str]:
-    """The providers a listener asked for: the one named (if the caller may use it), or
-    all those it may see."""
+def scope_of(
+    runtime: Runtime, caller: Caller, provider_id: str | None, needs: type[Area] | None = None
+) -> frozenset[str]:
+    """The providers a listener asked for: the one named (if the caller may use it and it
+    serves the area `needs`: else the same errors as an operation), or all those it may see."""
     if provider_id is None:
         return scope(runtime, caller)
-    return frozenset({provider_for(runtime, caller, provider_id).id})
+    return frozenset({provider_for(runtime, caller, provider_id, needs).id})
 
 
 def can_see(runtime: Runtime, caller: Caller, provider_id: str) -> bool:

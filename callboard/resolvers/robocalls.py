@@ -344,7 +344,8 @@ async def remove_audio_records(
 
 
 async def audio_records(session: Session, provider_id: str | None) -> list[AudioRecord]:
-    return await session.runtime.store.audio_records.list(sorted(session.scope_of(provider_id)))
+    scope = session.scope_of(provider_id, KeepsAudioRecords)
+    return await session.runtime.store.audio_records.list(sorted(scope))
 
 
 async def balance(session: Session, provider_id: str) -> Balance:

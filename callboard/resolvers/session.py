@@ -51,9 +51,10 @@ class Session:
         """The provider ids whose calls and events this caller sees."""
         return providers.scope(self.runtime, self.caller)
 
-    def scope_of(self, provider_id: str | None) -> frozenset[str]:
-        """The one provider named (if this caller may use it), or all those it may see."""
-        return providers.scope_of(self.runtime, self.caller, provider_id)
+    def scope_of(self, provider_id: str | None, needs: type[Area] | None = None) -> frozenset[str]:
+        """The one provider named (if this caller may use it and it serves `needs`), or all
+        those it may see."""
+        return providers.scope_of(self.runtime, self.caller, provider_id, needs)
 
     def visible_providers(self) -> list[Provider]:
         return providers.visible_providers(self.runtime, self.caller)

@@ -9,6 +9,7 @@ from typing import TypeVar
 import strawberry
 
 from callboard.domain.feeds import FeedEvent
+from callboard.providers.areas import Area
 from callboard.runtime import Runtime
 from callboard.schema.context import Info
 from callboard.schema.ids import decode_cursor
@@ -28,13 +29,14 @@ async def follow_feed(
     after: str | None,
     *,
     cursor_type: str,
+    needs: type[Area],
     changes: FeedReader[Item],
     shown: Callable[[Item, int], T],
 ) -> AsyncGenerator[T, None]:
     """Each change of the feed `changes` reads, `shown(item, cursor)`, for the caller's
     providers (or `provider`), after the cursor `after` (a `cursor_type` one) if given."""
     session = info.context.session
-    providers = session.scope_of(provider)
+    providers = session.scope_of(provider, needs)
     cursor = decode_cursor(cursor_type, after, maximum=session.runtime.store.max_id)
     async for change in changes(session.runtime, providers, cursor):
         yield shown(change.item, change.id)

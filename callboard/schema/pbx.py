@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from callboard.providers.areas import PbxDirectory
 from callboard.resolvers import pbx as resolvers
 from callboard.schema.agent_status import AGENT_STATUS_CURSOR, AgentStatus
 from callboard.schema.blacklist import Blacklist, BlacklistInput, BlacklistPayload
@@ -98,6 +99,7 @@ class PbxSubscription:
             provider,
             after,
             cursor_type=AGENT_STATUS_CURSOR,
+            needs=PbxDirectory,
             changes=resolvers.agent_status_changes,
             shown=AgentStatus.of,
         )

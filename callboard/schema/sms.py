@@ -9,6 +9,7 @@ import strawberry
 
 from callboard.domain import sms as domain
 from callboard.domain.sms import SmsDirection, SmsStatus
+from callboard.providers.areas import SendsSms
 from callboard.resolvers import sms as resolvers
 from callboard.schema.context import Info
 from callboard.schema.feed_subscriptions import follow_feed
@@ -122,6 +123,7 @@ class SmsSubscription:
             provider,
             after,
             cursor_type=_CURSOR,
+            needs=SendsSms,
             changes=resolvers.sms_changes,
             shown=SmsMessage.of,
         )

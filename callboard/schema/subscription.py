@@ -9,6 +9,7 @@ from strawberry.tools import merge_types
 
 from callboard.domain.phones import normalize_phone
 from callboard.events.bus import EventFilter
+from callboard.providers.areas import ReportsCallEvents
 from callboard.resolvers.providers import scope_of
 from callboard.schema.calls import CallEvent
 from callboard.schema.context import Info
@@ -35,7 +36,7 @@ class CallSubscription:
         after: str | None = None,
     ) -> AsyncGenerator[CallEvent, None]:
         runtime, caller = info.context.runtime, info.context.client
-        providers = scope_of(runtime, caller, provider)
+        providers = scope_of(runtime, caller, provider, ReportsCallEvents)
         where = EventFilter(
             provider_ids=providers,
             call_id=decode_id("Call", call_id, field="callId") if call_id else None,

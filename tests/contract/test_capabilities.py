@@ -58,8 +58,8 @@ _ON_A_CALL = {
 # ... or on a message by its id: only a kind that sends messages has any
 _ON_ITS_OWN_OBJECTS = {"checkSms"}
 
-# Known gaps, each with its failing test below (xfail, strict): they answer as if served.
-_KNOWN_GAPS = {"audioRecords"}
+# Lists and subscriptions that take an optional provider: tested apart, below.
+_TESTED_APART = {"audioRecords"}
 
 
 def _root(name: str) -> tuple[str, GraphQLField] | None:
@@ -174,7 +174,7 @@ async def test_every_operation_naming_a_provider_it_lacks_is_unsupported(kind: s
     operations = [
         (capability, name)
         for capability, name in lacking(kind)
-        if _asks_a_provider(name) and name not in _KNOWN_GAPS
+        if _asks_a_provider(name) and name not in _TESTED_APART
     ]
     async with vendor_rig(kind) as rig:
         asked_before = sum(rig.vendor.simulator.requests.values())
@@ -212,11 +212,6 @@ def _kinds_lacking(name: str) -> list[str]:
     return [k for k in KINDS if any(op == name for _, op in lacking(k))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audioRecords(provider:) of a kind without AUDIO_RECORDS answers [] where orders "
-    "and numbers answer UNSUPPORTED (resolvers/robocalls.py audio_records checks scope only)",
-)
 @pytest.mark.parametrize("kind", _kinds_lacking("audioRecords"))
 async def test_audio_records_of_a_kind_without_them_is_unsupported(kind: str) -> None:
     async with vendor_rig(kind) as rig:
@@ -225,12 +220,6 @@ async def test_audio_records_of_a_kind_without_them_is_unsupported(kind: str) ->
     assert_unsupported(body, "audioRecords", Capability.AUDIO_RECORDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a subscription naming a provider without its capability (smsEvents, "
-    "agentStatusChanged, callEvents) is taken and stays silent instead of UNSUPPORTED "
-    "(resolvers/providers.py scope_of checks scope only)",
-)
 @pytest.mark.parametrize(
     "kind", [k for k in KINDS if any(_a_subscription(op) for _, op in lacking(k))]
 )
