@@ -91,7 +91,7 @@ class PbxSubscription:
         "instead of the current statuses, then the live ones, none twice."
     )
     async def agent_status_changed(
-        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[AgentStatus, None]:
         session = info.context.session
         providers = session.scope_of(provider)

@@ -119,7 +119,7 @@ class SmsSubscription:
         "ones, none twice."
     )
     async def sms_events(
-        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
         session = info.context.session
         providers = session.scope_of(provider)

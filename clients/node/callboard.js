@@ -32,7 +32,7 @@ export const PLACE_CALL = `mutation PlaceCall($input: PlaceCallInput!) {
   }
 }`;
 
-export const CALL_EVENTS = `subscription CallEvents($callId: ID, $after: String) {
+export const CALL_EVENTS = `subscription CallEvents($callId: ID, $after: ID) {
   callEvents(callId: $callId, after: $after) { id kind status call { id } }
 }`;
 

@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 from gql import Client, GraphQLRequest
-from gql.transport.exceptions import TransportClosed, TransportConnectionFailed
+from gql.transport.exceptions import (
+    TransportClosed,
+    TransportConnectionFailed,
+    TransportQueryError,
+)
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import ConnectionClosed
@@ -24,7 +28,7 @@ LAST_KIND = "RECORDING_READY"
 
 PLACE_CALL = """mutation PlaceCall($input: PlaceCallInput!) {
   placeCall(input: $input) { call { id status } userErrors { field code message } } }"""
-CALL_EVENTS = """subscription CallEvents($callId: ID, $after: String) {
+CALL_EVENTS = """subscription CallEvents($callId: ID, $after: ID) {
   callEvents(callId: $callId, after: $after) { id kind status call { id } } }"""
 CALL = "query Call($id: ID!) { call(id: $id) { id events { id kind } } }"
 
@@ -149,9 +153,13 @@ async def test_resuming_after_a_dropped_connection_gets_each_event_once_in_order
     assert [e["id"] for e in seen + rest] == [e["id"] for e in stored]
 
 
-async def subscribe_with(transport: WebsocketsTransport) -> list[dict[str, Any]]:
+async def subscribe_with(
+    transport: WebsocketsTransport,
+    document: str = CALL_EVENTS,
+    variables: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     async with Client(transport=transport) as session:
-        request = GraphQLRequest(CALL_EVENTS, variable_values={})
+        request = GraphQLRequest(document, variable_values=variables or {})
         return await take(session.subscribe(request))  # type: ignore[arg-type]
 
 
@@ -165,3 +173,19 @@ async def test_a_socket_without_a_valid_key_is_refused(
     assert isinstance(closed, ConnectionClosed)
     assert closed.rcvd is not None
     assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+
+
+async def test_after_is_an_id_and_a_string_variable_for_it_fails_validation(rig: Rig) -> None:
+    # `after` was a String before: a document that still declares it so is refused
+    # before anything runs (README, "Ids").
+    with pytest.raises(TransportQueryError) as refused:
+        await subscribe_with(
+            ws_transport(rig),
+            CALL_EVENTS.replace("$after: ID", "$after: String"),
+            {"after": FROM_START},
+        )
+    assert refused.value.errors is not None
+    (error,) = refused.value.errors
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "String" in error["message"]
+    assert "ID" in error["message"]

@@ -152,7 +152,7 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(rig: Rig) -> None
 
 _FINAL = {"COMPLETED", "NO_ANSWER", "BUSY", "UNREACHABLE", "REJECTED", "FAILED", "CANCELED"}
 _EVENTS = """
-subscription($provider: ID, $after: String) {
+subscription($provider: ID, $after: ID) {
   callEvents(provider: $provider, after: $after) { kind status raw call { raw } }
 }"""
 _READ_BACK = """
