@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest test-clients bench clean
 
 demo: $(STAMP)
 	$(BIN)/callboard demo
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck pytest test-clients
 
 lint: $(STAMP)
 	$(BIN)/ruff check callboard tests $(wildcard bench)
@@ -24,6 +24,22 @@ typecheck: $(STAMP)
 # scale-out tests and exports their URLs to pytest.
 pytest: $(STAMP)
 	. scripts/test-services.sh && $(BIN)/pytest
+
+# The npm clients frontend teams use (Apollo Client, graphql-ws, graphql-sse) against a
+# real `callboard serve` with LiraX's simulator (tests/clients/rig.py starts both).
+NODE_CLIENTS := clients/node
+test-clients: $(STAMP) $(NODE_CLIENTS)/node_modules/.installed
+	$(BIN)/python -m tests.clients.rig -C $(NODE_CLIENTS) node --test
+
+# Node and npm from Debian's apt when missing (CI runs as root); the packages exactly as
+# package-lock.json pins them.
+$(NODE_CLIENTS)/node_modules/.installed: $(NODE_CLIENTS)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && apt-get install -y nodejs npm; \
+	  else echo "The client tests need Node.js and npm: apt-get install -y nodejs npm (as root)"; exit 1; fi; }
+	cd $(NODE_CLIENTS) && npm ci --no-audit --no-fund
+	touch $@
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
@@ -43,4 +59,4 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(NODE_CLIENTS)/node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 from collections.abc import AsyncIterator, Mapping
@@ -23,7 +24,15 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from callboard.auth import LOCAL, authenticate, authorization_of
@@ -54,6 +63,13 @@ from callboard.webhooks import receive_webhook
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
+SUBSCRIBE_HOW = (
+    "A subscription is not answered with one HTTP response: subscribe over WebSocket "
+    "(graphql-transport-ws at /graphql), or ask for a stream over HTTP with "
+    '`Accept: multipart/mixed;subscriptionSpec="1.0"` (Apollo Client\'s HttpLink) or '
+    "`Accept: text/event-stream` (GraphQL over SSE)."
+)
+
 
 class _RequestAdapter(StarletteRequestAdapter):
     """Strawberry's view of a request, keeping the request for `read_operation`."""
@@ -79,7 +95,14 @@ class CallboardGraphQL(GraphQL[Context, None]):
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            # Over WebSocket, and over HTTP for clients that cannot open one: Apollo
+            # Client's multipart subscriptions, GraphQL over SSE (distinct connections).
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+            ),
             # Both protocols (live/protocols.py; strawberry's applies to the newer only)
             connection_init_wait_timeout=timedelta(seconds=settings.server.websocket_init_timeout),
             # Audio files for createAudioRecord (the GraphQL multipart request spec). Safe
@@ -145,7 +168,11 @@ class CallboardGraphQL(GraphQL[Context, None]):
     async def _compiled_response(self, request: Request) -> Response | None:
         """The answer of the compiled path, for a query it covers (None: the general
         path answers). Uploads are mutations: never compiled."""
-        if self.compiled is None or _media_type(request) == "multipart/form-data":
+        if (
+            self.compiled is None
+            or _media_type(request) == "multipart/form-data"
+            or self._streams(request)
+        ):
             return None
         if request.method == "GET" and "query" not in request.query_params:
             return None
@@ -168,8 +195,45 @@ class CallboardGraphQL(GraphQL[Context, None]):
             found = await read_operation(
                 request, self.settings.graphql, uploads=self.multipart_uploads_enabled
             )
+            if transport := self._get_stream_transport_from_headers(request.headers):
+                # Its Accept header asks for a stream (multipart/mixed, text/event-stream)
+                found = dataclasses.replace(found, protocol=transport.protocol)
             state["graphql_operation"] = found
         return found
+
+    def _streams(self, request: Request) -> bool:
+        """Whether `request` asks for its result as a stream (an HTTP subscription)."""
+        return self._get_stream_transport_from_headers(request.headers) is not None
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # strawberry's, but a request not asking for a stream gets one result: a
+        # subscription there ran as a query (an INTERNAL error), now it is told how to
+        # subscribe instead.
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                raise BadRequest(SUBSCRIBE_HOW) from None
+            raise BadRequest(exc.as_http_error_reason(request_adapter.method)) from None
+        except CannotGetOperationTypeError as exc:
+            raise BadRequest(exc.as_http_error_reason()) from None
 
     async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # Every request is read and checked here (graphql_requests.py), not by strawberry.
@@ -192,9 +256,12 @@ class CallboardGraphQL(GraphQL[Context, None]):
             caller = LOCAL if self.settings.open_access else None  # set on connection_init
         else:
             caller = request.scope.get("state", {}).get("caller")
+        # A subscription's loaders read afresh for every event: a connection's, or an
+        # HTTP request's streamed answer.
+        live = isinstance(request, WebSocket) or self._streams(request)
         return Context(
             runtime=self.runtime,
-            loaders=Loaders(self.runtime, cache=not isinstance(request, WebSocket)),
+            loaders=Loaders(self.runtime, cache=not live),
             caller=caller,
             request=request,
             response=response,

@@ -32,7 +32,7 @@ query($id: ID!) {
 }"""
 
 CALL_EVENTS = """
-subscription($provider: ID, $phone: String, $callId: ID, $after: String) {
+subscription($provider: ID, $phone: String, $callId: ID, $after: ID) {
   callEvents(provider: $provider, phone: $phone, callId: $callId, after: $after) {
     id kind status occurredAt raw
     call { id status from to recordingUrl }

@@ -22,7 +22,7 @@ from tests.services import REDIS_URL, fresh_database, fresh_stream, needs_postgr
 pytestmark = [needs_postgres, needs_redis]
 
 TOKEN, WEBHOOK_TOKEN = "lirax-command-token", "lirax-webhook-token"
-STATUSES = """subscription($after: String) {
+STATUSES = """subscription($after: ID) {
   agentStatusChanged(after: $after) { agent statusId cursor } }"""
 
 

@@ -219,8 +219,9 @@ class SharingExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 def encode_shared(message: Any) -> str | None:
-    """A WebSocket message carrying shared data, encoded around the data's one JSON
-    text; None for any other message."""
+    """A message carrying shared data (a WebSocket message, or a multipart subscription's
+    part: `{"payload": ...}` alone), encoded around the data's one JSON text; None for any
+    other message."""
     if not isinstance(message, dict):
         return None
     payload = message.get("payload")
@@ -229,9 +230,9 @@ def encode_shared(message: Any) -> str | None:
     data = payload.get("data")
     if not isinstance(data, SharedData):
         return None
-    head = ",".join(
-        f"{json.dumps(name)}:{json.dumps(value, separators=(',', ':'))}"
+    head = "".join(
+        f"{json.dumps(name)}:{json.dumps(value, separators=(',', ':'))},"
         for name, value in message.items()
         if name != "payload"
     )
-    return f'{{{head},"payload":{{"data":{data.json()}}}}}'
+    return f'{{{head}"payload":{{"data":{data.json()}}}}}'

@@ -92,7 +92,7 @@ class PbxSubscription:
         "instead of the current statuses, then the live ones, none twice."
     )
     def agent_status_changed(
-        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[AgentStatus, None]:
         return follow_feed(
             info,

@@ -116,7 +116,7 @@ class SmsSubscription:
         "ones, none twice."
     )
     def sms_events(
-        self, info: Info, provider: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, provider: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[SmsMessage, None]:
         return follow_feed(
             info,

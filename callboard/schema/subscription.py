@@ -33,7 +33,7 @@ class CallSubscription:
         provider: strawberry.ID | None = None,
         phone: str | None = None,
         call_id: strawberry.ID | None = None,
-        after: str | None = None,
+        after: strawberry.ID | None = None,
     ) -> AsyncGenerator[CallEvent, None]:
         runtime, caller = info.context.runtime, info.context.client
         providers = scope_of(runtime, caller, provider, ReportsCallEvents)

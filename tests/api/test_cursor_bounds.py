@@ -23,12 +23,12 @@ LARGEST = {"sqlite": 2**63 - 1, "postgresql": 2**31 - 1}
 CURSORS = {  # field -> (a document taking `after`, the type name inside its cursors)
     "calls": ("query($a: String) { calls(after: $a) { totalCount } }", "cursor"),
     "orders": ("query($a: String) { orders(after: $a) { nodes { orderId } } }", "OrderCursor"),
-    "callEvents": ("subscription($a: String) { callEvents(after: $a) { id } }", "CallEvent"),
+    "callEvents": ("subscription($a: ID) { callEvents(after: $a) { id } }", "CallEvent"),
     "agentStatusChanged": (
-        "subscription($a: String) { agentStatusChanged(after: $a) { cursor } }",
+        "subscription($a: ID) { agentStatusChanged(after: $a) { cursor } }",
         "AgentStatusEvent",
     ),
-    "smsEvents": ("subscription($a: String) { smsEvents(after: $a) { cursor } }", "SmsEvent"),
+    "smsEvents": ("subscription($a: ID) { smsEvents(after: $a) { cursor } }", "SmsEvent"),
 }
 
 

@@ -16,8 +16,8 @@ from tests.harness import next_event
 from tests.vendors import Rig, post_webhook, vendor_rig
 
 TOKEN = "lirax-webhook-token"
-AGENTS = "subscription($a: String) { agentStatusChanged(after: $a) { agent cursor } }"
-MESSAGES = "subscription($a: String) { smsEvents(after: $a) { text cursor } }"
+AGENTS = "subscription($a: ID) { agentStatusChanged(after: $a) { agent cursor } }"
+MESSAGES = "subscription($a: ID) { smsEvents(after: $a) { text cursor } }"
 
 
 def staton(n: int) -> dict[str, str]:

@@ -16,7 +16,7 @@ from tests.vendors import Rig, post_webhook
 CHANGES = """subscription($p: ID) {
   agentStatusChanged(provider: $p) { agent state statusId title updatedAt } }"""
 CURRENT = """query($p: ID!) { agentStatuses(provider: $p) { agent state statusId title } }"""
-FOLLOW = """subscription($after: String) {
+FOLLOW = """subscription($after: ID) {
   agentStatusChanged(after: $after) { agent statusId cursor } }"""
 INIT = """mutation($p: ID!) {
   requestAgentStatuses(provider: $p) { requested userErrors { message } } }"""

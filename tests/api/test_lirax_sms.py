@@ -17,7 +17,7 @@ from tests.harness import next_event
 from tests.vendors import Rig, vendor_rig
 
 MODEM = "380123456789"
-FOLLOW = """subscription($after: String) {
+FOLLOW = """subscription($after: ID) {
   smsEvents(after: $after) { id direction status text cursor } }"""
 FROM_START = base64.b64encode(b"SmsEvent:0").decode()  # the cursor before the first change
 

@@ -156,7 +156,7 @@ async def test_wrong_credentials_are_a_clear_user_error() -> None:
 
 
 _EVENTS = """
-subscription($provider: ID, $after: String) {
+subscription($provider: ID, $after: ID) {
   callEvents(provider: $provider, after: $after) { kind status raw call { raw } }
 }"""
 _READ_BACK = """

@@ -1,0 +1,1 @@
+"""The clients other teams use, run against a real `callboard serve`."""
