@@ -9,6 +9,7 @@ hold the two paths to the same answers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache, lru_cache, partial
@@ -24,12 +25,12 @@ from callboard.compiled.plan import FieldPlan
 from callboard.compiled.run import Fallback, Run
 from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
 from callboard.resolvers.providers import can_see, visible_providers
-from callboard.schema.call_pages import page_request
+from callboard.schema.call_pages import PageRequest, change_cursor, page_request
 from callboard.schema.connection import PageInfo
 from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.input_limits import check_arguments
 from callboard.schema.provider import Provider
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter
 
 __all__ = ["call_log_fields"]
 
@@ -54,6 +55,12 @@ def _int(value: int) -> int:
     return value
 
 
+def _float(value: float) -> float:
+    if type(value) is not float or not math.isfinite(value):
+        raise Fallback("not a GraphQL Float")
+    return value
+
+
 def _global_id(type_name: str) -> Callable[[Any], str]:
     """`encode_id(type_name, key)`, remembered: a list shows the same calls again and
     again, and a look-up costs a tenth of the encoding."""
@@ -70,6 +77,11 @@ class _Page:
         self.has_next = has_next
         self.after = after
         self.where = where
+
+    def cursor(self, row: tuple[Any, ...], field: FieldPlan) -> str:
+        if self.where.by_change:
+            return change_cursor(row[field.indexes["updated_at"]], row[field.indexes["seq"]])
+        return encode_id("cursor", row[field.indexes["seq"]])
 
 
 def _read_layout(field: FieldPlan, *always: str) -> None:
@@ -107,19 +119,29 @@ async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     context = run.context
     kwargs = run.arguments(field, _python_kwargs)
     runtime = context.runtime
-    request = page_request(
-        runtime,
-        context.client,
-        provider=kwargs.get("provider"),
-        phone=kwargs.get("phone"),
-        status=kwargs.get("status"),
-        first=kwargs.get("first"),
-        after=kwargs.get("after"),
-    )
+    request: PageRequest = page_request(runtime, context.client, **kwargs)
+    if request.where.by_change and _selects_edge_cursors(field):
+        # An edge's cursor is a column of its row (`seq`) and knows nothing of the
+        # page's order; the general path makes the cursors of the order of changes.
+        raise Fallback("edge cursors in the order of changes")
     rows, has_next = await runtime.store.call_rows.page(
-        request.where, first=request.first, before_seq=request.before_seq, columns=field.extra
+        request.where,
+        first=request.first,
+        before_seq=request.before_seq,
+        after_change=request.after_change,
+        columns=field.extra,
     )
     return [_Page(rows, has_next, kwargs.get("after"), request.where) for _ in sources]
+
+
+def _selects_edge_cursors(field: FieldPlan) -> bool:
+    assert field.selection is not None
+    return any(
+        edges.name == "edges"
+        and edges.selection is not None
+        and any(f.name == "cursor" for f in edges.selection.fields)
+        for edges in field.selection.fields
+    )
 
 
 async def _call(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
@@ -139,7 +161,6 @@ def _rows(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
 
 
 def _page_info(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
-    at = field.indexes["seq"]
     found = []
     for page in pages:
         first, last = (page.rows[0], page.rows[-1]) if page.rows else (None, None)
@@ -147,8 +168,8 @@ def _page_info(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
             PageInfo(
                 has_next_page=page.has_next,
                 has_previous_page=page.after is not None,
-                start_cursor=encode_id("cursor", first[at]) if first else None,
-                end_cursor=encode_id("cursor", last[at]) if last else None,
+                start_cursor=page.cursor(first, field) if first else None,
+                end_cursor=page.cursor(last, field) if last else None,
             )
         )
     return found
@@ -178,6 +199,20 @@ async def _events(rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     return [grouped[i] for i in ids]
 
 
+def _recording(rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
+    """A call's row is its recording's too, where it has one."""
+    at = field.indexes["recording_url"]
+    return [row if row[at] else None for row in rows]
+
+
+def _recording_fields() -> dict[str, FieldImpl]:
+    """Recording as `schema.calls.Call.of` makes it."""
+    return {
+        "url": Column("recording_url", nullable=False),
+        "durationSeconds": Column("recording_duration_seconds", _int),
+    }
+
+
 def _call_fields() -> dict[str, FieldImpl]:
     """Call as `schema.calls.Call.of` makes it."""
     return {
@@ -194,6 +229,11 @@ def _call_fields() -> dict[str, FieldImpl]:
         "durationSeconds": Column("duration_seconds", _int),
         "recordingUrl": Column("recording_url"),
         "raw": Column("raw"),
+        "createdAt": Column("created_at", nullable=False),
+        "updatedAt": Column("updated_at", nullable=False),
+        "cost": Column("cost", _float),
+        "currency": Column("currency"),
+        "recording": Batch(_recording, columns=("recording_url",), carries_rows=True),
         "provider": Batch(_provider, columns=("provider_id",)),
         "events": Batch(_events, columns=("id",), prepare=_read_layout),
     }
@@ -224,7 +264,7 @@ def call_log_fields(schema: GraphQLSchema) -> FieldTable:
             "CallConnection": {
                 "edges": Batch(_rows, carries_rows=True),
                 "nodes": Batch(_rows, carries_rows=True),
-                "pageInfo": Batch(_page_info, columns=("seq",)),
+                "pageInfo": Batch(_page_info, columns=("seq", "updated_at")),
                 "totalCount": Batch(_total_count),
             },
             "CallEdge": {
@@ -232,6 +272,7 @@ def call_log_fields(schema: GraphQLSchema) -> FieldTable:
                 "node": Batch(_same, carries_rows=True),
             },
             "Call": _call_fields(),
+            "Recording": _recording_fields(),
             "CallEvent": _event_fields(),
         },
         attribute_types=("Provider", "PageInfo"),

@@ -28,7 +28,7 @@ from callboard.domain.calls import (
 )
 from callboard.store import Store
 from callboard.store.call_rows import CallRows
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter
 from callboard.store.tables import call_events, calls
 from tests.services import fresh_database, needs_postgres
 

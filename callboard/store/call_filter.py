@@ -1,0 +1,128 @@
+"""What a `calls` listing selects and in which order: the filter its pages and its count
+share, and where a page starts (store/calls.py and store/call_rows.py both read by it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, bindparam, or_, tuple_
+
+from callboard.domain.calls import CallDirection, CallStatus
+from callboard.store.tables import UTCDateTime, calls
+
+__all__ = ["CallFilter", "ChangePosition", "OneOf", "page_order", "page_start"]
+
+# How a condition says "`column` is one of the values bound as `name`".
+OneOf = Callable[[ColumnElement[str], str, Sequence[str]], ColumnElement[bool]]
+
+
+def _in(column: ColumnElement[str], name: str, values: Sequence[str]) -> ColumnElement[bool]:
+    return column.in_(bindparam(name, values, expanding=True))
+
+
+def _time(name: str, value: datetime | None) -> BindParameter[datetime]:
+    return bindparam(name, value, type_=UTCDateTime())
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallFilter:
+    """The calls a listing selects (None: any); its pages and its count read the same.
+    Times are strict bounds: `started_after` selects calls started after that instant."""
+
+    provider_ids: Collection[str] | None = None
+    phone: str | None = None  # E.164, either end of the call
+    status: CallStatus | None = None
+    direction: CallDirection | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    # Calls changed after this instant, listed in the order of changes, oldest first.
+    updated_after: datetime | None = None
+
+    @property
+    def by_change(self) -> bool:
+        """Whether the pages follow the order of changes (else: newest call first)."""
+        return self.updated_after is not None
+
+    def parameters(self) -> dict[str, Any]:
+        """The values the filter compares with, by the names `conditions` binds them as;
+        its keys are the filter's shape."""
+        found: dict[str, Any] = {}
+        if self.provider_ids is not None:
+            found["provider_ids"] = list(self.provider_ids)
+        if self.phone is not None:
+            found["phone"] = self.phone
+        if self.status is not None:
+            found["status"] = self.status.value
+        if self.direction is not None:
+            found["direction"] = self.direction.value
+        for name in ("started_after", "started_before", "updated_after"):
+            if (value := getattr(self, name)) is not None:
+                found[name] = value
+        return found
+
+    def conditions(self, one_of: OneOf = _in) -> list[ColumnElement[bool]]:
+        """Each value bound as named in `parameters()`: a statement built from them has
+        the same SQL for every filter of the same shape, so the projected reads
+        (store/call_rows.py) compile it once and bind `parameters()` to it. `one_of`:
+        their form of IN, the same SQL for any number of values."""
+        values = self.parameters()
+        found: list[ColumnElement[bool]] = []
+        if "provider_ids" in values:
+            found.append(one_of(calls.c.provider_id, "provider_ids", values["provider_ids"]))
+        if "phone" in values:
+            phone: BindParameter[str] = bindparam("phone", values["phone"])
+            found.append(or_(calls.c.from_number == phone, calls.c.to_number == phone))
+        for name in ("status", "direction"):
+            if name in values:
+                found.append(calls.c[name] == bindparam(name, values[name]))
+        if "started_after" in values:
+            found.append(calls.c.started_at > _time("started_after", self.started_after))
+        if "started_before" in values:
+            found.append(calls.c.started_at < _time("started_before", self.started_before))
+        if "updated_after" in values:
+            found.append(calls.c.updated_at > _time("updated_after", self.updated_after))
+        return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChangePosition:
+    """A call's place in the order of changes: its `updated_at`, then its `seq` (two
+    calls changed at the same instant keep one order). A page of `updatedAfter` starts
+    after one."""
+
+    updated_at: datetime
+    seq: int
+
+
+def page_order(where: CallFilter) -> list[ColumnElement[Any]]:
+    if where.by_change:
+        return [calls.c.updated_at, calls.c.seq]
+    return [calls.c.seq.desc()]
+
+
+def page_start(
+    where: CallFilter, *, before_seq: int | None, after_change: ChangePosition | None
+) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """Where a page of `where` starts, in its order: the conditions (none for the first
+    page) and the values they bind, by name. `before_seq` in the newest-first order,
+    `after_change` in the order of changes."""
+    if where.by_change:
+        if before_seq is not None:
+            raise ValueError("a listing by change starts after a ChangePosition")
+        if after_change is None:
+            return [], {}
+        values = {"after_updated": after_change.updated_at, "after_seq": after_change.seq}
+        # A row value: both databases walk (updated_at, seq) of an index from it.
+        after = tuple_(calls.c.updated_at, calls.c.seq) > tuple_(
+            _time("after_updated", after_change.updated_at),
+            bindparam("after_seq", after_change.seq),
+        )
+        return [after], values
+    if after_change is not None:
+        raise ValueError("a newest-first listing starts before a seq")
+    if before_seq is None:
+        return [], {}
+    return [calls.c.seq < bindparam("before_seq", before_seq)], {"before_seq": before_seq}
