@@ -67,6 +67,9 @@ def _global_id(type_name: str) -> Callable[[Any], str]:
     return lru_cache(maxsize=1 << 16)(partial(encode_id, type_name))
 
 
+_CURSOR = _global_id("cursor")  # of a call in the newest-first order
+
+
 class _Page:
     """A `calls` page as the compiled path holds it."""
 
@@ -120,10 +123,6 @@ async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     kwargs = run.arguments(field, _python_kwargs)
     runtime = context.runtime
     request: PageRequest = page_request(runtime, context.client, **kwargs)
-    if request.where.by_change and _selects_edge_cursors(field):
-        # An edge's cursor is a column of its row (`seq`) and knows nothing of the
-        # page's order; the general path makes the cursors of the order of changes.
-        raise Fallback("edge cursors in the order of changes")
     rows, has_next = await runtime.store.call_rows.page(
         request.where,
         first=request.first,
@@ -134,14 +133,32 @@ async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     return [_Page(rows, has_next, kwargs.get("after"), request.where) for _ in sources]
 
 
-def _selects_edge_cursors(field: FieldPlan) -> bool:
+def _prepare_calls(field: FieldPlan) -> None:
+    """An edge's cursor is a column of its row (`seq`), read inside the maker; where the
+    document gives `updatedAfter` (a variable, or a value), the page may follow the
+    order of changes instead, and its edges' cursors are of that order."""
     assert field.selection is not None
-    return any(
-        edges.name == "edges"
-        and edges.selection is not None
-        and any(f.name == "cursor" for f in edges.selection.fields)
-        for edges in field.selection.fields
-    )
+    if any(argument.name.value == "updatedAfter" for argument in field.node.arguments or ()):
+        for edges in field.selection.fields:
+            if edges.name != "edges" or edges.selection is None:
+                continue
+            for cursor in edges.selection.fields:
+                if cursor.name == "cursor":
+                    cursor.impl = Batch(
+                        partial(_edge_cursors, field),
+                        columns=("seq", "updated_at"),
+                        serialized=True,
+                    )
+    _read_layout(field)
+
+
+def _edge_cursors(calls: FieldPlan, rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
+    """The cursors of a page's edges, in the order its `calls` field asks for."""
+    seq = field.indexes["seq"]
+    if run.arguments(calls, _python_kwargs).get("updated_after") is None:
+        return [_CURSOR(row[seq]) for row in rows]
+    updated = field.indexes["updated_at"]
+    return [change_cursor(row[updated], row[seq]) for row in rows]
 
 
 async def _call(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
@@ -258,7 +275,7 @@ def call_log_fields(schema: GraphQLSchema) -> FieldTable:
         {
             "Query": {
                 "providers": Batch(_providers),
-                "calls": Batch(_calls, prepare=_read_layout),
+                "calls": Batch(_calls, prepare=_prepare_calls),
                 "call": Batch(_call, prepare=lambda f: _read_layout(f, "provider_id")),
             },
             "CallConnection": {
@@ -268,7 +285,7 @@ def call_log_fields(schema: GraphQLSchema) -> FieldTable:
                 "totalCount": Batch(_total_count),
             },
             "CallEdge": {
-                "cursor": Column("seq", _global_id("cursor"), nullable=False),
+                "cursor": Column("seq", _CURSOR, nullable=False),
                 "node": Batch(_same, carries_rows=True),
             },
             "Call": _call_fields(),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, or_, tuple_
+from sqlalchemy import BigInteger, BindParameter, ColumnElement, bindparam, or_, tuple_
 
 from callboard.domain.calls import CallDirection, CallStatus
 from callboard.store.tables import UTCDateTime, calls
@@ -21,6 +21,10 @@ OneOf = Callable[[ColumnElement[str], str, Sequence[str]], ColumnElement[bool]]
 
 def _in(column: ColumnElement[str], name: str, values: Sequence[str]) -> ColumnElement[bool]:
     return column.in_(bindparam(name, values, expanding=True))
+
+
+# Larger than any seq either database keeps (SQLite's INTEGER has 64 bits).
+_LAST_SEQ = 2**63 - 1
 
 
 def _time(name: str, value: datetime | None) -> BindParameter[datetime]:
@@ -46,9 +50,9 @@ class CallFilter:
         """Whether the pages follow the order of changes (else: newest call first)."""
         return self.updated_after is not None
 
-    def parameters(self) -> dict[str, Any]:
+    def parameters(self, after_change: ChangePosition | None = None) -> dict[str, Any]:
         """The values the filter compares with, by the names `conditions` binds them as;
-        its keys are the filter's shape."""
+        its keys are the filter's shape. `after_change`: where a page by change starts."""
         found: dict[str, Any] = {}
         if self.provider_ids is not None:
             found["provider_ids"] = list(self.provider_ids)
@@ -58,17 +62,37 @@ class CallFilter:
             found["status"] = self.status.value
         if self.direction is not None:
             found["direction"] = self.direction.value
-        for name in ("started_after", "started_before", "updated_after"):
+        for name in ("started_after", "started_before"):
             if (value := getattr(self, name)) is not None:
                 found[name] = value
+        if self.updated_after is not None:
+            start = self._change_start(after_change)
+            found.update(after_updated=start.updated_at, after_seq=start.seq)
         return found
 
-    def conditions(self, one_of: OneOf = _in) -> list[ColumnElement[bool]]:
+    def _change_start(self, after_change: ChangePosition | None) -> ChangePosition:
+        """The later of `updated_after` and `after_change`: one place to read from, so
+        the database walks the order of changes from there (two bounds, and it may walk
+        from the earlier: from `updated_after` for every page of a long listing)."""
+        assert self.updated_after is not None
+        # Every call changed at `updated_after` comes before this place.
+        floor = ChangePosition(self.updated_after, _LAST_SEQ)
+        if after_change is None or (after_change.updated_at, after_change.seq) < (
+            floor.updated_at,
+            floor.seq,
+        ):
+            return floor
+        return after_change
+
+    def conditions(
+        self, one_of: OneOf = _in, after_change: ChangePosition | None = None
+    ) -> list[ColumnElement[bool]]:
         """Each value bound as named in `parameters()`: a statement built from them has
         the same SQL for every filter of the same shape, so the projected reads
         (store/call_rows.py) compile it once and bind `parameters()` to it. `one_of`:
-        their form of IN, the same SQL for any number of values."""
-        values = self.parameters()
+        their form of IN, the same SQL for any number of values. `after_change`: the
+        place a page by change starts after (None: the first page)."""
+        values = self.parameters(after_change)
         found: list[ColumnElement[bool]] = []
         if "provider_ids" in values:
             found.append(one_of(calls.c.provider_id, "provider_ids", values["provider_ids"]))
@@ -82,8 +106,15 @@ class CallFilter:
             found.append(calls.c.started_at > _time("started_after", self.started_after))
         if "started_before" in values:
             found.append(calls.c.started_at < _time("started_before", self.started_before))
-        if "updated_after" in values:
-            found.append(calls.c.updated_at > _time("updated_after", self.updated_after))
+        if "after_updated" in values:
+            # A row value: both databases walk (updated_at, seq) of an index from it.
+            found.append(
+                tuple_(calls.c.updated_at, calls.c.seq)
+                > tuple_(
+                    _time("after_updated", values["after_updated"]),
+                    bindparam("after_seq", values["after_seq"], type_=BigInteger()),
+                )
+            )
         return found
 
 
@@ -103,26 +134,10 @@ def page_order(where: CallFilter) -> list[ColumnElement[Any]]:
     return [calls.c.seq.desc()]
 
 
-def page_start(
-    where: CallFilter, *, before_seq: int | None, after_change: ChangePosition | None
-) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
-    """Where a page of `where` starts, in its order: the conditions (none for the first
-    page) and the values they bind, by name. `before_seq` in the newest-first order,
-    `after_change` in the order of changes."""
-    if where.by_change:
-        if before_seq is not None:
-            raise ValueError("a listing by change starts after a ChangePosition")
-        if after_change is None:
-            return [], {}
-        values = {"after_updated": after_change.updated_at, "after_seq": after_change.seq}
-        # A row value: both databases walk (updated_at, seq) of an index from it.
-        after = tuple_(calls.c.updated_at, calls.c.seq) > tuple_(
-            _time("after_updated", after_change.updated_at),
-            bindparam("after_seq", after_change.seq),
-        )
-        return [after], values
-    if after_change is not None:
-        raise ValueError("a newest-first listing starts before a seq")
+def page_start(before_seq: int | None) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """Where a newest-first page starts (a page by change starts where its filter says,
+    `CallFilter.conditions(after_change=...)`): the conditions (none for the first page)
+    and the values they bind, by name."""
     if before_seq is None:
         return [], {}
     return [calls.c.seq < bindparam("before_seq", before_seq)], {"before_seq": before_seq}

@@ -108,7 +108,7 @@ class CallRows:
         after_change: ChangePosition | None = None,
     ) -> tuple[list[Row], bool]:
         """`CallLog.page`'s calls, in its order, and whether another page follows."""
-        values = where.parameters()
+        values = where.parameters(after_change)
         columns = tuple(columns)
         # One provider (the usual scope): an equality, so the database walks
         # ix_calls_provider_seq in order and stops at the page's end. Its IN form made
@@ -117,7 +117,7 @@ class CallRows:
         single = len(values.get("provider_ids", ())) == 1
         if single:
             values["provider_id"] = values["provider_ids"][0]
-        start, at = page_start(where, before_seq=before_seq, after_change=after_change)
+        start, at = page_start(before_seq)
         key = ("page", columns, tuple(values), tuple(at))
 
         def one_of(
@@ -128,7 +128,8 @@ class CallRows:
             return self._driver.one_of(column, name, ids)
 
         def build() -> Select[Any]:
-            query = select(*_columns(calls, columns)).where(*where.conditions(one_of), *start)
+            conditions = where.conditions(one_of, after_change)
+            query = select(*_columns(calls, columns)).where(*conditions, *start)
             return _limited(query.order_by(*page_order(where)))
 
         values.update(at, limit=first + 1, offset=0)

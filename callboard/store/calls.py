@@ -318,8 +318,9 @@ class CallLog:
     ) -> tuple[list[Call], bool]:
         """Newest first, or by change with `where.updated_after` (from `after_change`);
         `first + 1` rows read to tell whether another page follows."""
-        start, _ = page_start(where, before_seq=before_seq, after_change=after_change)
-        query = select(calls).where(*where.conditions(), *start).order_by(*page_order(where))
+        start, _ = page_start(before_seq)
+        conditions = where.conditions(after_change=after_change)
+        query = select(calls).where(*conditions, *start).order_by(*page_order(where))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(first + 1))).all()
         return [_to_call(r) for r in rows[:first]], len(rows) > first
