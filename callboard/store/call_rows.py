@@ -51,7 +51,13 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
-from callboard.store.call_filter import CallFilter, ChangePosition, page_order, page_start
+from callboard.store.call_filter import (
+    CallFilter,
+    ChangePosition,
+    page_order,
+    page_start,
+    sqlite_likely,
+)
 from callboard.store.tables import UTCDateTime, call_events, calls
 
 __all__ = ["CallRows"]
@@ -128,7 +134,7 @@ class CallRows:
             return self._driver.one_of(column, name, ids)
 
         def build() -> Select[Any]:
-            conditions = where.conditions(one_of, after_change)
+            conditions = where.conditions(one_of, after_change, likely=self._driver.likely)
             query = select(*_columns(calls, columns)).where(*conditions, *start)
             return _limited(query.order_by(*page_order(where)))
 
@@ -254,6 +260,7 @@ class _SQLite:
     pragmas set on connect: WAL, busy_timeout), kept until `close`."""
 
     keys_by_place = True
+    likely = staticmethod(sqlite_likely)
 
     def __init__(self, engine: Engine) -> None:
         self._dialect = engine.dialect
@@ -341,6 +348,8 @@ class _AsyncPG:
     """Reads over asyncpg's connection under a pooled SQLAlchemy one."""
 
     keys_by_place = False
+
+    likely = None  # PostgreSQL's planner judges by its statistics
 
     def __init__(self, engine: AsyncEngine) -> None:
         if engine.dialect.driver != "asyncpg":

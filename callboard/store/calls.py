@@ -41,7 +41,13 @@ from callboard.domain.calls import (
 from callboard.domain.feeds import FeedEvent
 from callboard.domain.redaction import Redactor
 from callboard.store.call_clock import ChangeClock
-from callboard.store.call_filter import CallFilter, ChangePosition, page_order, page_start
+from callboard.store.call_filter import (
+    CallFilter,
+    ChangePosition,
+    page_order,
+    page_start,
+    sqlite_likely,
+)
 from callboard.store.column_fit import fit, fit_row
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
@@ -92,6 +98,8 @@ class CallLog:
         self._transactions = transactions
         self._redact = redact
         self._clock = ChangeClock(shared=engine.dialect.name == "postgresql")
+        # PostgreSQL's planner judges by its statistics; SQLite's is told (call_filter.py).
+        self._likely = sqlite_likely if engine.dialect.name == "sqlite" else None
 
     def _redacted(self, signals: Iterable[CallSignal]) -> list[CallSignal]:
         """The signals with Callboard's secrets masked in their payloads: what is kept
@@ -319,7 +327,7 @@ class CallLog:
         """Newest first, or by change with `where.updated_after` (from `after_change`);
         `first + 1` rows read to tell whether another page follows."""
         start, _ = page_start(before_seq)
-        conditions = where.conditions(after_change=after_change)
+        conditions = where.conditions(after_change=after_change, likely=self._likely)
         query = select(calls).where(*conditions, *start).order_by(*page_order(where))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(first + 1))).all()

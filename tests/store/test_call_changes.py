@@ -5,6 +5,7 @@ change walks an index rather than sorting the calls."""
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -25,6 +26,7 @@ from tests.services import BOTH_DATABASES, database
 ADDED = ("updated_at", "recording_duration_seconds", "cost", "currency")
 NEW_INDEXES = {"ix_calls_provider_updated", "ix_calls_updated", "ix_calls_provider_started"}
 FIRST_SEEN = datetime(2025, 6, 1, 9, 30, 0, 250000, tzinfo=UTC)
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 # `calls` as Callboard made it before this change: today's columns but the added ones,
 # and none of the indexes; and its vendor ids as they are.
@@ -111,7 +113,19 @@ async def test_calls_kept_before_were_last_changed_when_first_seen(kind: str) ->
             await store.close()
 
 
-async def test_a_page_by_change_walks_an_index_on_sqlite() -> None:
+# Each page read, and the index SQLite walks for it in the page's order (no sort).
+WALKS = [
+    (CallFilter(provider_ids=("p1",), updated_after=SINCE), "ix_calls_provider_updated"),
+    (CallFilter(provider_ids=("p1", "p2"), updated_after=SINCE), "ix_calls_updated"),
+    (CallFilter(provider_ids=("p1",), started_after=SINCE), "ix_calls_provider_seq"),
+    (CallFilter(provider_ids=("p1",), started_before=SINCE), "ix_calls_provider_seq"),
+]
+
+
+@pytest.mark.parametrize(("where", "index"), WALKS)
+async def test_a_page_by_change_or_start_walks_an_index_on_sqlite(
+    where: CallFilter, index: str
+) -> None:
     store = await Store.open("sqlite://")
     try:
         signals = [
@@ -125,13 +139,13 @@ async def test_a_page_by_change_walks_an_index_on_sqlite() -> None:
         ]
         for provider in ("p1", "p2"):
             await store.calls.record_many(provider, signals, publish)
-        since = datetime(2026, 1, 1, tzinfo=UTC)
-        where = CallFilter(provider_ids=("p1",), updated_after=since)
-        for after in (None, ChangePosition(since + timedelta(days=1), 7)):
+        starts = [None]
+        if where.by_change:
+            starts.append(ChangePosition(SINCE + timedelta(days=1), 7))
+        for after in starts:
             plan = await _plan(store, where, after)
-            assert len(plan) == 1, plan
-            assert plan[0].startswith("SEARCH calls USING INDEX ix_calls_provider_updated ")
-            assert "TEMP B-TREE" not in " ".join(plan)
+            assert plan[0].startswith(f"SEARCH calls USING INDEX {index} "), plan
+            assert "TEMP B-TREE" not in " ".join(plan), plan
     finally:
         await store.close()
 
@@ -144,5 +158,5 @@ async def _plan(store: Store, where: CallFilter, after: ChangePosition | None) -
     (compiled,) = rows._compiled.values()
     values = {**where.parameters(after), "provider_id": "p1", "limit": 11, "offset": 0}
     connection = rows._driver._connection  # type: ignore[union-attr]
-    args = compiled.arguments(values, lambda value: value)
+    args = compiled.arguments(values, lambda v: json.dumps(v) if isinstance(v, list) else v)
     return [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {compiled.sql}", args)]
