@@ -83,6 +83,9 @@ def readers(store: Store, count: int) -> dict[str, Read]:
     def started(providers: tuple[str, ...]) -> CallFilter:
         return CallFilter(provider_ids=providers, started_after=window[0], started_before=window[1])
 
+    def since(providers: tuple[str, ...]) -> CallFilter:
+        return CallFilter(provider_ids=providers, started_after=middle)
+
     def rows(where: CallFilter, after: ChangePosition | None = None) -> Read:
         async def read() -> int:
             page, _ = await store.call_rows.page(
@@ -112,6 +115,8 @@ def readers(store: Store, count: int) -> dict[str, Read]:
         "startedAfter/Before 1 h, one provider (CallLog)": log(started(one)),
         "startedAfter/Before 1 h, all four (CallRows)": rows(started(every)),
         "startedAfter/Before 1 h, all four (CallLog)": log(started(every)),
+        "startedAfter (half the log), one provider (CallRows)": rows(since(one)),
+        "startedAfter (half the log), all four (CallRows)": rows(since(every)),
     }
 
 

@@ -126,21 +126,21 @@ class CallFilter:
         place a page by change starts after (None: the first page).
 
         `likely`, for a page's reads (a count is best served by the indexes it selects
-        by): the scope of several providers (where the page is by change or by start
-        time: the older listings read as they did), and a range of start times open at
-        one end, hold for most calls as far as a page goes. Without it SQLite reads every
+        by): the scope of several providers (where the page is by change or by a range
+        of start times open at one end: the older listings read as they did), and such a
+        range, hold for most calls as far as a page goes. Without it SQLite reads every
         call of the scope or the range and sorts them (~50 ms for 200,000 calls), where
         walking the page's order fills a page from the first rows it meets; a range
         closed at both ends is usually narrow: selected, then sorted."""
         values = self.parameters(after_change)
         found: list[ColumnElement[bool]] = []
+        open_range = ("started_after" in values) != ("started_before" in values)
         if likely is None:
             likely = _as_is
         if "provider_ids" in values:
             scope = one_of(calls.c.provider_id, "provider_ids", values["provider_ids"])
             several = len(values["provider_ids"]) != 1
-            new_orders = self.by_change or "started_after" in values or "started_before" in values
-            found.append(likely(scope) if several and new_orders else scope)
+            found.append(likely(scope) if several and (self.by_change or open_range) else scope)
         if "phone" in values:
             phone: BindParameter[str] = bindparam("phone", values["phone"])
             found.append(or_(calls.c.from_number == phone, calls.c.to_number == phone))
@@ -152,7 +152,7 @@ class CallFilter:
             started.append(calls.c.started_at > _time("started_after", self.started_after))
         if "started_before" in values:
             started.append(calls.c.started_at < _time("started_before", self.started_before))
-        found.extend(map(likely, started) if len(started) == 1 else started)
+        found.extend(map(likely, started) if open_range else started)
         if "after_updated" in values:
             # A row value: both databases walk (updated_at, seq) of an index from it.
             found.append(
