@@ -27,20 +27,21 @@ class ChangeClock:
         """`shared`: other instances write to the same database."""
         self._shared = shared
         self._last: datetime | None = None
+        self._unread: Connection | None = None  # a transaction's, until it reads the newest
 
     def begin(self, conn: Connection) -> None:
-        """At the start of a write transaction, under the write lock."""
-        if self._last is not None and not self._shared:
-            return
-        kept = conn.execute(select(func.max(calls.c.updated_at))).scalar_one_or_none()
-        if kept is not None and (self._last is None or kept > self._last):
-            self._last = kept
-        elif self._last is None:
-            self._last = datetime.min.replace(tzinfo=UTC)
+        """At the start of a write transaction, under the write lock. The newest stamp
+        kept is read at its first `stamp`: a delivery that changes no call reads nothing."""
+        if self._last is None or self._shared:
+            self._unread = conn
 
     def stamp(self) -> datetime:
         """The time of a change now: later than every one stamped before."""
-        assert self._last is not None, "begin() first"
+        if self._unread is not None:
+            conn, self._unread = self._unread, None
+            kept = conn.execute(select(func.max(calls.c.updated_at))).scalar_one_or_none()
+            if kept is not None and (self._last is None or kept > self._last):
+                self._last = kept
         now = datetime.now(UTC)
-        self._last = now if now > self._last else self._last + _TICK
+        self._last = now if self._last is None or now > self._last else self._last + _TICK
         return self._last

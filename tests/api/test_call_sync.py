@@ -253,3 +253,20 @@ async def test_a_robocall_has_zvonobots_cost_in_rubles_and_its_recording() -> No
             "RUB",
             None,
         ), "a call nobody answered costs nothing, as Zvonobot says"
+
+
+async def test_a_recordings_length_shows_where_a_vendor_gives_it(rig: Rig) -> None:
+    # No vendor's page gives one today: the signal a future mapping would send.
+    await event(rig, "A", "INCOMING")
+    recorded = CallSignal(
+        refs=("A",),
+        kind=CallEventKind.RECORDING_READY,
+        occurred_at=datetime.now(UTC),
+        recording_url="https://records.example/A.mp3",
+        recording_duration_seconds=42,
+    )
+    runtime = rig.api.runtime
+    await runtime.store.calls.record_many(rig.provider_id, [recorded], runtime.bus.publish)
+    (node,) = (await rig.api.query("{ calls { nodes { id } } }"))["calls"]["nodes"]
+    found = (await rig.api.query(ONE, {"id": node["id"]}))["call"]
+    assert found["recording"] == {"url": "https://records.example/A.mp3", "durationSeconds": 42}
