@@ -23,7 +23,7 @@ from typing import Any
 
 from callboard.domain.calls import CallDirection, CallEventKind, CallSignal, CallStatus
 from callboard.store import Store
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter
 from callboard.store.tables import call_events, calls
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

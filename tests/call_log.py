@@ -81,6 +81,8 @@ class CallLog:
     while1_calls: list[str]
     event_ids: list[str]  # global CallEvent ids of the first LiraX call
     cursors: list[str]  # of every call, newest first
+    changes: list[str]  # every call's updatedAt, oldest change first
+    change_cursors: list[str]  # of every call in the order of changes
 
 
 def _lirax_deliveries(n: int) -> list[dict[str, str]]:
@@ -135,21 +137,28 @@ _IDS = """query($provider: ID) {
 }"""
 
 
+_CHANGES = """{
+  calls(updatedAfter: "1970-01-01T00:00:00Z", first: 100) { edges { cursor node { updatedAt } } }
+}"""
+
+
 async def _edges(api: Api, provider: str | None) -> list[dict[str, Any]]:
     return (await api.query(_IDS, {"provider": provider}))["calls"]["edges"]  # type: ignore[no-any-return]
 
 
 @contextlib.asynccontextmanager
-async def call_log() -> AsyncIterator[CallLog]:
+async def call_log(storage_url: str = "sqlite://") -> AsyncIterator[CallLog]:
     # The vendors' own APIs are never needed: the log is made by webhooks and only read,
     # so a vendor is down rather than out on the network.
     down = httpx.MockTransport(_unavailable)
     transports = {p["id"]: down for p in CONFIG["providers"]}
-    async with running_callboard(CONFIG, transports=transports, key=WIDE_KEY) as api:
+    config = {**CONFIG, "storage": {"url": storage_url}}
+    async with running_callboard(config, transports=transports, key=WIDE_KEY) as api:
         await _deliver(api)
         lirax = [e["node"] for e in await _edges(api, LIRAX)][::-1]
         while1 = [e["node"] for e in await _edges(api, WHILE1)][::-1]
         assert (len(lirax), len(while1)) == (LIRAX_CALLS, WHILE1_CALLS)
+        changed = (await api.query(_CHANGES))["calls"]["edges"]
         clients = {
             name: authenticate(api.settings, f"Bearer {key}")
             for name, key in (("wide", WIDE_KEY), ("narrow", NARROW_KEY))
@@ -161,4 +170,6 @@ async def call_log() -> AsyncIterator[CallLog]:
             while1_calls=[c["id"] for c in while1],
             event_ids=[e["id"] for e in lirax[0]["events"]],
             cursors=[e["cursor"] for e in await _edges(api, None)],
+            changes=[e["node"]["updatedAt"] for e in changed],
+            change_cursors=[e["cursor"] for e in changed],
         )

@@ -60,6 +60,9 @@ def placeholders(log: CallLog) -> dict[str, str]:
         "<event>": log.event_ids[0],  # an id of another type
         "<cursor 10>": log.cursors[9],
         "<last cursor>": log.cursors[-1],
+        "<middle change>": log.changes[len(log.changes) // 2],
+        "<change cursor 10>": log.change_cursors[9],
+        "<last change cursor>": log.change_cursors[-1],
     }
 
 
@@ -114,6 +117,7 @@ _VALUES: dict[str, list[Any]] = {
     "status": [None, "COMPLETED", "NO_ANSWER", "BUZY"],
     "s": ["COMPLETED", None],
     "p": ["+380991234567"],
+    "since": ["<middle change>", None, "1970-01-01T00:00:00", "yesterday"],
 }
 
 
@@ -180,6 +184,29 @@ CALL_WITH_EVENTS = """query ($id: ID!) {
   call(id: $id) { id status from to startedAt events { id kind status occurredAt } }
 }"""
 
+EPOCH = "1970-01-01T00:00:00Z"
+
+# What a client keeping its own copy of the log asks (issue 21).
+SYNC = """query ($since: DateTime, $after: String, $first: Int = 7) {
+  calls(updatedAfter: $since, after: $after, first: $first) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges {
+      cursor
+      node {
+        id status createdAt updatedAt cost currency recordingUrl
+        recording { url durationSeconds }
+      }
+    }
+  }
+}"""
+
+NEW_FILTERS = """query ($direction: CallDirection, $after: DateTime, $before: DateTime) {
+  calls(direction: $direction, startedAfter: $after, startedBefore: $before, first: 50) {
+    totalCount
+    edges { cursor node { id direction startedAt recording { url } } }
+  }
+}"""
+
 # Documents the compiled path must run itself (not answer None), for every client.
 MUST_COVER = [
     Case("providers", "{ providers { id } }"),
@@ -191,9 +218,58 @@ MUST_COVER = [
     Case("call by id", CALL_WITH_EVENTS, {"id": "<lirax call>"}),
     Case("board", BOARD, {"withEvents": True}),
     Case("board without events", BOARD, {"withEvents": False, "first": 3}),
+    Case("a sync page", SYNC, {"since": "<middle change>"}),
+    Case("a sync page after a cursor", SYNC, {"since": EPOCH, "after": "<change cursor 10>"}),
+    Case("a sync page, newest first", SYNC, {"since": None, "after": "<cursor 10>"}),
+    Case("the new filters", NEW_FILTERS, {"direction": "OUTBOUND", "after": "<middle change>"}),
 ]
 
 _HAND_WRITTEN = [
+    # -- the order of changes, and the filters by direction and time
+    _Doc(
+        "sync pages",
+        SYNC,
+        [
+            {"since": EPOCH},
+            {"since": "<middle change>", "first": 3},
+            {"since": EPOCH, "after": "<change cursor 10>"},
+            {"since": EPOCH, "after": "<last change cursor>"},
+            {"since": "<middle change>", "after": "<change cursor 10>"},
+            {"since": "1970-01-01T00:00:00"},  # naive: UTC
+            {"since": "2100-01-01T00:00:00+03:00"},
+            {"since": EPOCH, "after": "<cursor 10>"},  # a cursor of the other order
+            {"since": None, "after": "<change cursor 10>"},
+            {"since": "not a time"},
+            {"since": EPOCH, "after": "garbage"},
+        ],
+    ),
+    _Doc(
+        "filters by direction and start",
+        NEW_FILTERS,
+        [
+            {},
+            {"direction": "INBOUND"},
+            {"direction": "OUTBOUND", "after": "<middle change>"},
+            {"after": EPOCH, "before": "<middle change>"},
+            {"after": "<middle change>", "before": EPOCH},
+            {"direction": "SIDEWAYS"},
+            {"before": "2100-01-01"},
+        ],
+    ),
+    _Doc(
+        "sync literals, with the other filters",
+        """{
+          changed: calls(updatedAfter: "1970-01-01T00:00:00Z", provider: "lirax-main",
+                         status: COMPLETED, direction: INBOUND, first: 4) {
+            totalCount pageInfo { endCursor } edges { cursor node { id updatedAt } }
+          }
+          started: calls(startedAfter: "1970-01-01", startedBefore: "2100-01-01T00:00:00Z",
+                         phone: "+380 99 123 45 67", first: 4) {
+            totalCount nodes { id createdAt recording { durationSeconds url } }
+          }
+          none: calls(updatedAfter: null, first: 2) { edges { cursor } }
+        }""",
+    ),
     # -- aliases and field merging
     _Doc(
         "the same field twice, other arguments",

@@ -50,6 +50,9 @@ class Pools:
             ("calls", "after"): (*log.cursors[::5], None),
             ("calls", "provider"): (LIRAX, WHILE1, LIRAX_IDLE, None),
             ("calls", "phone"): ("+380991234567", "380501234567", "+40212345678", None),
+            ("calls", "updatedAfter"): (log.changes[len(log.changes) // 2], log.changes[0], None),
+            ("calls", "startedAfter"): (log.changes[len(log.changes) // 2], None),
+            ("calls", "startedBefore"): (log.changes[-1], None),
             ("call", "id"): (*log.lirax_calls[:4], *log.while1_calls[:2]),
         }
         bad = {
@@ -57,9 +60,22 @@ class Pools:
             ("calls", "after"): ("garbage", log.event_ids[0]),
             ("calls", "provider"): ("no-such",),
             ("calls", "phone"): ("12",),
+            ("calls", "updatedAfter"): ("yesterday",),
+            ("calls", "startedAfter"): ("2026-13-01T00:00:00",),
+            ("calls", "startedBefore"): ("",),
             ("call", "id"): (log.event_ids[0], "not-an-id", "Q2FsbDpub3QtYS1jYWxs"),
         }
         return cls(good, bad)
+
+
+def _literal(value: Any, type_: graphql.GraphQLInputType) -> graphql.ValueNode:
+    """`value` written in a document. The pools hold times as the text a client sends
+    (DateTime's own serializer takes only datetimes)."""
+    if isinstance(value, str) and graphql.get_named_type(type_).name == "DateTime":
+        return graphql.StringValueNode(value=value)
+    found = graphql.ast_from_value(value, type_)
+    assert found is not None
+    return found
 
 
 def _name(value: str) -> NameNode:
@@ -94,7 +110,7 @@ class _Rewriter:
         default and null sent (which is not the default)."""
         name = self.fresh("v")
         how = self.draw(st.sampled_from(["sent"] * 3 + ["default"] * 2 + ["default, null sent"]))
-        literal = graphql.ast_from_value(value, type_)
+        literal = _literal(value, type_)
         declared = type_
         if isinstance(type_, graphql.GraphQLNonNull) and how != "sent" and self.chance(2):
             # allowed where a non-null value is wanted, since it has a default
@@ -124,7 +140,7 @@ class _Rewriter:
         type_ = field_def.args[node.name.value].type
         if self.chance(3):
             return ArgumentNode(name=node.name, value=self.variable(type_, value))
-        return ArgumentNode(name=node.name, value=graphql.ast_from_value(value, type_))
+        return ArgumentNode(name=node.name, value=_literal(value, type_))
 
     def directives(self) -> tuple[DirectiveNode, ...]:
         if not self.chance(4):

@@ -40,6 +40,7 @@ from tests.differential_corpus import (
 )
 from tests.document_rewrites import Pools, rewritten
 from tests.queries import CALL, CALLS, PROVIDERS
+from tests.services import BOTH_DATABASES, database
 
 # The app and its log are made once for the module, on the module's loop.
 on_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -128,9 +129,9 @@ class Differential:
         return Outcome(fast, expected)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def log() -> AsyncIterator[CallLog]:
-    async with call_log() as log:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=BOTH_DATABASES)
+async def log(request: pytest.FixtureRequest) -> AsyncIterator[CallLog]:
+    async with database(request.param) as url, call_log(url) as log:
         yield log
 
 

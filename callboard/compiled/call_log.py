@@ -9,6 +9,7 @@ hold the two paths to the same answers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import cache, lru_cache, partial
@@ -24,12 +25,12 @@ from callboard.compiled.plan import FieldPlan
 from callboard.compiled.run import Fallback, Run
 from callboard.domain.calls import CallDirection, CallEventKind, CallStatus
 from callboard.resolvers.providers import can_see, visible_providers
-from callboard.schema.call_pages import page_request
+from callboard.schema.call_pages import PageRequest, change_cursor, page_request
 from callboard.schema.connection import PageInfo
 from callboard.schema.ids import decode_id, encode_id
 from callboard.schema.input_limits import check_arguments
 from callboard.schema.provider import Provider
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter
 
 __all__ = ["call_log_fields"]
 
@@ -54,10 +55,19 @@ def _int(value: int) -> int:
     return value
 
 
+def _float(value: float) -> float:
+    if type(value) is not float or not math.isfinite(value):
+        raise Fallback("not a GraphQL Float")
+    return value
+
+
 def _global_id(type_name: str) -> Callable[[Any], str]:
     """`encode_id(type_name, key)`, remembered: a list shows the same calls again and
     again, and a look-up costs a tenth of the encoding."""
     return lru_cache(maxsize=1 << 16)(partial(encode_id, type_name))
+
+
+_CURSOR = _global_id("cursor")  # of a call in the newest-first order
 
 
 class _Page:
@@ -70,6 +80,11 @@ class _Page:
         self.has_next = has_next
         self.after = after
         self.where = where
+
+    def cursor(self, row: tuple[Any, ...], field: FieldPlan) -> str:
+        if self.where.by_change:
+            return change_cursor(row[field.indexes["updated_at"]], row[field.indexes["seq"]])
+        return encode_id("cursor", row[field.indexes["seq"]])
 
 
 def _read_layout(field: FieldPlan, *always: str) -> None:
@@ -107,19 +122,43 @@ async def _calls(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     context = run.context
     kwargs = run.arguments(field, _python_kwargs)
     runtime = context.runtime
-    request = page_request(
-        runtime,
-        context.client,
-        provider=kwargs.get("provider"),
-        phone=kwargs.get("phone"),
-        status=kwargs.get("status"),
-        first=kwargs.get("first"),
-        after=kwargs.get("after"),
-    )
+    request: PageRequest = page_request(runtime, context.client, **kwargs)
     rows, has_next = await runtime.store.call_rows.page(
-        request.where, first=request.first, before_seq=request.before_seq, columns=field.extra
+        request.where,
+        first=request.first,
+        before_seq=request.before_seq,
+        after_change=request.after_change,
+        columns=field.extra,
     )
     return [_Page(rows, has_next, kwargs.get("after"), request.where) for _ in sources]
+
+
+def _prepare_calls(field: FieldPlan) -> None:
+    """An edge's cursor is a column of its row (`seq`), read inside the maker; where the
+    document gives `updatedAfter` (a variable, or a value), the page may follow the
+    order of changes instead, and its edges' cursors are of that order."""
+    assert field.selection is not None
+    if any(argument.name.value == "updatedAfter" for argument in field.node.arguments or ()):
+        for edges in field.selection.fields:
+            if edges.name != "edges" or edges.selection is None:
+                continue
+            for cursor in edges.selection.fields:
+                if cursor.name == "cursor":
+                    cursor.impl = Batch(
+                        partial(_edge_cursors, field),
+                        columns=("seq", "updated_at"),
+                        serialized=True,
+                    )
+    _read_layout(field)
+
+
+def _edge_cursors(calls: FieldPlan, rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
+    """The cursors of a page's edges, in the order its `calls` field asks for."""
+    seq = field.indexes["seq"]
+    if run.arguments(calls, _python_kwargs).get("updated_after") is None:
+        return [_CURSOR(row[seq]) for row in rows]
+    updated = field.indexes["updated_at"]
+    return [change_cursor(row[updated], row[seq]) for row in rows]
 
 
 async def _call(sources: list[Any], field: FieldPlan, run: Run) -> list[Any]:
@@ -139,7 +178,6 @@ def _rows(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
 
 
 def _page_info(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
-    at = field.indexes["seq"]
     found = []
     for page in pages:
         first, last = (page.rows[0], page.rows[-1]) if page.rows else (None, None)
@@ -147,8 +185,8 @@ def _page_info(pages: list[_Page], field: FieldPlan, run: Run) -> list[Any]:
             PageInfo(
                 has_next_page=page.has_next,
                 has_previous_page=page.after is not None,
-                start_cursor=encode_id("cursor", first[at]) if first else None,
-                end_cursor=encode_id("cursor", last[at]) if last else None,
+                start_cursor=page.cursor(first, field) if first else None,
+                end_cursor=page.cursor(last, field) if last else None,
             )
         )
     return found
@@ -178,6 +216,20 @@ async def _events(rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
     return [grouped[i] for i in ids]
 
 
+def _recording(rows: list[Any], field: FieldPlan, run: Run) -> list[Any]:
+    """A call's row is its recording's too, where it has one."""
+    at = field.indexes["recording_url"]
+    return [row if row[at] else None for row in rows]
+
+
+def _recording_fields() -> dict[str, FieldImpl]:
+    """Recording as `schema.calls.Call.of` makes it."""
+    return {
+        "url": Column("recording_url", nullable=False),
+        "durationSeconds": Column("recording_duration_seconds", _int),
+    }
+
+
 def _call_fields() -> dict[str, FieldImpl]:
     """Call as `schema.calls.Call.of` makes it."""
     return {
@@ -194,6 +246,11 @@ def _call_fields() -> dict[str, FieldImpl]:
         "durationSeconds": Column("duration_seconds", _int),
         "recordingUrl": Column("recording_url"),
         "raw": Column("raw"),
+        "createdAt": Column("created_at", nullable=False),
+        "updatedAt": Column("updated_at", nullable=False),
+        "cost": Column("cost", _float),
+        "currency": Column("currency"),
+        "recording": Batch(_recording, columns=("recording_url",), carries_rows=True),
         "provider": Batch(_provider, columns=("provider_id",)),
         "events": Batch(_events, columns=("id",), prepare=_read_layout),
     }
@@ -218,20 +275,21 @@ def call_log_fields(schema: GraphQLSchema) -> FieldTable:
         {
             "Query": {
                 "providers": Batch(_providers),
-                "calls": Batch(_calls, prepare=_read_layout),
+                "calls": Batch(_calls, prepare=_prepare_calls),
                 "call": Batch(_call, prepare=lambda f: _read_layout(f, "provider_id")),
             },
             "CallConnection": {
                 "edges": Batch(_rows, carries_rows=True),
                 "nodes": Batch(_rows, carries_rows=True),
-                "pageInfo": Batch(_page_info, columns=("seq",)),
+                "pageInfo": Batch(_page_info, columns=("seq", "updated_at")),
                 "totalCount": Batch(_total_count),
             },
             "CallEdge": {
-                "cursor": Column("seq", _global_id("cursor"), nullable=False),
+                "cursor": Column("seq", _CURSOR, nullable=False),
                 "node": Batch(_same, carries_rows=True),
             },
             "Call": _call_fields(),
+            "Recording": _recording_fields(),
             "CallEvent": _event_fields(),
         },
         attribute_types=("Provider", "PageInfo"),

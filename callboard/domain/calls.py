@@ -95,9 +95,16 @@ class Call:
     ended_at: datetime | None = None
     duration_seconds: int | None = None
     recording_url: str | None = None
+    recording_duration_seconds: int | None = None
     control_id: str | None = None  # the vendor's id for controlling the live call (hangup)
+    # What the vendor says the call cost, and in which currency where it says that.
+    cost: float | None = None
+    currency: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0  # position in the call log, newest highest; the `calls` page cursor
+    # When the call log last changed it (the store sets it; `created_at` when new): what
+    # a client keeping its own copy polls `calls(updatedAfter:)` by.
+    updated_at: datetime | None = None
 
     @property
     def phones(self) -> tuple[str, ...]:
@@ -139,7 +146,10 @@ class CallSignal:
     agent: str | None = None
     duration_seconds: int | None = None
     recording_url: str | None = None
+    recording_duration_seconds: int | None = None
     control_id: str | None = None
+    cost: float | None = None
+    currency: str | None = None  # ISO 4217, where the vendor's page names it
     raw: Mapping[str, Any] = field(default_factory=dict)
     # Vendors that report their own times (Zvonobot: Unix seconds per phase) set these
     # and `exact_times`: then `occurred_at` is only when the report came, and a call not
@@ -198,7 +208,13 @@ def apply_signal(call: Call, signal: CallSignal) -> Call:
         if signal.duration_seconds is not None
         else call.duration_seconds,
         recording_url=signal.recording_url or call.recording_url,
+        recording_duration_seconds=signal.recording_duration_seconds
+        if signal.recording_duration_seconds is not None
+        else call.recording_duration_seconds,
         control_id=signal.control_id or call.control_id,
+        # A cost and its currency go together: a later report of the cost replaces both.
+        cost=signal.cost if signal.cost is not None else call.cost,
+        currency=signal.currency if signal.cost is not None else call.currency,
         raw=signal.raw or call.raw,
     )
 
@@ -217,7 +233,10 @@ def merge_calls(primary: Call, other: Call) -> Call:
             "ended_at",
             "duration_seconds",
             "recording_url",
+            "recording_duration_seconds",
             "control_id",
+            "cost",
+            "currency",
         )
         if getattr(primary, name) is None
     }

@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from callboard.domain.calls import AgentAnswer, Call, CallEventKind, CallSignal, CallStatus
+from callboard.domain.calls import (
+    AgentAnswer,
+    Call,
+    CallDirection,
+    CallEventKind,
+    CallSignal,
+    CallStatus,
+)
 from callboard.domain.errors import CallboardError, NotFound
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
@@ -24,7 +31,7 @@ from callboard.providers.base import Provider
 from callboard.resolvers.once import run_once
 from callboard.resolvers.session import Session
 from callboard.runtime import Runtime
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter, ChangePosition
 
 __all__ = [
     "CallPage",
@@ -125,6 +132,10 @@ def call_filter(
     provider_id: str | None,
     phone: str | None,
     status: CallStatus | None,
+    direction: CallDirection | None = None,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+    updated_after: datetime | None = None,
 ) -> CallFilter:
     """What a `calls` query selects, in the caller's scope: its pages and its count."""
     if provider_id is not None:
@@ -135,14 +146,29 @@ def call_filter(
         phone = normalize_phone(
             phone, session.runtime.settings.server.default_region, field="phone"
         )
-    return CallFilter(provider_ids=tuple(providers), phone=phone, status=status)
+    return CallFilter(
+        provider_ids=tuple(providers),
+        phone=phone,
+        status=status,
+        direction=direction,
+        started_after=started_after,
+        started_before=started_before,
+        updated_after=updated_after,
+    )
 
 
 async def list_calls(
-    runtime: Runtime, where: CallFilter, *, first: int, before_seq: int | None
+    runtime: Runtime,
+    where: CallFilter,
+    *,
+    first: int,
+    before_seq: int | None,
+    after_change: ChangePosition | None = None,
 ) -> CallPage:
-    """A page of the calls `where` selects, newest first."""
-    calls, has_next = await runtime.store.calls.page(where, first=first, before_seq=before_seq)
+    """A page of the calls `where` selects: newest first, or by change (`updated_after`)."""
+    calls, has_next = await runtime.store.calls.page(
+        where, first=first, before_seq=before_seq, after_change=after_change
+    )
     return CallPage(calls, has_next)
 
 

@@ -13,6 +13,7 @@ from callboard.schema.context import Info
 from callboard.schema.enums import CallDirection, CallEventKind, CallStatus
 from callboard.schema.ids import encode_id
 from callboard.schema.provider import Provider
+from callboard.schema.recording import Recording
 from callboard.schema.robocall_details import RobocallDetails
 
 __all__ = ["Call", "CallEvent"]
@@ -35,6 +36,21 @@ class Call:
     duration_seconds: int | None
     recording_url: str | None
     raw: JSON = strawberry.field(description="The vendor's last payload about this call.")
+    created_at: datetime = strawberry.field(description="When Callboard first saw the call.")
+    updated_at: datetime = strawberry.field(
+        description="When the call last changed (status, times, recording...): "
+        "`calls(updatedAfter:)` lists the calls changed since a time."
+    )
+    cost: float | None = strawberry.field(
+        description="What the vendor says the call cost, where it says so."
+    )
+    currency: str | None = strawberry.field(
+        description="The currency of `cost` (ISO 4217), where the vendor names it."
+    )
+    recording: Recording | None = strawberry.field(
+        description="The call's recording (null when there is none); its URL is also "
+        "`recordingUrl`."
+    )
     _call: strawberry.Private[domain.Call]
 
     @classmethod
@@ -53,6 +69,16 @@ class Call:
             duration_seconds=call.duration_seconds,
             recording_url=call.recording_url,
             raw=JSON(dict(call.raw)),
+            created_at=call.created_at,
+            # Set by every write of the store; a call not written yet is as new.
+            updated_at=call.updated_at or call.created_at,
+            cost=call.cost,
+            currency=call.currency,
+            recording=Recording(
+                url=call.recording_url, duration_seconds=call.recording_duration_seconds
+            )
+            if call.recording_url
+            else None,
             _call=call,
         )
 

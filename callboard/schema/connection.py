@@ -9,7 +9,7 @@ import strawberry
 from callboard.resolvers import calls as call_resolvers
 from callboard.schema.calls import Call
 from callboard.schema.context import Info
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import CallFilter
 
 __all__ = ["CallConnection", "CallEdge", "PageInfo"]
 

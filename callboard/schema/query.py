@@ -12,7 +12,7 @@ from callboard.domain.history import HistoryQuery
 from callboard.resolvers import calls as call_resolvers
 from callboard.resolvers.contacts import contact_key
 from callboard.schema.account import AccountQuery
-from callboard.schema.call_pages import page_request
+from callboard.schema.call_pages import change_cursor, page_request
 from callboard.schema.calls import Call
 from callboard.schema.connection import CallConnection, CallEdge, PageInfo
 from callboard.schema.contact import Contact
@@ -51,6 +51,23 @@ class CallQuery:
         provider: strawberry.ID | None = None,
         phone: str | None = None,
         status: CallStatus | None = None,
+        direction: CallDirection | None = None,
+        started_after: Annotated[
+            datetime | None,
+            strawberry.argument(description="Calls started after this instant (UTC if naive)."),
+        ] = None,
+        started_before: Annotated[
+            datetime | None,
+            strawberry.argument(description="Calls started before this instant (UTC if naive)."),
+        ] = None,
+        updated_after: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Calls changed after this instant (UTC if naive), listed oldest "
+                "change first (by `updatedAt`, then id), the cursors following that order: "
+                "poll with the `updatedAt` of the last call seen to miss no change."
+            ),
+        ] = None,
         first: int | None = None,
         after: str | None = None,
     ) -> CallConnection:
@@ -64,11 +81,28 @@ class CallQuery:
             status=status,
             first=first,
             after=after,
+            direction=direction,
+            started_after=started_after,
+            started_before=started_before,
+            updated_after=updated_after,
         )
         page = await call_resolvers.list_calls(
-            runtime, request.where, first=request.first, before_seq=request.before_seq
+            runtime,
+            request.where,
+            first=request.first,
+            before_seq=request.before_seq,
+            after_change=request.after_change,
         )
-        edges = [CallEdge(cursor=encode_id("cursor", c.seq), node=Call.of(c)) for c in page.calls]
+        by_change = request.where.by_change
+        edges = [
+            CallEdge(
+                cursor=change_cursor(c.updated_at or c.created_at, c.seq)
+                if by_change
+                else encode_id("cursor", c.seq),
+                node=Call.of(c),
+            )
+            for c in page.calls
+        ]
         return CallConnection(
             edges=edges,
             nodes=[e.node for e in edges],

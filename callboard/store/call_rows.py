@@ -32,14 +32,32 @@ from typing import Any
 
 import orjson
 from cachetools import LRUCache
-from sqlalchemy import ColumnElement, Engine, Select, String, Table, any_, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Float,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
-from callboard.store.calls import CallFilter
+from callboard.store.call_filter import (
+    CallFilter,
+    ChangePosition,
+    page_order,
+    page_start,
+    sqlite_likely,
+)
 from callboard.store.tables import UTCDateTime, call_events, calls
 
 __all__ = ["CallRows"]
@@ -59,6 +77,18 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # the parameters, in the order the SQL takes them
     convert: Convert | None  # None: the driver's rows are the tuples given
+    # The parameters' values as their column types bind them (a time as SQLite's text of
+    # it), by place; empty when every value goes to the driver as given.
+    binds: tuple[Callable[[Any], Any] | None, ...] = ()
+
+    def arguments(self, values: dict[str, Any], adapt: Callable[[Any], Any]) -> list[Any]:
+        # Strict look-ups: a parameter nobody gives fails here rather than reading NULL.
+        if not self.binds:
+            return [adapt(values[name]) for name in self.names]
+        return [
+            adapt(values[name]) if bind is None else bind(values[name])
+            for name, bind in zip(self.names, self.binds, strict=True)
+        ]
 
 
 class CallRows:
@@ -81,9 +111,10 @@ class CallRows:
         first: int,
         before_seq: int | None,
         columns: Sequence[str],
+        after_change: ChangePosition | None = None,
     ) -> tuple[list[Row], bool]:
-        """`CallLog.page`'s calls, newest first, and whether another page follows."""
-        values = where.parameters()
+        """`CallLog.page`'s calls, in its order, and whether another page follows."""
+        values = where.parameters(after_change)
         columns = tuple(columns)
         # One provider (the usual scope): an equality, so the database walks
         # ix_calls_provider_seq in order and stops at the page's end. Its IN form made
@@ -92,7 +123,8 @@ class CallRows:
         single = len(values.get("provider_ids", ())) == 1
         if single:
             values["provider_id"] = values["provider_ids"][0]
-        key = ("page", columns, tuple(values), before_seq is None)
+        start, at = page_start(before_seq)
+        key = ("page", columns, tuple(values), tuple(at))
 
         def one_of(
             column: ColumnElement[str], name: str, ids: Sequence[str]
@@ -102,12 +134,11 @@ class CallRows:
             return self._driver.one_of(column, name, ids)
 
         def build() -> Select[Any]:
-            query = select(*_columns(calls, columns)).where(*where.conditions(one_of))
-            if before_seq is not None:
-                query = query.where(calls.c.seq < bindparam("before_seq"))
-            return _limited(query.order_by(calls.c.seq.desc()))
+            conditions = where.conditions(one_of, after_change, likely=self._driver.likely)
+            query = select(*_columns(calls, columns)).where(*conditions, *start)
+            return _limited(query.order_by(*page_order(where)))
 
-        values.update(before_seq=before_seq, limit=first + 1, offset=0)
+        values.update(at, limit=first + 1, offset=0)
         rows = await self._driver.fetch(self._statement(key, build), values)
         return rows[:first], len(rows) > first
 
@@ -192,13 +223,13 @@ def _compile(
     processors = [
         (i, process)
         for i, column in enumerate(statement.selected_columns)
-        if (
-            process := utc
-            if isinstance(column.type, UTCDateTime)
-            else column.type.dialect_impl(dialect).result_processor(dialect, None)
-        )
+        if (process := _result_processor(column.type, dialect, utc))
     ]
     convert: Convert | None = None if tuples else tuple
+    names = tuple(compiled.positiontup or ())
+    binds = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
     if processors:
         # One function made for the statement: `(row[0], process1(row[1]), ...)`, a
         # third of the time of a loop over the processors (a page's 250 datetimes).
@@ -208,7 +239,20 @@ def _compile(
             for i in range(len(statement.selected_columns))
         ]
         convert = eval(f"lambda row: ({', '.join(values)},)", namespace)  # noqa: S307 - names and indexes only
-    return _Compiled(compiled.string, tuple(compiled.positiontup or ()), convert)
+    return _Compiled(compiled.string, names, convert, binds if any(binds) else ())
+
+
+def _result_processor(
+    type_: TypeEngine[Any], dialect: Dialect, utc: Callable[[Any], Any]
+) -> Callable[[Any], Any] | None:
+    if isinstance(type_, UTCDateTime):
+        return utc
+    if isinstance(type_, Float) and not type_.asdecimal:
+        # Both drivers give a double precision column as a float already; asyncpg's
+        # dialect picks its processor by the type code of a result, which a compiled
+        # statement has not got.
+        return None
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
 
 
 class _SQLite:
@@ -216,6 +260,7 @@ class _SQLite:
     pragmas set on connect: WAL, busy_timeout), kept until `close`."""
 
     keys_by_place = True
+    likely = staticmethod(sqlite_likely)
 
     def __init__(self, engine: Engine) -> None:
         self._dialect = engine.dialect
@@ -262,8 +307,7 @@ class _SQLite:
         )
 
     async def fetch(self, compiled: _Compiled, values: dict[str, Any]) -> list[Row]:
-        # Strict look-ups: a parameter nobody gives fails here rather than reading NULL.
-        args = [_json_if_list(values[name]) for name in compiled.names]
+        args = compiled.arguments(values, _json_if_list)
         # sqlite3 begins a transaction only before a write: each SELECT is a read
         # transaction of its own, ended by fetchall.
         rows: list[Row] = self._connection.execute(compiled.sql, args).fetchall()
@@ -272,6 +316,10 @@ class _SQLite:
 
     async def close(self) -> None:
         self._pooled.close()
+
+
+def _as_given(value: Any) -> Any:
+    return value
 
 
 def _json_if_list(value: Any) -> Any:
@@ -301,6 +349,8 @@ class _AsyncPG:
 
     keys_by_place = False
 
+    likely = None  # PostgreSQL's planner judges by its statistics
+
     def __init__(self, engine: AsyncEngine) -> None:
         if engine.dialect.driver != "asyncpg":
             raise ValueError(f"no projected reads over {engine.dialect.driver}")
@@ -329,7 +379,7 @@ class _AsyncPG:
         )
 
     async def fetch(self, compiled: _Compiled, values: dict[str, Any]) -> list[Row]:
-        args = [values[name] for name in compiled.names]
+        args = compiled.arguments(values, _as_given)
         pooled = self._idle.pop() if self._idle else await self._engine.raw_connection()
         try:
             asyncpg_connection = pooled.driver_connection

@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     Connection,
     Row,
     and_,
@@ -43,19 +41,30 @@ from callboard.domain.calls import (
 )
 from callboard.domain.feeds import FeedEvent
 from callboard.domain.redaction import Redactor
+from callboard.store.call_clock import ChangeClock
+from callboard.store.call_filter import (
+    CallFilter,
+    ChangePosition,
+    page_order,
+    page_start,
+    sqlite_likely,
+)
 from callboard.store.column_fit import fit, fit_row
 from callboard.store.retention import prune_prefix, pruned_through
 from callboard.store.tables import call_events, call_refs, calls, webhook_deliveries
 from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["CallFilter", "CallLog", "FeedWrites", "OneOf", "Publish"]
+__all__ = ["CallLog", "FeedWrites", "Publish"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
 FeedWrites = Callable[[Connection], Sequence[FeedEvent[Any]]]
 
 _CALL_FIELDS = [c.name for c in calls.columns if c.name != "seq"]
+# What a client of the call log sees change: a write that changes none of these (a
+# vendor telling again what it told) leaves `updated_at` where it was.
+_CHANGES = [name for name in _CALL_FIELDS if name not in ("id", "created_at", "updated_at")]
 
 # The statements every webhook runs, built once: SQLAlchemy keeps a statement object's
 # cache key and compiled form, and building them anew cost ~1 ms per webhook.
@@ -77,51 +86,6 @@ _INSERT_REFS = insert(call_refs)
 _INSERT_DELIVERY = insert(webhook_deliveries)
 
 
-# How a condition says "`column` is one of the values bound as `name`".
-OneOf = Callable[[ColumnElement[str], str, Sequence[str]], ColumnElement[bool]]
-
-
-def _in(column: ColumnElement[str], name: str, values: Sequence[str]) -> ColumnElement[bool]:
-    return column.in_(bindparam(name, values, expanding=True))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CallFilter:
-    """The calls a listing selects (None: any); its pages and its count read the same."""
-
-    provider_ids: Collection[str] | None = None
-    phone: str | None = None  # E.164, either end of the call
-    status: CallStatus | None = None
-
-    def parameters(self) -> dict[str, Any]:
-        """The values the filter compares with, by the names `conditions` binds them as;
-        its keys are the filter's shape."""
-        found: dict[str, Any] = {}
-        if self.provider_ids is not None:
-            found["provider_ids"] = list(self.provider_ids)
-        if self.phone is not None:
-            found["phone"] = self.phone
-        if self.status is not None:
-            found["status"] = self.status.value
-        return found
-
-    def conditions(self, one_of: OneOf = _in) -> list[ColumnElement[bool]]:
-        """Each value bound as named in `parameters()`: a statement built from them has
-        the same SQL for every filter of the same shape, so the projected reads
-        (store/call_rows.py) compile it once and bind `parameters()` to it. `one_of`:
-        their form of IN, the same SQL for any number of values."""
-        values = self.parameters()
-        found: list[ColumnElement[bool]] = []
-        if "provider_ids" in values:
-            found.append(one_of(calls.c.provider_id, "provider_ids", values["provider_ids"]))
-        if "phone" in values:
-            phone: BindParameter[str] = bindparam("phone", values["phone"])
-            found.append(or_(calls.c.from_number == phone, calls.c.to_number == phone))
-        if "status" in values:
-            found.append(calls.c.status == bindparam("status", values["status"]))
-        return found
-
-
 class CallLog:
     def __init__(
         self,
@@ -134,6 +98,9 @@ class CallLog:
         self._lock = write_lock
         self._transactions = transactions
         self._redact = redact
+        self._clock = ChangeClock(shared=engine.dialect.name == "postgresql")
+        # PostgreSQL's planner judges by its statistics; SQLite's is told (call_filter.py).
+        self._likely = sqlite_likely if engine.dialect.name == "sqlite" else None
 
     def _redacted(self, signals: Iterable[CallSignal]) -> list[CallSignal]:
         """The signals with Callboard's secrets masked in their payloads: what is kept
@@ -157,9 +124,14 @@ class CallLog:
 
         def record(conn: Connection) -> tuple[list[Call], list[CallEvent]]:
             calls, events = [], []
+            self._clock.begin(conn)
             for signal in signals:
                 call, event = _apply(
-                    conn, provider_id, signal, only_status_changes=only_status_changes
+                    conn,
+                    self._clock,
+                    provider_id,
+                    signal,
+                    only_status_changes=only_status_changes,
                 )
                 calls.append(call)
                 if event:
@@ -210,7 +182,7 @@ class CallLog:
         row = self._delivery_row(provider_id, dedup_key, payload, outcome, received_at)
 
         def keep(conn: Connection) -> tuple[list[CallEvent], list[CallEvent | FeedEvent[Any]]]:
-            events, fed = _fold(conn, provider_id, signals, also)
+            events, fed = _fold(conn, self._clock, provider_id, signals, also)
             # Last: a resend fails here on the unique (provider, dedup key) and undoes
             # the whole transaction.
             conn.execute(
@@ -287,7 +259,7 @@ class CallLog:
             )
             if claimed.rowcount != 1:
                 return None, []
-            events, fed = _fold(conn, provider_id, signals, also)
+            events, fed = _fold(conn, self._clock, provider_id, signals, also)
             conn.execute(
                 update(webhook_deliveries)
                 .where(webhook_deliveries.c.id == delivery_id)
@@ -326,17 +298,17 @@ class CallLog:
 
         def keep(conn: Connection) -> list[Call]:
             found = []
+            self._clock.begin(conn)
             for signal in signals:
                 history = _finished_call(provider_id, signal)
-                known, known_refs = _find(conn, provider_id, signal.refs)
-                call = history if known is None else merge_calls(known, history)
-                call = _save(
-                    conn, provider_id, call, new=known is None, refs=signal.refs, known=known_refs
-                )
-                found.append(call)
+                known = _find(conn, provider_id, signal.refs)
+                call = history if known.call is None else merge_calls(known.call, history)
+                found.append(_save(conn, self._clock, provider_id, call, known, signal.refs))
             return found
 
-        async with self._lock.local:
+        # The whole lock, though no event is added: the times of changes follow the
+        # order of commits on every instance (store/call_clock.py).
+        async with self._lock:
             return await self._transactions.run(keep)
 
     async def get_many(self, ids: Sequence[str]) -> list[Call | None]:
@@ -346,12 +318,18 @@ class CallLog:
         return [found.get(i) for i in ids]
 
     async def page(
-        self, where: CallFilter, *, first: int, before_seq: int | None
+        self,
+        where: CallFilter,
+        *,
+        first: int,
+        before_seq: int | None,
+        after_change: ChangePosition | None = None,
     ) -> tuple[list[Call], bool]:
-        """Newest first; `first + 1` rows read to tell whether another page follows."""
-        query = select(calls).where(*where.conditions()).order_by(calls.c.seq.desc())
-        if before_seq is not None:
-            query = query.where(calls.c.seq < before_seq)
+        """Newest first, or by change with `where.updated_after` (from `after_change`);
+        `first + 1` rows read to tell whether another page follows."""
+        start, _ = page_start(before_seq)
+        conditions = where.conditions(after_change=after_change, likely=self._likely)
+        query = select(calls).where(*conditions, *start).order_by(*page_order(where))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(first + 1))).all()
         return [_to_call(r) for r in rows[:first]], len(rows) > first
@@ -427,12 +405,17 @@ class CallLog:
 
 
 def _fold(
-    conn: Connection, provider_id: str, signals: Sequence[CallSignal], also: FeedWrites | None
+    conn: Connection,
+    clock: ChangeClock,
+    provider_id: str,
+    signals: Sequence[CallSignal],
+    also: FeedWrites | None,
 ) -> tuple[list[CallEvent], Sequence[FeedEvent[Any]]]:
     """A delivery's signals folded into the calls, and what `also` wrote: the events."""
     events: list[CallEvent] = []
+    clock.begin(conn)
     for signal in signals:
-        _, event = _apply(conn, provider_id, signal)
+        _, event = _apply(conn, clock, provider_id, signal)
         if event:
             events.append(event)
     fed = also(conn) if also is not None else ()
@@ -441,13 +424,15 @@ def _fold(
 
 def _apply(
     conn: Connection,
+    clock: ChangeClock,
     provider_id: str,
     signal: CallSignal,
     *,
     only_status_changes: bool = False,
 ) -> tuple[Call, CallEvent | None]:
     """Find (or start) the call the signal names, fold the signal in, append its event."""
-    found, known_refs = _find(conn, provider_id, signal.refs)
+    known = _find(conn, provider_id, signal.refs)
+    found = known.call
     call = found or Call(
         id=str(uuid.uuid4()),
         provider_id=provider_id,
@@ -461,8 +446,7 @@ def _apply(
     call = apply_signal(call, signal)
     if only_status_changes:
         news = found is not None and call.status is not before
-    # one write either way, on every webhook
-    call = _save(conn, provider_id, call, new=found is None, refs=signal.refs, known=known_refs)
+    call = _save(conn, clock, provider_id, call, known, signal.refs)
     if not news:
         return call, None
     values = {
@@ -505,6 +489,9 @@ def _finished_call(provider_id: str, signal: CallSignal) -> Call:
         ended_at=ended,
         duration_seconds=signal.duration_seconds,
         recording_url=signal.recording_url,
+        recording_duration_seconds=signal.recording_duration_seconds,
+        cost=signal.cost,
+        currency=signal.currency if signal.cost is not None else None,
         raw=signal.raw,
     )
 
@@ -512,16 +499,25 @@ def _finished_call(provider_id: str, signal: CallSignal) -> Call:
 _PRUNED_THROUGH = "events_pruned_through"
 
 
-def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> tuple[Call | None, set[str]]:
-    """The call the refs name (None: a new one), and which of the refs are known already."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Found:
+    """The call some refs name as kept (None: a new one), which of the refs are known
+    already, and whether two calls were found to be this one and merged."""
+
+    call: Call | None
+    known: set[str]
+    merged: bool = False
+
+
+def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> _Found:
     if not refs:
-        return None, set()
+        return _Found(None, set())
     fitted = [fit(r, call_refs.c.ref) for r in refs]
     rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": fitted}).all()
     found = {row.id: _to_call(row) for row in rows}
     known = {row.matched_ref for row in rows}
     if len(found) <= 1:
-        return next(iter(found.values()), None), known
+        return _Found(next(iter(found.values()), None), known)
     # Two calls turned out to be one (a vendor's events arrived under a leg id before the
     # message that ties the leg to the call): keep the oldest, move the rest into it.
     primary, *others = found.values()
@@ -534,35 +530,39 @@ def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> tuple[Call
             update(call_refs).where(call_refs.c.call_id == other.id).values(call_id=primary.id)
         )
         conn.execute(delete(calls).where(calls.c.id == other.id))
-    return primary, known
+    return _Found(primary, known, merged=True)
 
 
 def _save(
     conn: Connection,
+    clock: ChangeClock,
     provider_id: str,
     call: Call,
-    *,
-    new: bool,
+    found: _Found,
     refs: Sequence[str],
-    known: Collection[str],
 ) -> Call:
-    """Write the call (inserted when new, else updated) and link the refs not known yet;
-    the call as kept (its texts fitted to their columns, so live events show it so)."""
+    """Write the call (inserted when new, else updated where it changed, with the time of
+    the change) and link the refs not known yet; the call as kept (its texts fitted to
+    their columns, so live events show it so)."""
     texts = {name: value for name in _CALL_FIELDS if isinstance(value := getattr(call, name), str)}
     fitted = fit_row(calls, texts)
     if fitted != texts:  # rarely: a vendor's text longer than its column
         call = dataclasses.replace(call, **fitted)
-    row = _row(call)
-    if new:
-        result = conn.execute(_INSERT_CALL, row)
+    stored = found.call
+    if stored is None:
+        now = clock.stamp()
+        call = dataclasses.replace(call, created_at=now, updated_at=now)
+        result = conn.execute(_INSERT_CALL, _row(call))
         call = dataclasses.replace(call, seq=int(result.inserted_primary_key[0]))  # type: ignore[index]
-    else:
+    elif found.merged or any(getattr(call, n) != getattr(stored, n) for n in _CHANGES):
+        call = dataclasses.replace(call, updated_at=clock.stamp())
+        row = _row(call)
         del row["id"]
         conn.execute(_UPDATE_CALL, {**row, "call_id_": call.id})
     links = [
         {"provider_id": provider_id, "ref": r, "call_id": call.id}
         for r in dict.fromkeys(fit(r, call_refs.c.ref) for r in refs)
-        if r not in known
+        if r not in found.known
     ]
     if links:
         conn.execute(_INSERT_REFS, links)

@@ -138,7 +138,8 @@ class Store:
 def _add_missing_columns(conn: Connection) -> None:
     """Bring a database made by an older Callboard up to date: columns added since are
     all nullable, so adding them keeps every row. Inbox rows from before the inbox were
-    processed when they came, and are marked so."""
+    processed when they came, and are marked so; calls from before `updated_at` were
+    last changed when first seen."""
     inspector = inspect(conn)
     for table in metadata.sorted_tables:
         present = {c["name"] for c in inspector.get_columns(table.name)}
@@ -154,6 +155,10 @@ def _add_missing_columns(conn: Connection) -> None:
             conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
             if table.name == "webhook_deliveries" and column.name == "processed_at":
                 conn.execute(text("UPDATE webhook_deliveries SET processed_at = received_at"))
+            if table.name == "calls" and column.name == "updated_at":
+                # A call kept before changes were timed last changed, as far as anyone
+                # can tell, when it was first seen: `Call.updatedAt` is never null.
+                conn.execute(text("UPDATE calls SET updated_at = created_at"))
 
 
 # Indexes replaced by a wider one: dropped once it exists.

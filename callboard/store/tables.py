@@ -71,9 +71,22 @@ calls = Table(
     Column("duration_seconds", Integer),
     Column("recording_url", Text),
     Column("raw", JSON, nullable=False, info=VENDOR_PAYLOAD),
+    # Added with `calls(updatedAfter:)`: nullable, as columns added to a database made
+    # before must be; every write sets updated_at, and the upgrade fills it in rows kept
+    # before (store/engine.py), so it is never null once the store is open.
+    Column("updated_at", UTCDateTime),
+    Column("recording_duration_seconds", Integer),
+    Column("cost", Float),
+    Column("currency", String(8)),
     Index("ix_calls_provider_seq", "provider_id", "seq"),
     Index("ix_calls_from", "from_number"),
     Index("ix_calls_to", "to_number"),
+    # The order of changes (`updatedAfter`): walked from a client's last position, for
+    # one provider or for all of them.
+    Index("ix_calls_provider_updated", "provider_id", "updated_at", "seq"),
+    Index("ix_calls_updated", "updated_at", "seq"),
+    # `startedAfter` / `startedBefore`: a range of one provider's calls.
+    Index("ix_calls_provider_started", "provider_id", "started_at"),
     sqlite_autoincrement=True,
 )
 

@@ -27,8 +27,8 @@ from callboard.domain.calls import (
     CallStatus,
 )
 from callboard.store import Store
+from callboard.store.call_filter import CallFilter, ChangePosition
 from callboard.store.call_rows import CallRows
-from callboard.store.calls import CallFilter
 from callboard.store.tables import call_events, calls
 from tests.services import fresh_database, needs_postgres
 
@@ -48,7 +48,23 @@ FILTERS = [
     CallFilter(status=CallStatus.COMPLETED),
     CallFilter(status=CallStatus.IN_PROGRESS),
     CallFilter(provider_ids=("p1", "p2"), phone=PHONE, status=CallStatus.COMPLETED),
+    CallFilter(direction=CallDirection.OUTBOUND),
+    CallFilter(
+        started_after=NOW + timedelta(minutes=5), started_before=NOW + timedelta(minutes=15)
+    ),
+    CallFilter(provider_ids=("p1", "p2"), direction=CallDirection.INBOUND, started_after=NOW),
 ]
+
+
+def by_change(kept: list[Call]) -> list[CallFilter]:
+    """Listings in the order of changes, from the middle of the calls' changes."""
+    middle = sorted(c.updated_at for c in kept if c.updated_at)[len(kept) // 2]
+    return [
+        CallFilter(updated_after=middle),
+        CallFilter(provider_ids=("p1",), updated_after=middle),
+        CallFilter(provider_ids=("p1", "p3"), status=CallStatus.COMPLETED, updated_after=middle),
+        CallFilter(direction=CallDirection.OUTBOUND, updated_after=middle - timedelta(days=1)),
+    ]
 
 
 async def publish(_events: Sequence[Any]) -> None:
@@ -148,22 +164,36 @@ def event_row(event: CallEvent, columns: Sequence[str] = EVENT_COLUMNS) -> tuple
 
 @pytest.mark.parametrize("first", [0, 4, 100])
 async def test_pages_are_the_call_logs_pages_in_every_column(store: Store, first: int) -> None:
-    await fill(store)
+    kept = await fill(store)
     selected = []
-    for where in FILTERS:
-        before, read = None, 0
+    for where in FILTERS + by_change(kept):
+        before, after, read = None, None, []
         while True:
-            expected, more = await store.calls.page(where, first=first, before_seq=before)
-            rows, has_next = await store.call_rows.page(
-                where, first=first, before_seq=before, columns=CALL_COLUMNS
+            expected, more = await store.calls.page(
+                where, first=first, before_seq=before, after_change=after
             )
-            assert rows == [call_row(c) for c in expected], (where, before)
-            assert has_next is more, (where, before)
-            read += len(rows)
+            rows, has_next = await store.call_rows.page(
+                where, first=first, before_seq=before, after_change=after, columns=CALL_COLUMNS
+            )
+            assert rows == [call_row(c) for c in expected], (where, before, after)
+            assert has_next is more, (where, before, after)
+            read.extend(expected)
             if not more or not expected:
                 break
-            before = expected[-1].seq
-        selected.append(read)
+            last = expected[-1]
+            if where.by_change:
+                assert last.updated_at is not None
+                after = ChangePosition(last.updated_at, last.seq)
+            else:
+                before = last.seq
+        if where.by_change:
+            places = [(c.updated_at, c.seq) for c in read]
+            assert places == sorted(places), "oldest change first"
+            assert where.updated_after is not None
+            assert all(c.updated_at and c.updated_at > where.updated_after for c in read)
+        else:
+            assert [c.seq for c in read] == sorted((c.seq for c in read), reverse=True)
+        selected.append(len(read))
     if first:
         # all but no provider and an unknown phone select some, not all, calls
         assert selected[0] == 27

@@ -7,6 +7,7 @@ an id may come as a string, one object may come where a list was shown.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -116,6 +117,9 @@ def call_signals(
     started, answered = _time(leg.get("startedAt")), _time(leg.get("answeredAt"))
     ended = _time(leg.get("finishedAt"))
     duration = int((ended - answered).total_seconds()) if ended and answered else None
+    cost = number(leg.get("cost"))
+    if cost is not None and not math.isfinite(cost):
+        cost = None
     status = CallSignal(
         refs=tuple(refs),
         kind=CallEventKind.STATUS_CHANGED,
@@ -126,6 +130,9 @@ def call_signals(
         direction=CallDirection.OUTBOUND,
         to_number=parse_vendor_phone(str(phone), region) if phone else None,
         duration_seconds=duration,
+        cost=cost,
+        # The page: "cost": <the call's cost, rub.>
+        currency="RUB" if cost is not None else None,
         raw=dict(api_call),
         exact_times=True,
         started_at=started,

@@ -485,6 +485,22 @@ def test_details_cost(cost: Any, expected: float | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("cost", "expected"),
+    [
+        (1.5, (1.5, "RUB")),
+        ("2.40", (2.4, "RUB")),
+        (0, (0.0, "RUB")),
+        *[(bad, (None, None)) for bad in (None, "n/a", "nan", "inf")],
+    ],
+)
+def test_a_calls_cost_is_in_rubles_as_the_page_says(cost: Any, expected: Any) -> None:
+    status, *_ = mapping.call_signals(
+        an_api_call(calls=[a_leg(cost=cost)]), received_at=RECEIVED, region="RU"
+    )
+    assert (status.cost, status.currency) == expected
+
+
+@pytest.mark.parametrize(
     ("to_block", "blocked"),
     [(0, False), (1, True), (False, False), (True, True), ("0", False), ("1", True), (None, None)],
     ids=["0", "1", "false", "true", "text-0", "text-1", "none"],
