@@ -55,6 +55,7 @@ from callboard.live.shared_results import SharedResults, SharingExecutor, encode
 from callboard.logs import hide_query_strings
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
+from callboard.robocall_polling import RobocallPolling
 from callboard.runtime import Runtime
 from callboard.schema import build_schema
 from callboard.schema.context import Context
@@ -353,10 +354,13 @@ def create_app(
         app.state.runtime = runtime
         graphql.attach(runtime)
         housekeeping = Housekeeping(runtime)
+        polling = RobocallPolling(runtime)
         try:
             await housekeeping.start()
+            polling.start()
             yield
         finally:
+            await polling.stop()
             await housekeeping.stop()
             await runtime.close()
 

@@ -17,7 +17,7 @@ from callboard.domain.calls import (
     CallSignal,
     CallStatus,
 )
-from callboard.domain.errors import CallboardError, NotFound
+from callboard.domain.errors import BadInput, CallboardError, NotFound
 from callboard.domain.history import HistoryQuery
 from callboard.domain.phones import normalize_phone
 from callboard.domain.provider_requests import (
@@ -87,8 +87,23 @@ async def place_call(
         "placeCall",
         asdict(request),
         idempotency_key,
-        lambda: provider.place_call(request),
+        lambda: _place(session, provider, request),
     )
+
+
+async def _place(session: Session, provider: PlacesCalls, request: PlaceCallRequest) -> PlacedCall:
+    """Place the call; checked first (after the idempotency key, so a retry with it gets
+    its first call back): a client's id already naming a call would merge the two, as the
+    vendor's events of both would name the same id."""
+    if request.external_id is not None:
+        taken = await session.runtime.store.call_lookups.named(provider.id, request.external_id)
+        if taken is not None:
+            raise BadInput(
+                f"externalId '{request.external_id}' already names another call of provider "
+                f"'{provider.id}': give each call its own id.",
+                field="externalId",
+            )
+    return await provider.place_call(request)
 
 
 async def connect_parties(

@@ -55,7 +55,7 @@ from callboard.store.tables import call_events, call_refs, calls, webhook_delive
 from callboard.store.transactions import Transactions
 from callboard.store.write_lock import Publish, WriteLock
 
-__all__ = ["CallLog", "FeedWrites", "Publish"]
+__all__ = ["CallLog", "FeedWrites", "Publish", "call_of_row"]
 
 # The rest of a delivery (agent statuses, messages), written in its transaction; the
 # feed events it appended are published with the call events.
@@ -314,7 +314,7 @@ class CallLog:
     async def get_many(self, ids: Sequence[str]) -> list[Call | None]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(calls).where(calls.c.id.in_(ids)))).all()
-        found = {row.id: _to_call(row) for row in rows}
+        found = {row.id: call_of_row(row) for row in rows}
         return [found.get(i) for i in ids]
 
     async def page(
@@ -332,7 +332,7 @@ class CallLog:
         query = select(calls).where(*conditions, *start).order_by(*page_order(where))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(first + 1))).all()
-        return [_to_call(r) for r in rows[:first]], len(rows) > first
+        return [call_of_row(r) for r in rows[:first]], len(rows) > first
 
     async def count(self, where: CallFilter | None = None) -> int:
         """How many calls `where` selects (all of them without it), over all pages."""
@@ -514,7 +514,7 @@ def _find(conn: Connection, provider_id: str, refs: Sequence[str]) -> _Found:
         return _Found(None, set())
     fitted = [fit(r, call_refs.c.ref) for r in refs]
     rows = conn.execute(_FIND_CALLS, {"provider_id": provider_id, "refs": fitted}).all()
-    found = {row.id: _to_call(row) for row in rows}
+    found = {row.id: call_of_row(row) for row in rows}
     known = {row.matched_ref for row in rows}
     if len(found) <= 1:
         return _Found(next(iter(found.values()), None), known)
@@ -577,7 +577,7 @@ def _row(call: Call) -> dict[str, Any]:
     return values
 
 
-def _to_call(row: Row[Any]) -> Call:
+def call_of_row(row: Row[Any]) -> Call:
     m = row._mapping
     return Call(
         **{name: m[name] for name in _CALL_FIELDS if name not in ("direction", "status")},

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from callboard.domain.redaction import Redactor
 from callboard.store.agents import AgentStatusBook
+from callboard.store.call_lookups import CallLookups
 from callboard.store.call_rows import CallRows
 from callboard.store.calls import CallLog
 from callboard.store.contact_owners import give_contacts_owners
@@ -65,6 +66,7 @@ class Store:
         transactions = Transactions(engine, write_lock, sync_engine)
         self._transactions = transactions
         self.calls = CallLog(engine, write_lock, transactions, redact)
+        self.call_lookups = CallLookups(engine)
         # The call log's listings as plain rows, for the compiled GraphQL path.
         self.call_rows = CallRows(engine, sync_engine)
         self.feeds = FeedLog(engine, write_lock)

@@ -87,6 +87,8 @@ calls = Table(
     Index("ix_calls_updated", "updated_at", "seq"),
     # `startedAfter` / `startedBefore`: a range of one provider's calls.
     Index("ix_calls_provider_started", "provider_id", "started_at"),
+    # The calls still to watch (robocalls a vendor reports on no webhook, polled).
+    Index("ix_calls_provider_status", "provider_id", "status", "seq"),
     sqlite_autoincrement=True,
 )
 

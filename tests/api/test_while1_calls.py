@@ -229,3 +229,18 @@ async def test_without_an_external_id_callboard_names_the_call_itself(rig: Rig) 
     (sent,) = rig.vendor.simulator.originations
     assert sent["data"]["external_id"] == call["providerCallId"]
     assert call["providerCallId"].startswith("cb-")
+
+
+async def test_an_external_id_already_naming_a_call_is_refused_but_a_retry_gets_its_call(
+    rig: Rig,
+) -> None:
+    first = await place(rig, externalId="lead-77", idempotencyKey="k-77")
+    assert first["userErrors"] == []
+    again = await place(rig, externalId="lead-77", idempotencyKey="k-77")
+    assert again["call"]["id"] == first["call"]["id"], "the key's first call, not a refusal"
+    other = await place(rig, externalId="lead-77")
+    (error,) = other["userErrors"]
+    assert (error["field"], error["code"]) == ("externalId", "BAD_INPUT")
+    assert "lead-77" in error["message"]
+    assert len(rig.vendor.simulator.originations) == 1, "nothing sent for the refused one"
+    assert (await rig.api.query("{ calls { totalCount } }"))["calls"]["totalCount"] == 1

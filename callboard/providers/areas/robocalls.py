@@ -67,6 +67,15 @@ class Robocalls(Area):
         """What the vendor's last payload says beyond the common fields (pure)."""
         return None
 
+    @property
+    def polling_seconds(self) -> float | None:
+        """How often the calls of `polled` are asked for (robocall_polling.py); None: never."""
+        return None
+
+    def polled(self, calls: Sequence[Call]) -> list[str]:
+        """The vendor ids of those of `calls` the vendor sends no webhook for (pure)."""
+        return []
+
 
 class KeepsAudioRecords(Area):
     capability = Capability.AUDIO_RECORDS

@@ -68,6 +68,12 @@ FIELD_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
 _BAD_VARIABLE = re.compile(r"[\[\]\s]|^$")
 
 
+_AGENT_ANSWERS = (
+    (AGENT_REFUSED_WORDS, CallStatus.REJECTED, AgentAnswer.REJECTED),
+    (AGENT_TIMED_OUT_WORDS, CallStatus.NO_ANSWER, AgentAnswer.TIMED_OUT),
+)
+
+
 def caller_id(to: str, fmt: str, region: str) -> str:
     """`to` (E.164) as the PBX's outbound rules want it in `caller_id`.
 
@@ -178,20 +184,10 @@ def placed_call(
             f"configuration (While1 said: {text}).",
             vendor_code="has_error",
         )
-    if wait and _any(lower, AGENT_REFUSED_WORDS):
-        return dataclasses.replace(
-            base,
-            status=CallStatus.REJECTED,
-            agent_answer=AgentAnswer.REJECTED,
-            refusal=text,
-        )
-    if wait and _any(lower, AGENT_TIMED_OUT_WORDS):
-        return dataclasses.replace(
-            base,
-            status=CallStatus.NO_ANSWER,
-            agent_answer=AgentAnswer.TIMED_OUT,
-            refusal=text,
-        )
+    # Waited for (async=0), the agent's refusal or silence is an answer, not an error.
+    for words, status, answer in _AGENT_ANSWERS:
+        if wait and _any(lower, words):
+            return dataclasses.replace(base, status=status, agent_answer=answer, refusal=text)
     raise ProviderRejected(f"While1: {text}", vendor_code="has_error", field=_field(lower))
 
 

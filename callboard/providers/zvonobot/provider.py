@@ -80,6 +80,11 @@ class ZvonobotOptions(ProviderOptions):
     key_word_separator: str = option(
         "how IVR key words are joined (the page's table says a space)", default=" "
     )
+    template_poll_seconds: float = option(
+        "how often calls made from a template are asked for (Zvonobot sends no webhook "
+        "for them), while any is unfinished; 0 never",
+        default=30.0,
+    )
     moderation_lifted: bool = option(
         "true once your manager lifted moderation for the account (text-to-speech calls "
         "start only then); until then startRobocall warns",
@@ -94,6 +99,8 @@ class ZvonobotOptions(ProviderOptions):
             raise OptionError("max_batch", f"must be 1-{MAX_IDS}")
         if not self.key_word_separator:
             raise OptionError("key_word_separator", "cannot be empty")
+        if self.template_poll_seconds < 0:
+            raise OptionError("template_poll_seconds", "must be 0 (never) or more")
 
 
 class ZvonobotProvider(
@@ -218,6 +225,14 @@ class ZvonobotProvider(
 
     def robocall_details(self, call: Call) -> RobocallDetails | None:
         return mapping.details(call.raw)
+
+    @property
+    def polling_seconds(self) -> float | None:
+        return self.options.template_poll_seconds or None
+
+    def polled(self, calls: Sequence[Call]) -> list[str]:
+        # createWithTemplate takes no webhook URL: Zvonobot never reports these calls.
+        return [c.provider_call_id for c in calls if _is_template(c) and c.provider_call_id]
 
     async def robocall_templates(self, *, only_moderated: bool) -> list[RobocallTemplate]:
         data = await self._client.post(
