@@ -3,24 +3,17 @@ Playwright's own), against the demo's API with a client key, on a thread of its 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import os
 import shutil
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from callboard.app import create_app, server_options
-from callboard.demo import build_demo
 from callboard.graphiql.page import missing_assets
 from callboard.settings import ClientSettings
-from tests.harness import serving
+from tests.harness import ThreadedDemo, demo_on_a_thread
 
 KEY = "browser-test-key-0123456789"
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,49 +38,11 @@ def chromium_path() -> str:
     return found
 
 
-@dataclass
-class Served:
-    url: str
-    simulators: dict[str, str]  # vendor label -> base URL
-
-
 @pytest.fixture(scope="module")
-def callboard() -> Iterator[Served]:
+def callboard() -> Iterator[ThreadedDemo]:
     """The demo's API and simulators, the API asking for a client key."""
-    started = threading.Event()
-    state: dict[str, object] = {}
-
-    async def serve() -> None:
-        rig = build_demo("127.0.0.1", 0, step_delay=0.05)
-        settings = dataclasses.replace(rig.settings, clients=(ClientSettings("browser", KEY),))
-        stop = asyncio.Event()
-        try:
-            async with contextlib.AsyncExitStack() as stack:
-                simulators = {}
-                for label, simulator, sock in rig.simulators:
-                    simulators[label] = await stack.enter_async_context(
-                        serving(simulator.app, sock)
-                    )
-                url = await stack.enter_async_context(
-                    serving(create_app(settings), rig.api_socket, **server_options(settings))
-                )
-                state.update(served=Served(url, simulators), stop=stop)
-                state["loop"] = asyncio.get_running_loop()
-                started.set()
-                await stop.wait()
-        finally:
-            await rig.aclose()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
-    thread.start()
-    assert started.wait(30), "Callboard did not start"
-    try:
-        yield state["served"]  # type: ignore[misc]
-    finally:
-        loop: asyncio.AbstractEventLoop = state["loop"]  # type: ignore[assignment]
-        stop: asyncio.Event = state["stop"]  # type: ignore[assignment]
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
+    with demo_on_a_thread(step_delay=0.05, clients=(ClientSettings("browser", KEY),)) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

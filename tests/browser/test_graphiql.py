@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Request, Route, WebSocket
 
 from callboard.graphiql.tour import TOUR
-from tests.browser.conftest import ARTIFACTS, KEY, Served
+from tests.browser.conftest import ARTIFACTS, KEY
+from tests.harness import ThreadedDemo
 
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -90,7 +91,7 @@ PROVIDERS = {"lirax-demo", "zvonobot-demo", "twin24-demo", "liner-demo", "while1
 
 
 def test_graphiql_runs_the_tour_offline_with_the_key_from_its_header_editor(
-    callboard: Served, offline: tuple[Page, Offline]
+    callboard: ThreadedDemo, offline: tuple[Page, Offline]
 ) -> None:
     page, seen = offline
     page.goto(f"{callboard.url}/graphql")

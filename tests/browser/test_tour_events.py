@@ -11,7 +11,8 @@ import httpx
 
 from callboard.domain.calls import CallEventKind, CallStatus
 from callboard.graphiql.tour import TOUR
-from tests.browser.conftest import KEY, ROOT, Served
+from tests.browser.conftest import KEY, ROOT
+from tests.harness import ThreadedDemo
 
 KINDS = {kind.value for kind in CallEventKind}
 STATUSES = {status.value for status in CallStatus}
@@ -19,7 +20,7 @@ Event = tuple[str, str | None]  # (kind, status)
 EVENTS = "{ calls(first: 1) { edges { node { events { kind status } } } } }"
 
 
-def _run(served: Served, query: str) -> dict[str, Any]:
+def _run(served: ThreadedDemo, query: str) -> dict[str, Any]:
     answer = httpx.post(
         f"{served.url}/graphql",
         headers={"Authorization": f"Bearer {KEY}"},
@@ -30,7 +31,7 @@ def _run(served: Served, query: str) -> dict[str, Any]:
     return answer["data"]  # type: ignore[no-any-return]
 
 
-def _events_once(served: Served, provider: str, last: tuple[str, str | None]) -> list[Event]:
+def _events_once(served: ThreadedDemo, provider: str, last: tuple[str, str | None]) -> list[Event]:
     """The provider's call's events once the `last` one came (the tour's calls are the
     provider's only ones)."""
     query = EVENTS.replace("first: 1", f'first: 1, provider: "{provider}"')
@@ -54,7 +55,7 @@ def _words(text: str, names: set[str]) -> list[str]:
     return [word for word in re.findall(r"[A-Z][A-Z_]+", text) if word in names]
 
 
-def test_the_tours_lirax_call_sends_the_events_step_3_lists(callboard: Served) -> None:
+def test_the_tours_lirax_call_sends_the_events_step_3_lists(callboard: ThreadedDemo) -> None:
     _run(callboard, TOUR[2])  # PlaceCall
     events = _events_once(callboard, "lirax-demo", ("RECORDING_READY", None))
     step = _tour_step(3)
@@ -63,7 +64,7 @@ def test_the_tours_lirax_call_sends_the_events_step_3_lists(callboard: Served) -
     assert "STATUS_CHANGED (DIALING" in step
 
 
-def test_the_tours_robocall_sends_the_events_step_5_lists(callboard: Served) -> None:
+def test_the_tours_robocall_sends_the_events_step_5_lists(callboard: ThreadedDemo) -> None:
     (zvonobot,) = [url for label, url in callboard.simulators.items() if label == "Zvonobot"]
     httpx.post(
         f"{zvonobot}/_sim/outcome",
