@@ -13,4 +13,12 @@ cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css 
    node_modules/graphql-ws/umd/graphql-ws.min.js static/
 cp node_modules/@graphiql/plugin-explorer/dist/index.umd.js static/plugin-explorer.umd.js
 cp node_modules/@graphiql/plugin-explorer/dist/style.css static/plugin-explorer.css
+# Their licenses (all MIT), beside them: the explorer plugin ships none of its own and
+# comes from graphiql's repository, under graphiql's.
+for package in graphiql react react-dom graphql-ws; do
+  version=$(node -p "require('./node_modules/$package/package.json').version")
+  printf '%s %s\n\n' "$package" "$version"
+  cat node_modules/$package/LICENSE*
+  printf '\n\n'
+done > static/LICENSES.txt
 touch static/.built
