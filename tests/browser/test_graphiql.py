@@ -28,6 +28,7 @@ class Offline:
         self.requested: list[str] = []
         self.frames_sent: list[str] = []
         self.sockets: list[str] = []
+        self.page_errors: list[str] = []
 
     def route(self, route: Route, request: Request) -> None:
         self.requested.append(request.url)
@@ -49,6 +50,7 @@ def offline(browser: Browser) -> Iterator[tuple[Page, Offline]]:
     context.route("**/*", seen.route)
     page = context.new_page()
     page.on("websocket", seen.websocket)
+    page.on("pageerror", lambda error: seen.page_errors.append(str(error)))
     try:
         yield page, seen
     finally:
@@ -145,4 +147,5 @@ def test_graphiql_runs_the_tour_offline_with_the_key_from_its_header_editor(
     assert all(urlsplit(u).hostname in LOOPBACK for u in seen.sockets)
     # Everything the page needed came from Callboard: nothing else was even asked for.
     assert seen.refused == []
+    assert seen.page_errors == []  # no script of the page failed (the explorer plugin too)
     assert any(re.search(r"/graphiql/graphiql\.min\.js$", u) for u in seen.requested)
