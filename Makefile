@@ -6,12 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest test-clients bench clean
+.PHONY: demo test lint typecheck pytest test-clients bench clean graphiql browser
 
+PORT ?= 8000
+
+# Without GraphiQL's files (no Node and not root) the demo still runs: its GraphiQL page
+# says what is missing.
 demo: $(STAMP)
-	$(BIN)/callboard demo
+	@$(MAKE) --no-print-directory graphiql || echo "make demo: GraphiQL's files could not be built (see above); the API runs without them."
+	$(BIN)/callboard demo --port $(PORT)
 
-test: $(STAMP) lint typecheck pytest test-clients
+test: $(STAMP) lint typecheck graphiql browser pytest test-clients
 
 lint: $(STAMP)
 	$(BIN)/ruff check callboard tests $(wildcard bench)
@@ -47,6 +52,21 @@ bench: $(STAMP)
 	. scripts/test-services.sh && $(BIN)/python bench/bench_events.py
 	. scripts/test-services.sh && $(BIN)/python bench/bench_call_rows.py
 
+# GraphiQL's browser files (callboard/graphiql/static/), from the npm packages pinned in
+# callboard/graphiql/package-lock.json: Callboard serves them itself, no CDN. Node.js and
+# npm come from apt when missing (as root, as in CI).
+graphiql: callboard/graphiql/static/.built
+
+callboard/graphiql/static/.built: callboard/graphiql/package-lock.json
+	@command -v npm >/dev/null || scripts/apt-install.sh nodejs npm
+	scripts/build-graphiql.sh
+
+# Debian's Chromium for tests/browser (Playwright drives it; it never downloads a browser
+# of its own). Without it, and not root, those tests are skipped and say why.
+browser:
+	@command -v chromium >/dev/null || scripts/apt-install.sh chromium \
+	  || echo "make browser: no Chromium; tests/browser will be skipped"
+
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Callboard needs Python 3.11; set PYTHON=/path/to/python3.11"'
 	$(PYTHON) -m venv $(VENV) || { \
@@ -59,4 +79,5 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(NODE_CLIENTS)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(NODE_CLIENTS)/node_modules \
+	  callboard/graphiql/node_modules callboard/graphiql/static

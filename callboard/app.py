@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -38,6 +38,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from callboard.auth import LOCAL, authenticate, authorization_of
 from callboard.compiled import CompiledQueries
 from callboard.domain.errors import Unauthenticated
+from callboard.graphiql import ASSETS_PATH, graphiql_assets, graphiql_page
 from callboard.graphql_requests import (
     BAD_REQUEST,
     BadRequest,
@@ -165,6 +166,10 @@ class CallboardGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
         finally:
             await request.close()  # an upload's files
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Callboard's own GraphiQL page and files (graphiql/), not strawberry's CDN page.
+        return graphiql_page(self.settings)
 
     async def _compiled_response(self, request: Request) -> Response | None:
         """The answer of the compiled path, for a query it covers (None: the general
@@ -371,6 +376,7 @@ def create_app(
             # GET too: some vendors (While1's PBX) notify with GET requests.
             Route("/webhooks/{provider_id}", receive_webhook, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *([Mount(ASSETS_PATH, graphiql_assets())] if settings.graphql.graphiql else []),
         ],
         middleware=[
             *(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import json
 import socket
-from collections.abc import AsyncIterator, Mapping
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +23,9 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from callboard.app import create_app, server_options
-from callboard.demo import address, bind
+from callboard.demo import address, bind, build_demo
 from callboard.runtime import Runtime
-from callboard.settings import Settings, parse_settings
+from callboard.settings import ClientSettings, Settings, parse_settings
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
 LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # graphql-ws
@@ -172,3 +174,54 @@ async def next_message(ws: websockets.ClientConnection) -> dict[str, Any]:
 # The cursor before the first event: a subscription with `after: FROM_START` misses
 # nothing, however late its WebSocket is set up relative to what the test does next.
 FROM_START = base64.b64encode(b"CallEvent:0").decode()
+
+
+@dataclass
+class ThreadedDemo:
+    """The demo served on a thread of its own: the API's URL and runtime, and each
+    simulator's base URL by its vendor's label."""
+
+    url: str
+    runtime: Runtime
+    simulators: dict[str, str]
+
+
+@contextlib.contextmanager
+def demo_on_a_thread(
+    *, step_delay: float, clients: tuple[ClientSettings, ...] = ()
+) -> Iterator[ThreadedDemo]:
+    """The demo (Callboard and every vendor simulator) on a thread of its own, for tests
+    with blocking clients (a browser, a stream of hostile requests); with `clients`, the
+    API asks for their keys."""
+    started = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        rig = build_demo("127.0.0.1", 0, step_delay=step_delay)
+        settings = dataclasses.replace(rig.settings, clients=clients)
+        app = create_app(settings) if clients else rig.app
+        stop = asyncio.Event()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                simulators = {}
+                for label, simulator, sock in rig.simulators:
+                    simulators[label] = await stack.enter_async_context(
+                        serving(simulator.app, sock)
+                    )
+                options = server_options(settings)
+                url = await stack.enter_async_context(serving(app, rig.api_socket, **options))
+                state.update(demo=ThreadedDemo(url, app.state.runtime, simulators), stop=stop)
+                state["loop"] = asyncio.get_running_loop()
+                started.set()
+                await stop.wait()
+        finally:
+            await rig.aclose()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert started.wait(30), "the demo did not start"
+    try:
+        yield state["demo"]
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(30)

@@ -188,8 +188,12 @@ def test_dockerfile_copies_what_exists_and_its_command_starts(tmp_path: Path) ->
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.M)
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "runs as a non-root user"
+    stages = set(re.findall(r"^FROM \S+ AS (\S+)$", dockerfile, re.M))
     for line in re.findall(r"^COPY (.+)$", dockerfile, re.M):
         *sources, _ = shlex.split(line)
+        if sources[0].startswith("--from="):  # from an earlier stage, not the repository
+            assert sources[0].removeprefix("--from=") in stages, line
+            continue
         for source in sources:
             assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
     command = json.loads(re.search(r"^CMD (.+)$", dockerfile, re.M).group(1))  # type: ignore[union-attr]
