@@ -39,10 +39,7 @@ test-clients: $(STAMP) $(NODE_CLIENTS)/node_modules/.installed
 # Node and npm from Debian's apt when missing (CI runs as root); the packages exactly as
 # package-lock.json pins them.
 $(NODE_CLIENTS)/node_modules/.installed: $(NODE_CLIENTS)/package-lock.json
-	@command -v node >/dev/null && command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update && apt-get install -y nodejs npm; \
-	  else echo "The client tests need Node.js and npm: apt-get install -y nodejs npm (as root)"; exit 1; fi; }
+	@command -v node >/dev/null && command -v npm >/dev/null || scripts/apt-install.sh nodejs npm
 	cd $(NODE_CLIENTS) && npm ci --no-audit --no-fund
 	touch $@
 
