@@ -31,6 +31,7 @@ from callboard.schema.pbx import PbxMutation
 from callboard.schema.robocalls import RobocallMutation
 from callboard.schema.sms import SmsMutation
 from callboard.schema.user_error import UserError
+from callboard.schema.webhook_roots import WebhookMutation
 
 __all__ = ["Mutation"]
 
@@ -150,6 +151,7 @@ Mutation = bounded(
             AccountMutation,
             NumbersMutation,
             OrderMutation,
+            WebhookMutation,
         ),
     )
 )
