@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,10 +44,11 @@ from callboard.live.frames import FrameWritingProtocol
 from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
 from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
+from callboard.outbound.worker import OutboundWorker
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
-from callboard.schema import build_schema
+from callboard.schema import CallboardSchema, build_schema
 from callboard.schema.context import Context
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
@@ -274,9 +275,13 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(
-    settings: Settings, *, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """The whole API for `settings`; `transports` replace a provider's network (tests)."""
+    """The whole API for `settings`; `transports` replace a provider's network, `clock`
+    the time outgoing webhooks' retries are scheduled by (tests)."""
     graphql = CallboardGraphQL(settings)
 
     @contextlib.asynccontextmanager
@@ -286,10 +291,16 @@ def create_app(
         app.state.runtime = runtime
         graphql.attach(runtime)
         housekeeping = Housekeeping(runtime)
+        # Subscriptions delivered as webhooks (callboard/outbound/), executed by the schema
+        # the WebSocket subscribers' are.
+        assert isinstance(graphql.schema, CallboardSchema)
+        outbound = app.state.outbound = OutboundWorker(runtime, graphql.schema, clock=clock)
         try:
             await housekeeping.start()
+            await outbound.start()
             yield
         finally:
+            await outbound.stop()
             await housekeeping.stop()
             await runtime.close()
 
