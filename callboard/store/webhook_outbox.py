@@ -130,8 +130,8 @@ class Outbox:
             .group_by(outbound_deliveries.c.endpoint_id)
             .subquery()
         )
-        query = (
-            select(outbound_deliveries)
+        due = (
+            select(outbound_deliveries.c.id)
             .join(heads, heads.c.id == outbound_deliveries.c.id)
             .join(webhook_endpoints, webhook_endpoints.c.id == outbound_deliveries.c.endpoint_id)
             .where(webhook_endpoints.c.disabled_reason.is_(None))
@@ -147,17 +147,18 @@ class Outbox:
             .with_for_update(of=outbound_deliveries, skip_locked=True)
         )
         if skip:
-            query = query.where(outbound_deliveries.c.endpoint_id.not_in(list(skip)))
+            due = due.where(outbound_deliveries.c.endpoint_id.not_in(list(skip)))
+        # One statement: on SQLite it takes the write lock before it reads, so two
+        # processes on one file cannot both claim a head either.
+        claim = (
+            update(outbound_deliveries)
+            .where(outbound_deliveries.c.id.in_(due.scalar_subquery()))
+            .values(claimed_by=owner, claimed_until=until)
+            .returning(*outbound_deliveries.c)
+        )
         async with self._engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
-            if not rows:
-                return []
-            await conn.execute(
-                update(outbound_deliveries)
-                .where(outbound_deliveries.c.id.in_([r.id for r in rows]))
-                .values(claimed_by=owner, claimed_until=until)
-            )
-        return [_to_delivery(r) for r in rows]
+            rows = (await conn.execute(claim)).all()
+        return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
 
     async def settle(self, delivery: Delivery, owner: str, settled: Settled) -> bool:
         """Record an attempt and its outcome, releasing the claim; False if `owner` no
