@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -44,6 +45,7 @@ class Receiver:
     got: dict[str, list[Received]] = field(default_factory=lambda: defaultdict(list))
     refused: list[str] = field(default_factory=list)  # why signatures did not verify
     answer: Callable[[str], int] = lambda name: 200
+    delay: float = 0  # seconds each answer takes
 
     @property
     def app(self) -> Starlette:
@@ -57,6 +59,8 @@ class Receiver:
         except (KeyError, WebhookVerificationError) as exc:
             self.refused.append(f"{name}: {exc!r}")
             return Response(status_code=400)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         status = self.answer(name)
         if status == 200:
             self.got[name].append(Received(request.headers["webhook-id"], payload))
