@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # Endpoints sent to at the same time by one instance.
 _PARALLEL = 64
+# How often settled deliveries past `[inbox] retention_days` are removed.
+_PRUNE_EVERY = timedelta(hours=1)
 
 
 def _now() -> datetime:
@@ -90,8 +92,12 @@ class OutboundWorker:
         self._wake.set()
 
     async def _run(self) -> None:
+        pruned: datetime | None = None
         while True:
             self._wake.clear()
+            if pruned is None or _now() - pruned >= _PRUNE_EVERY:
+                pruned = _now()
+                await self._prune()
             claimed: list[Delivery] = []
             room = _PARALLEL - len(self._busy)
             if room > 0:
@@ -107,6 +113,16 @@ class OutboundWorker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._settings.poll_seconds):
                     await self._wake.wait()
+
+    async def _prune(self) -> None:
+        keep = timedelta(days=self._runtime.settings.inbox.retention_days)
+        try:
+            removed = await self._runtime.store.outbox.prune(self._clock() - keep)
+        except Exception:
+            log.exception("removing old outgoing webhook deliveries failed")
+            return
+        if removed:
+            log.info("retention removed %d outgoing webhook deliveries", removed)
 
     async def _claim(self, room: int) -> list[Delivery]:
         now = self._clock()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.calls import CallEvent
@@ -240,6 +240,20 @@ class Outbox:
                 .values(status=_PENDING, next_attempt_at=now, failing_since=None)
             )
         return await self.get(delivery_id)
+
+    async def prune(self, before: datetime) -> int:
+        """Settled deliveries made before `before` removed (pending ones stay, however
+        old: they are still owed); how many."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                delete(outbound_deliveries).where(
+                    and_(
+                        outbound_deliveries.c.status != _PENDING,
+                        outbound_deliveries.c.created_at < before,
+                    )
+                )
+            )
+        return int(done.rowcount)
 
 
 def _describe(event: CallEvent | FeedEvent[Any]) -> tuple[str, str | None, Sequence[str]]:

@@ -120,3 +120,13 @@ async def test_a_dead_instances_claim_is_taken_over_after_its_lease(
     assert await stores[1].outbox.settle(taken, "b", done(expired))
     [following] = await stores[1].outbox.claim("b", expired, expired + LEASE, skip=[], limit=1)
     assert following.event_id == 2
+
+
+async def test_retention_removes_settled_deliveries_only(stores: tuple[Store, Store]) -> None:
+    store = stores[0]
+    await seed(store, endpoints=1, events=2)
+    [first] = await store.outbox.claim("a", T0, T0 + LEASE, skip=[], limit=1)
+    assert await store.outbox.settle(first, "a", done(T0))
+    assert await store.outbox.prune(T0 + timedelta(days=8)) == 1
+    [left] = await store.outbox.claim("a", T0, T0 + LEASE, skip=[], limit=1)
+    assert left.event_id == 2  # still owed
