@@ -78,8 +78,8 @@ class Store:
         self.orders = OrderBook(engine, redact)
         self.numbers = NumberBook(engine, redact)
         # Outgoing webhooks: the endpoints, and the outbox every event transaction writes.
-        self.webhook_endpoints = EndpointBook(engine)
-        self.outbox = Outbox(engine)
+        self.webhook_endpoints = EndpointBook(engine, write_lock.local)
+        self.outbox = Outbox(engine, write_lock.local)
         transactions.outbox = self.outbox
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,13 @@ __all__ = ["EndpointBook"]
 class EndpointBook:
     """Every read and change names the client too: a client sees only its own."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lock: asyncio.Lock) -> None:
+        """`lock`: the write lock's local part, which writes adding no events take."""
         self._engine = engine
+        self._lock = lock
 
     async def add(self, endpoint: Endpoint) -> Endpoint:
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             await conn.execute(insert(webhook_endpoints).values(**_row(endpoint)))
         return endpoint
 
@@ -50,7 +53,7 @@ class EndpointBook:
         """Set `values` (column names: url, subscription, variables, filter,
         disabled_reason, secret, ...); None if the client has no such endpoint. Enabled
         again, its waiting deliveries are tried at once, their retry window anew."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
                 update(webhook_endpoints)
                 .where(
@@ -78,7 +81,7 @@ class EndpointBook:
 
     async def disable(self, endpoint_id: str, reason: str) -> None:
         """Disabled by Callboard (deliveries failing for the whole window)."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             await conn.execute(
                 update(webhook_endpoints)
                 .where(webhook_endpoints.c.id == endpoint_id)
@@ -87,7 +90,7 @@ class EndpointBook:
 
     async def remove(self, endpoint_id: str, client: str) -> bool:
         """The endpoint and its deliveries gone; False if the client has no such endpoint."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
                 delete(webhook_endpoints).where(
                     and_(

@@ -9,6 +9,7 @@ same one, and an instance that dies holding a claim loses it when `claimed_until
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,8 +55,11 @@ class Settled:
 
 
 class Outbox:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lock: asyncio.Lock) -> None:
+        """`lock`: the write lock's local part, which writes adding no events take
+        (store/write_lock.py): SQLite has one writer."""
         self._engine = engine
+        self._lock = lock
         # Parsed filters by their JSON, so a transaction does not parse them again.
         self._filters: dict[str, EndpointFilter] = {}
         # The time deliveries are due from; the worker sets its own (tests advance it).
@@ -124,16 +128,19 @@ class Outbox:
     ) -> list[Delivery]:
         """Up to `limit` heads that are due and unclaimed, of enabled endpoints not in
         `skip`, claimed for `owner` until `until`."""
-        heads = (
-            select(func.min(outbound_deliveries.c.id).label("id"))
+        # Each enabled endpoint's head, found through the index on (endpoint, status,
+        # id): the cost grows with the endpoints, not with the deliveries kept.
+        head = (
+            select(func.min(outbound_deliveries.c.id))
+            .where(outbound_deliveries.c.endpoint_id == webhook_endpoints.c.id)
             .where(outbound_deliveries.c.status == _PENDING)
-            .group_by(outbound_deliveries.c.endpoint_id)
-            .subquery()
+            .correlate(webhook_endpoints)
+            .scalar_subquery()
         )
         due = (
             select(outbound_deliveries.c.id)
-            .join(heads, heads.c.id == outbound_deliveries.c.id)
-            .join(webhook_endpoints, webhook_endpoints.c.id == outbound_deliveries.c.endpoint_id)
+            .select_from(webhook_endpoints)
+            .join(outbound_deliveries, outbound_deliveries.c.id == head)
             .where(webhook_endpoints.c.disabled_reason.is_(None))
             .where(outbound_deliveries.c.next_attempt_at <= now)
             .where(
@@ -156,7 +163,7 @@ class Outbox:
             .values(claimed_by=owner, claimed_until=until)
             .returning(*outbound_deliveries.c)
         )
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             rows = (await conn.execute(claim)).all()
         return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
 
@@ -175,7 +182,7 @@ class Outbox:
             "claimed_by": None,
             "claimed_until": None,
         }
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
                 update(outbound_deliveries)
                 .where(
@@ -190,7 +197,7 @@ class Outbox:
 
     async def release(self, delivery: Delivery, owner: str) -> None:
         """Give a claim back untried (the instance is stopping)."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             await conn.execute(
                 update(outbound_deliveries)
                 .where(
@@ -233,7 +240,7 @@ class Outbox:
 
     async def again(self, delivery_id: int, now: datetime) -> Delivery | None:
         """A delivery sent once more: pending again, due now, with a retry window anew."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             await conn.execute(
                 update(outbound_deliveries)
                 .where(outbound_deliveries.c.id == delivery_id)
@@ -244,7 +251,7 @@ class Outbox:
     async def prune(self, before: datetime) -> int:
         """Settled deliveries made before `before` removed (pending ones stay, however
         old: they are still owed); how many."""
-        async with self._engine.begin() as conn:
+        async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
                 delete(outbound_deliveries).where(
                     and_(
