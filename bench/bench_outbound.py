@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import platform
 import re
 import secrets
 import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 
-TOKEN = "bench-webhook-token"
+# The child process and the LiraX webhooks are bench_events.py's (its folder is on the path).
+from bench_events import callboard, delivery
+
 RUN = secrets.token_hex(4)
 DOCUMENT = "subscription { callEvents { id kind raw call { id status } } }"
 CREATE = """
@@ -40,42 +36,6 @@ mutation($url: String!, $doc: String!) {
   }
 }"""
 CALLID = re.compile(rb'"callid":"([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def callboard() -> Iterator[str]:
-    port = free_port()
-    with tempfile.TemporaryDirectory() as scratch:
-        config = Path(scratch) / "callboard.toml"
-        config.write_text(
-            f'[server]\nhost = "127.0.0.1"\nport = {port}\naccess_log = false\n\n'
-            f'[storage]\nurl = "sqlite:///{scratch}/cb.db"\n\n'
-            "[outbound]\nallow_private_networks = true\n\n"
-            '[[providers]]\nid = "pbx"\nkind = "lirax"\nbase_url = "http://127.0.0.1:9/general"\n'
-            f'token = "x"\nwebhook_token = "{TOKEN}"\n'
-        )
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "callboard", "serve", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
 
 
 class Receiver:
@@ -107,21 +67,6 @@ class Receiver:
                 await self.changed.wait()
 
 
-def form(callid: str) -> dict[str, str]:
-    return {
-        "cmd": "event",
-        "type": "in",
-        "event": "CALL_COMPLETED",
-        "phone": "380991234567",
-        "diversion": "380441234567",
-        "ext": "101",
-        "callid": callid,
-        "status": "Success",
-        "duration": "42",
-        "from_LiraX_token": TOKEN,
-    }
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -138,7 +83,7 @@ async def latency(
         await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
         callid = f"L-{RUN}-{n}"
         sent[callid] = time.perf_counter()
-        posts.append(asyncio.create_task(http.post(f"{url}/webhooks/pbx", data=form(callid))))
+        posts.append(asyncio.create_task(http.post(f"{url}/webhooks/pbx", data=delivery(callid))))
     await asyncio.gather(*posts)
     before = len(receiver.arrived) - sum(1 for p, c in receiver.arrived if c in sent)
     await receiver.wait_for(before + count)
@@ -158,7 +103,7 @@ async def throughput(
 
     async def post(n: int) -> None:
         async with limit:
-            await http.post(f"{url}/webhooks/pbx", data=form(f"{tag}-{RUN}-{n}"))
+            await http.post(f"{url}/webhooks/pbx", data=delivery(f"{tag}-{RUN}-{n}"))
 
     await asyncio.gather(*(post(n) for n in range(burst)))
     posted = time.perf_counter() - start
@@ -179,7 +124,7 @@ async def main(args: argparse.Namespace) -> None:
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     hooks = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
     print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    with callboard() as url:
+    with callboard("", "memory://", "[outbound]\nallow_private_networks = true\n") as (url, _):
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as http:
 
             async def endpoint(n: int) -> None:

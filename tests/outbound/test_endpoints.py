@@ -9,29 +9,11 @@ from typing import Any
 
 import pytest
 
+# Two clients, each with its own provider: the scopes the client tests use.
+from tests.api.test_clients import CONFIG, KEY_A, KEY_B, OTHER
 from tests.harness import Api
 from tests.outbound.documents import CALL_EVENTS, CREATE, DELETE, ENDPOINTS, ROTATE, UPDATE
 from tests.vendors import PROVIDER_ID, Rig, vendor_rig
-
-KEY_A = "key-of-client-a-0123456789"
-KEY_B = "key-of-client-b-0123456789"
-OTHER = "lirax-other"
-
-CONFIG: dict[str, Any] = {
-    "providers": [
-        {
-            "id": OTHER,
-            "kind": "lirax",
-            "base_url": "http://127.0.0.1:9/general",
-            "token": "other-token",
-            "webhook_token": "other-webhook-token",
-        }
-    ],
-    "clients": [
-        {"name": "a", "key": KEY_A, "providers": [PROVIDER_ID]},
-        {"name": "b", "key": KEY_B, "providers": [OTHER]},
-    ],
-}
 
 
 @pytest.fixture
