@@ -93,6 +93,10 @@ class Renderer:
             return None
         return _FEED_ROOTS[feed.name](changes[0].item, changes[0].id)
 
+    def caller(self, client: str) -> Caller:
+        """The client as configured now; `ClientGone` if it no longer is."""
+        return self._caller(client)
+
     def _caller(self, client: str) -> Caller:
         settings = self._runtime.settings
         if settings.open_access and client == LOCAL.name:

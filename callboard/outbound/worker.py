@@ -22,12 +22,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from strawberry import Schema
 
+from callboard.domain.errors import BadInput
 from callboard.domain.webhook_endpoints import Attempt, Delivery, DeliveryStatus
 from callboard.outbound.render import ClientGone, Renderer
 from callboard.outbound.retries import settle
 from callboard.outbound.sender import Sender
 from callboard.outbound.signing import signed_headers
 from callboard.runtime import Runtime
+from callboard.schema.webhook_subscriptions import subscription_filter
 from callboard.schema.webhook_types import delivery_id
 from callboard.store.webhook_outbox import Settled
 
@@ -59,6 +61,7 @@ class OutboundWorker:
         self._runtime = runtime
         self._settings = runtime.settings.outbound
         self._clock = clock or _now
+        self._schema = schema
         self._renderer = Renderer(schema, runtime)
         self._sender = Sender(self._settings, transport)
         # Who holds a claim: unique per process run, so a restarted instance does not
@@ -72,7 +75,32 @@ class OutboundWorker:
         outbox = self._runtime.store.outbox
         outbox.clock = self._clock
         outbox.on_committed = self._wake.set
+        await self._check_endpoints()
         self._task = asyncio.create_task(self._run(), name="callboard-outbound")
+
+    async def _check_endpoints(self) -> None:
+        """Each enabled endpoint's document validated again for today's configuration:
+        a client's scope may have grown or shrunk since (providers added, removed), and
+        the filter follows; an endpoint whose document no longer validates, or whose
+        client is gone, is disabled with the reason."""
+        book = self._runtime.store.webhook_endpoints
+        for endpoint in await book.enabled():
+            try:
+                caller = self._renderer.caller(endpoint.client)
+                where = await subscription_filter(
+                    self._schema, self._runtime, caller, endpoint.subscription, endpoint.variables
+                )
+            except ClientGone:
+                await book.disable(
+                    endpoint.id, f"Its client '{endpoint.client}' is no longer configured."
+                )
+            except BadInput as refused:
+                await book.disable(
+                    endpoint.id, f"Its subscription no longer validates: {refused.message}"
+                )
+            else:
+                if where != endpoint.filter:
+                    await book.set_filter(endpoint.id, where)
 
     async def stop(self) -> None:
         self._runtime.store.outbox.on_committed = None

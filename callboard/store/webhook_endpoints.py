@@ -38,6 +38,16 @@ class EndpointBook:
         async with self._engine.connect() as conn:
             return [_to_endpoint(r) for r in (await conn.execute(query)).all()]
 
+    async def enabled(self) -> list[Endpoint]:
+        """Every client's enabled endpoints."""
+        query = (
+            select(webhook_endpoints)
+            .where(webhook_endpoints.c.disabled_reason.is_(None))
+            .order_by(webhook_endpoints.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            return [_to_endpoint(r) for r in (await conn.execute(query)).all()]
+
     async def get(self, endpoint_id: str, client: str | None = None) -> Endpoint | None:
         """The endpoint, if it is `client`'s (any client's without one)."""
         query = select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
@@ -86,6 +96,15 @@ class EndpointBook:
                 update(webhook_endpoints)
                 .where(webhook_endpoints.c.id == endpoint_id)
                 .values(disabled_reason=reason)
+            )
+
+    async def set_filter(self, endpoint_id: str, where: EndpointFilter) -> None:
+        """What the endpoint's document selects under today's configuration."""
+        async with self._lock, self._engine.begin() as conn:
+            await conn.execute(
+                update(webhook_endpoints)
+                .where(webhook_endpoints.c.id == endpoint_id)
+                .values(filter=where.dump())
             )
 
     async def remove(self, endpoint_id: str, client: str) -> bool:

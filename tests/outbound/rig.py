@@ -58,9 +58,12 @@ class Rig:
         self.api.app.state.outbound.wake()
 
 
-def config(storage: str = "sqlite://", **outbound: Any) -> dict[str, Any]:
+def config(
+    storage: str = "sqlite://", clients: list[dict[str, Any]] | None = None, **outbound: Any
+) -> dict[str, Any]:
     return {
         "storage": {"url": storage},
+        "clients": clients or [],
         "outbound": {**OUTBOUND, **outbound},
         "providers": [
             {
@@ -75,10 +78,13 @@ def config(storage: str = "sqlite://", **outbound: Any) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def outbound_rig(**outbound: Any) -> AsyncIterator[Rig]:
+async def outbound_rig(
+    *, storage: str = "sqlite://", clients: list[dict[str, Any]] | None = None, **outbound: Any
+) -> AsyncIterator[Rig]:
+    """`clients`: none (open access, the client `local`) unless given."""
     receiver, clock = Receiver(), Clock()
     sock = bind("127.0.0.1", 0)
-    raw = config(**outbound)
+    raw = config(storage, clients, **outbound)
     raw["server"] = {"port": sock.getsockname()[1], "public_url": address(sock)}
     settings = parse_settings(raw, source="<test>", environ={})
     app = create_app(settings, clock=clock.now)

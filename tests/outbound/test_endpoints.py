@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from tests.api.test_clients import CONFIG, KEY_A, KEY_B, OTHER
 from tests.harness import Api
 from tests.outbound.documents import CALL_EVENTS, CREATE, DELETE, ENDPOINTS, ROTATE, UPDATE
+from tests.outbound.rig import outbound_rig
 from tests.vendors import PROVIDER_ID, Rig, vendor_rig
 
 
@@ -113,3 +115,14 @@ async def test_rotate_shows_the_new_secret_and_delete_removes(rig: Rig) -> None:
 
 def _key(global_id: str) -> str:
     return base64.b64decode(global_id).decode().partition(":")[2]
+
+
+async def test_at_start_an_endpoint_whose_client_is_gone_is_disabled(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path}/callboard.db"
+    async with outbound_rig(storage=storage) as first:  # open access: the client `local`
+        made = await first.endpoint("crm", CALL_EVENTS)
+    clients = [{"name": "someone-else", "key": "key-of-someone-else-0123"}]
+    async with outbound_rig(storage=storage, clients=clients) as second:
+        kept = await second.api.runtime.store.webhook_endpoints.get(_key(made["id"]))
+    assert kept is not None
+    assert kept.disabled_reason == "Its client 'local' is no longer configured."
