@@ -79,22 +79,28 @@ def config(
 
 @contextlib.asynccontextmanager
 async def outbound_rig(
-    *, storage: str = "sqlite://", clients: list[dict[str, Any]] | None = None, **outbound: Any
+    *,
+    storage: str = "sqlite://",
+    clients: list[dict[str, Any]] | None = None,
+    receiver: tuple[Receiver, str] | None = None,
+    **outbound: Any,
 ) -> AsyncIterator[Rig]:
-    """`clients`: none (open access, the client `local`) unless given."""
-    receiver, clock = Receiver(), Clock()
+    """`clients`: none (open access, the client `local`) unless given; `receiver`: one
+    already serving at that URL (shared by several instances), else a new one."""
+    clock = Clock()
     sock = bind("127.0.0.1", 0)
     raw = config(storage, clients, **outbound)
     raw["server"] = {"port": sock.getsockname()[1], "public_url": address(sock)}
     settings = parse_settings(raw, source="<test>", environ={})
     app = create_app(settings, clock=clock.now)
-    async with (
-        serving(receiver.app) as receiver_url,
-        serving(app, sock, **server_options(settings)) as url,
-        httpx.AsyncClient(timeout=10) as http,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        if receiver is None:
+            new = Receiver()
+            receiver = new, await stack.enter_async_context(serving(new.app))
+        url = await stack.enter_async_context(serving(app, sock, **server_options(settings)))
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
         api = Api(url=url, settings=settings, http=http, app=app)
-        yield Rig(api, receiver, receiver_url, clock)
+        yield Rig(api, receiver[0], receiver[1], clock)
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 10) -> T:  # noqa: ASYNC109

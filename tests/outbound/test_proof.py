@@ -16,6 +16,7 @@ from tests.outbound.documents import CREATE
 from tests.outbound.receiver import Receiver
 from tests.outbound.rig import HOOK_TOKEN, PROVIDER, Rig, outbound_rig, until
 from tests.processes import free_port, serving_process
+from tests.services import fresh_database, needs_postgres
 
 EVENTS = 200
 DOCUMENT = "subscription { callEvents { id kind call { id } } }"
@@ -106,3 +107,32 @@ async def test_killed_mid_way_then_restarted_none_is_lost(tmp_path: Path) -> Non
             await until(lambda: len(receiver.unique("crm")) == count, timeout=20)
     assert receiver.refused == []
     check_all_once_in_order(receiver, "crm", count)
+
+
+@needs_postgres
+async def test_two_instances_on_postgresql_share_the_work_each_delivery_once() -> None:
+    receiver = Receiver()
+    async with (
+        fresh_database() as storage,
+        serving(receiver.app) as receiver_url,
+        outbound_rig(storage=storage, receiver=(receiver, receiver_url)) as first,
+        outbound_rig(storage=storage, receiver=(receiver, receiver_url)) as second,
+    ):
+        for name in ("crm", "billing", "erp"):
+            await first.endpoint(name, DOCUMENT)
+        # The second instance made its filters before the endpoints existed: they are read
+        # in each transaction, so its events are delivered too.
+        count = 60
+        for start in range(0, count, 20):
+            await asyncio.gather(
+                *(
+                    (first if n % 2 else second).call_event(f"PG{n}")
+                    for n in range(start, start + 20)
+                )
+            )
+        for name in ("crm", "billing", "erp"):
+            await until(lambda name=name: len(receiver.unique(name)) == count, timeout=20)
+    assert receiver.refused == []
+    for name in ("crm", "billing", "erp"):
+        check_all_once_in_order(receiver, name, count)
+        assert len(receiver.got[name]) == count, f"{name}: a delivery sent twice"
