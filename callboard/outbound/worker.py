@@ -163,20 +163,29 @@ class OutboundWorker:
         )
 
     async def _deliver(self, delivery: Delivery) -> None:
+        """The endpoint's deliveries, from `delivery` on while the next is due."""
+        task = asyncio.current_task()
+        assert task is not None
+        current: Delivery | None = delivery
         try:
-            await self._attempt(delivery)
+            while current is not None:
+                self._busy[delivery.endpoint_id] = (task, current)  # released on stop
+                current = await self._attempt(current)
         except Exception:
-            log.exception("outgoing webhook %s failed unexpectedly", delivery.id)
+            log.exception(
+                "outgoing webhook of endpoint %s failed unexpectedly", delivery.endpoint_id
+            )
         finally:
             self._busy.pop(delivery.endpoint_id, None)
             self._wake.set()  # its endpoint's next delivery may go now
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery) -> Delivery | None:
+        """One attempt; the endpoint's next delivery if it is due and now claimed."""
         store = self._runtime.store
         endpoint = await store.webhook_endpoints.get(delivery.endpoint_id)
         if endpoint is None or not endpoint.enabled:
             await store.outbox.release(delivery, self._owner)
-            return
+            return None
         try:
             body = await self._renderer.body(endpoint, delivery)
         except ClientGone:
@@ -184,23 +193,34 @@ class OutboundWorker:
                 endpoint.id, f"Its client '{endpoint.client}' is no longer configured."
             )
             await store.outbox.release(delivery, self._owner)
-            return
+            return None
         at = self._clock()
         if body is None:
             gone = Attempt(at, None, 0.0, "the event is no longer kept ([events] retention_days)")
             await store.outbox.settle(
                 delivery, self._owner, Settled(gone, DeliveryStatus.FAILED, None, None)
             )
-            return
+            return None
         # The timestamp is the real time: receivers check it against their own clocks.
         headers = signed_headers(delivery_id(delivery.id), body, endpoint.secrets(at), _now())
         status, error, took = await self._sender.send(endpoint.url, body, headers)
         settled, disable = settle(
             delivery, Attempt(at, status, round(took, 1), error), self._settings
         )
-        if not await store.outbox.settle(delivery, self._owner, settled):
+        following = None
+        if disable is None and settled.status is not DeliveryStatus.PENDING:
+            # Done with this one: the endpoint's next may go at once.
+            now = self._clock()
+            until = now + timedelta(seconds=self._settings.lease_seconds)
+            held, following = await store.outbox.settle_then_claim(
+                delivery, self._owner, settled, now, until
+            )
+        else:
+            held = await store.outbox.settle(delivery, self._owner, settled)
+        if not held:
             log.warning("outgoing webhook %s: the claim ran out while sending", delivery.id)
-            return
+            return None
         if disable is not None:
             log.warning("webhook endpoint %s disabled: %s", endpoint.id, disable)
             await store.webhook_endpoints.disable(endpoint.id, disable)
+        return following

@@ -128,41 +128,7 @@ class Outbox:
     ) -> list[Delivery]:
         """Up to `limit` heads that are due and unclaimed, of enabled endpoints not in
         `skip`, claimed for `owner` until `until`."""
-        # Each enabled endpoint's head, found through the index on (endpoint, status,
-        # id): the cost grows with the endpoints, not with the deliveries kept.
-        head = (
-            select(func.min(outbound_deliveries.c.id))
-            .where(outbound_deliveries.c.endpoint_id == webhook_endpoints.c.id)
-            .where(outbound_deliveries.c.status == _PENDING)
-            .correlate(webhook_endpoints)
-            .scalar_subquery()
-        )
-        due = (
-            select(outbound_deliveries.c.id)
-            .select_from(webhook_endpoints)
-            .join(outbound_deliveries, outbound_deliveries.c.id == head)
-            .where(webhook_endpoints.c.disabled_reason.is_(None))
-            .where(outbound_deliveries.c.next_attempt_at <= now)
-            .where(
-                or_(
-                    outbound_deliveries.c.claimed_until.is_(None),
-                    outbound_deliveries.c.claimed_until < now,
-                )
-            )
-            .order_by(outbound_deliveries.c.id)
-            .limit(limit)
-            .with_for_update(of=outbound_deliveries, skip_locked=True)
-        )
-        if skip:
-            due = due.where(outbound_deliveries.c.endpoint_id.not_in(list(skip)))
-        # One statement: on SQLite it takes the write lock before it reads, so two
-        # processes on one file cannot both claim a head either.
-        claim = (
-            update(outbound_deliveries)
-            .where(outbound_deliveries.c.id.in_(due.scalar_subquery()))
-            .values(claimed_by=owner, claimed_until=until)
-            .returning(*outbound_deliveries.c)
-        )
+        claim = _claim(owner, now, until, limit=limit, skip=skip)
         async with self._lock, self._engine.begin() as conn:
             rows = (await conn.execute(claim)).all()
         return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
@@ -170,6 +136,23 @@ class Outbox:
     async def settle(self, delivery: Delivery, owner: str, settled: Settled) -> bool:
         """Record an attempt and its outcome, releasing the claim; False if `owner` no
         longer held it (it ran out and another instance took the delivery over)."""
+        held, _ = await self._settle(delivery, owner, settled, None)
+        return held
+
+    async def settle_then_claim(
+        self, delivery: Delivery, owner: str, settled: Settled, now: datetime, until: datetime
+    ) -> tuple[bool, Delivery | None]:
+        """`settle`, and in the same transaction the endpoint's next delivery claimed if
+        it is due: one transaction per delivery saved, for an endpoint with a queue."""
+        return await self._settle(delivery, owner, settled, (now, until))
+
+    async def _settle(
+        self,
+        delivery: Delivery,
+        owner: str,
+        settled: Settled,
+        next_due: tuple[datetime, datetime] | None,
+    ) -> tuple[bool, Delivery | None]:
         history = [*(_dump_attempt(a) for a in delivery.history), _dump_attempt(settled.attempt)]
         values = {
             "status": settled.status.value,
@@ -182,6 +165,7 @@ class Outbox:
             "claimed_by": None,
             "claimed_until": None,
         }
+        following = None
         async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
                 update(outbound_deliveries)
@@ -193,7 +177,11 @@ class Outbox:
                 )
                 .values(**values)
             )
-        return done.rowcount == 1
+            if done.rowcount == 1 and next_due is not None:
+                now, until = next_due
+                claim = _claim(owner, now, until, limit=1, only=delivery.endpoint_id)
+                following = (await conn.execute(claim)).first()
+        return done.rowcount == 1, _to_delivery(following) if following else None
 
     async def release(self, delivery: Delivery, owner: str) -> None:
         """Give a claim back untried (the instance is stopping)."""
@@ -261,6 +249,56 @@ class Outbox:
                 )
             )
         return int(done.rowcount)
+
+
+def _claim(
+    owner: str,
+    now: datetime,
+    until: datetime,
+    *,
+    limit: int,
+    skip: Sequence[str] = (),
+    only: str | None = None,
+) -> Any:
+    """The statement claiming up to `limit` heads (of the endpoint `only`, or of any not
+    in `skip`) for `owner` until `until`, returning them."""
+    # Each enabled endpoint's head, found through the index on (endpoint, status, id):
+    # the cost grows with the endpoints, not with the deliveries kept.
+    head = (
+        select(func.min(outbound_deliveries.c.id))
+        .where(outbound_deliveries.c.endpoint_id == webhook_endpoints.c.id)
+        .where(outbound_deliveries.c.status == _PENDING)
+        .correlate(webhook_endpoints)
+        .scalar_subquery()
+    )
+    due = (
+        select(outbound_deliveries.c.id)
+        .select_from(webhook_endpoints)
+        .join(outbound_deliveries, outbound_deliveries.c.id == head)
+        .where(webhook_endpoints.c.disabled_reason.is_(None))
+        .where(outbound_deliveries.c.next_attempt_at <= now)
+        .where(
+            or_(
+                outbound_deliveries.c.claimed_until.is_(None),
+                outbound_deliveries.c.claimed_until < now,
+            )
+        )
+        .order_by(outbound_deliveries.c.id)
+        .limit(limit)
+        .with_for_update(of=outbound_deliveries, skip_locked=True)
+    )
+    if only is not None:
+        due = due.where(webhook_endpoints.c.id == only)
+    elif skip:
+        due = due.where(outbound_deliveries.c.endpoint_id.not_in(list(skip)))
+    # One statement: on SQLite it takes the write lock before it reads, so two processes
+    # on one file cannot both claim a head either.
+    return (
+        update(outbound_deliveries)
+        .where(outbound_deliveries.c.id.in_(due.scalar_subquery()))
+        .values(claimed_by=owner, claimed_until=until)
+        .returning(*outbound_deliveries.c)
+    )
 
 
 def _describe(event: CallEvent | FeedEvent[Any]) -> tuple[str, str | None, Sequence[str]]:

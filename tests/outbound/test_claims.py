@@ -130,3 +130,20 @@ async def test_retention_removes_settled_deliveries_only(stores: tuple[Store, St
     assert await store.outbox.prune(T0 + timedelta(days=8)) == 1
     [left] = await store.outbox.claim("a", T0, T0 + LEASE, skip=[], limit=1)
     assert left.event_id == 2  # still owed
+
+
+async def test_settling_claims_the_endpoints_next_when_it_is_due(
+    stores: tuple[Store, Store],
+) -> None:
+    await seed(stores[0], endpoints=1, events=3)
+    [first] = await stores[0].outbox.claim("a", T0, T0 + LEASE, skip=[], limit=1)
+    held, following = await stores[0].outbox.settle_then_claim(first, "a", done(T0), T0, T0 + LEASE)
+    assert held
+    assert following is not None
+    assert following.event_id == 2
+    assert await stores[1].outbox.claim("b", T0, T0 + LEASE, skip=[], limit=10) == []
+    early = T0 - timedelta(seconds=1)  # the third is not due yet at this time
+    held, following = await stores[0].outbox.settle_then_claim(
+        following, "a", done(T0), early, early + LEASE
+    )
+    assert (held, following) == (True, None)
