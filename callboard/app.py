@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import gc
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,11 +54,12 @@ from callboard.live.frames import FrameWritingProtocol
 from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
 from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
+from callboard.outbound.worker import OutboundWorker
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.robocall_polling import RobocallPolling
 from callboard.runtime import Runtime
-from callboard.schema import build_schema
+from callboard.schema import CallboardSchema, build_schema
 from callboard.schema.context import Context
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
@@ -347,9 +348,13 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(
-    settings: Settings, *, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """The whole API for `settings`; `transports` replace a provider's network (tests)."""
+    """The whole API for `settings`; `transports` replace a provider's network, `clock`
+    the time outgoing webhooks' retries are scheduled by (tests)."""
     graphql = CallboardGraphQL(settings)
 
     @contextlib.asynccontextmanager
@@ -360,12 +365,18 @@ def create_app(
         graphql.attach(runtime)
         housekeeping = Housekeeping(runtime)
         polling = RobocallPolling(runtime)
+        # Subscriptions delivered as webhooks (callboard/outbound/), executed by the schema
+        # the WebSocket subscribers' are.
+        assert isinstance(graphql.schema, CallboardSchema)
+        outbound = app.state.outbound = OutboundWorker(runtime, graphql.schema, clock=clock)
         try:
             await housekeeping.start()
+            await outbound.start()
             polling.start()
             yield
         finally:
             await polling.stop()
+            await outbound.stop()
             await housekeeping.stop()
             await runtime.close()
 

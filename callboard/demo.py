@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
 from callboard.app import create_app, server_options, tune_garbage_collection
+from callboard.outbound.echo import EchoReceiver
 from callboard.providers.simulator_base import Simulator
 from callboard.providers.wiring import SimulatorSetup, wired_kinds, wiring_of
 from callboard.settings import Settings, parse_settings
@@ -52,10 +54,15 @@ class DemoRig:
     app: ASGIApp
     api_socket: socket.socket
     simulators: list[tuple[str, Simulator, socket.socket]]  # (vendor, simulator, socket)
+    # The built-in webhook receiver the demo's endpoint delivers to (outbound/echo.py).
+    echo: EchoReceiver | None = None
+    echo_socket: socket.socket | None = None
 
     async def aclose(self) -> None:
         for _, simulator, _ in self.simulators:
             await simulator.aclose()
+        if self.echo_socket is not None:
+            self.echo_socket.close()
 
 
 def _fresh_secret(example: str) -> str:
@@ -81,14 +88,50 @@ def build_demo(host: str = "127.0.0.1", port: int = 8000, *, step_delay: float =
         {
             "server": {"host": host, "port": api_socket.getsockname()[1], "public_url": public},
             "storage": {"url": "sqlite://"},
+            # The demo's endpoint (and any a newcomer adds) may be on this machine.
+            "outbound": {"allow_private_networks": True},
             "providers": entries,
         },
         source="<demo>",
         environ={},
     )
     return DemoRig(
-        settings=settings, app=create_app(settings), api_socket=api_socket, simulators=simulators
+        settings=settings,
+        app=create_app(settings),
+        api_socket=api_socket,
+        simulators=simulators,
+        echo=EchoReceiver(),
+        echo_socket=bind(host, 0),
     )
+
+
+# The endpoint the demo makes at start: every call event, to the echo receiver.
+_DEMO_ENDPOINT = """
+mutation($url: String!) {
+  createWebhookEndpoint(input: {
+    url: $url
+    subscription: "subscription { callEvents { id kind status call { id from to status } } }"
+    description: "The demo's echo receiver"
+  }) { endpoint { id } userErrors { message } }
+}"""
+
+
+async def _make_demo_endpoint(rig: DemoRig, api: uvicorn.Server) -> None:
+    """Once the API is up, an endpoint on the echo receiver, made as a client would."""
+    if rig.echo_socket is None:
+        return
+    while not api.started:  # noqa: ASYNC110 - uvicorn says so with a flag only
+        await asyncio.sleep(0.05)
+    public = rig.settings.server.public_url
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(
+            f"{public}/graphql",
+            json={
+                "query": _DEMO_ENDPOINT,
+                "variables": {"url": f"{address(rig.echo_socket)}/hooks"},
+            },
+        )
+    answer.raise_for_status()
 
 
 async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = None) -> None:
@@ -103,6 +146,9 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
         )
         for _, simulator, sock in rig.simulators
     ]
+    if rig.echo is not None and rig.echo_socket is not None:
+        echo = uvicorn.Config(rig.echo.app, log_level="warning", lifespan="off")
+        servers.append((uvicorn.Server(echo), rig.echo_socket))
     api = uvicorn.Server(
         uvicorn.Config(rig.app, log_level="info", lifespan="on", **server_options(rig.settings))
     )
@@ -112,6 +158,7 @@ async def serve_rig(rig: DemoRig, *, announce: Callable[[str], None] | None = No
         await asyncio.gather(
             api.serve(sockets=[rig.api_socket]),
             *(server.serve(sockets=[sock]) for server, sock in servers),
+            _make_demo_endpoint(rig, api),
         )
     finally:
         await rig.aclose()
@@ -127,6 +174,11 @@ def _banner(rig: DemoRig) -> str:
         "  Providers:",
     ]
     lines += [f"    {p.id:<14} {p.kind:<9} -> {p.options.base_url}" for p in rig.settings.providers]
+    if rig.echo_socket is not None:
+        lines.append(
+            f"  Webhooks:  every call event is POSTed, signed, to the echo receiver at "
+            f"{address(rig.echo_socket)} (see webhookEndpoints, webhookDeliveries)"
+        )
     lines.append("  Try the tour in README.md; stop with Ctrl+C.")
     return "\n".join(lines)
 

@@ -24,6 +24,7 @@ __all__ = [
     "ConfigError",
     "GraphQLSettings",
     "InboxSettings",
+    "OutboundSettings",
     "ProviderSettings",
     "ServerSettings",
     "Settings",
@@ -33,7 +34,16 @@ __all__ = [
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_SECTIONS = {"server", "storage", "events", "inbox", "graphql", "clients", "providers"}
+_SECTIONS = {
+    "server",
+    "storage",
+    "events",
+    "inbox",
+    "outbound",
+    "graphql",
+    "clients",
+    "providers",
+}
 
 
 class ConfigError(Exception):
@@ -100,6 +110,30 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class OutboundSettings:
+    """Subscriptions delivered as signed webhooks (callboard/outbound/)."""
+
+    # Seconds each retry waits after a failed attempt (jittered), the last repeated until
+    # the window closes: about 5 s, 30 s, 2 min, 10 min, 30 min, then hourly.
+    retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600)
+    # How long one attempt may take, connecting and answering.
+    timeout_seconds: float = 10
+    # A delivery failing this long is given up, and its endpoint disabled with the reason.
+    window_hours: float = 24
+    # true lets endpoints be on loopback, private, link-local addresses (tests, the demo);
+    # refused by default, so a client cannot make Callboard post into its own network.
+    allow_private_networks: bool = False
+    # A claimed delivery is this instance's for so long; a killed instance's claims are
+    # taken over after it. Longer than an attempt may take.
+    lease_seconds: float = 60
+    # How often the deliveries other instances wrote are looked for (this instance's own
+    # are sent at once).
+    poll_seconds: float = 1
+    # After rotateWebhookSecret, the old secret signs too for so long.
+    rotation_overlap_hours: float = 24
+
+
+@dataclass(frozen=True)
 class GraphQLSettings:
     """Limits that keep one request or document from costing the server too much."""
 
@@ -142,6 +176,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    outbound: OutboundSettings = field(default_factory=OutboundSettings)
     graphql: GraphQLSettings = field(default_factory=GraphQLSettings)
     clients: tuple[ClientSettings, ...] = ()
     providers: tuple[ProviderSettings, ...] = ()
@@ -251,6 +286,9 @@ class _Reader:
         inbox = InboxSettings(
             **self.numbers("inbox", inbox_raw, {"retention_days": float, "recover_seconds": float})
         )
+        outbound = self.outbound(
+            self.table(data, "outbound", set(OutboundSettings.__dataclass_fields__))
+        )
         graphql = self.graphql(
             self.table(data, "graphql", set(GraphQLSettings.__dataclass_fields__))
         )
@@ -262,7 +300,9 @@ class _Reader:
                 f"none configured while [server] host is {server.host!r}: the API would be open "
                 "to anyone; add a [[clients]] entry with a key, or listen on 127.0.0.1.",
             )
-        return Settings(server, storage, events, inbox, graphql, clients, providers, self.source)
+        return Settings(
+            server, storage, events, inbox, outbound, graphql, clients, providers, self.source
+        )
 
     def numbers(
         self, section: str, raw: dict[str, Any], kinds: Mapping[str, type]
@@ -322,6 +362,37 @@ class _Reader:
                 f"'{_without_password(url)}' is not supported; use \"sqlite:///callboard.db\" "
                 '(or "sqlite://" for memory), or "postgresql://user:password@host/db".',
             )
+
+    def outbound(self, raw: dict[str, Any]) -> OutboundSettings:
+        if "allow_private_networks" in raw and not isinstance(raw["allow_private_networks"], bool):
+            raise self.fail("[outbound] allow_private_networks", "must be true or false")
+        if "retry_schedule" in raw:
+            schedule = raw["retry_schedule"]
+            if (
+                not isinstance(schedule, list)
+                or not schedule
+                or not all(
+                    isinstance(s, int | float) and not isinstance(s, bool) and s > 0
+                    for s in schedule
+                )
+            ):
+                raise self.fail(
+                    "[outbound] retry_schedule",
+                    "must be a list of positive seconds, e.g. [5, 30, 120, 600, 1800, 3600]",
+                )
+            raw["retry_schedule"] = tuple(float(s) for s in schedule)
+        numbers = set(OutboundSettings.__dataclass_fields__) - {
+            "allow_private_networks",
+            "retry_schedule",
+        }
+        outbound = OutboundSettings(**self.numbers("outbound", raw, dict.fromkeys(numbers, float)))
+        if outbound.lease_seconds <= outbound.timeout_seconds:
+            raise self.fail(
+                "[outbound] lease_seconds",
+                f"must be longer than timeout_seconds ({outbound.timeout_seconds:g}): a claim "
+                "must outlast the attempt it is for",
+            )
+        return outbound
 
     def graphql(self, raw: dict[str, Any]) -> GraphQLSettings:
         switches = {"graphiql", "introspection", "compiled"}

@@ -103,6 +103,11 @@ _LENGTH = {
     "AddIncomingNumbersInput.comment": TEXT,  # Twin24: no maximum on the page
     "AddIncomingNumbersInput.webhookUrls": URL,
     "PbxVariableInput.value": URL,  # While1 `vars`: the page's example is a URL
+    # An endpoint's subscription document: [graphql] max_document_bytes bounds it when
+    # it is validated; this only keeps the text within what any document may be.
+    **{f"{kind}WebhookEndpointInput.subscription": 1024 * 1024 for kind in ("Create", "Update")},
+    **{f"{kind}WebhookEndpointInput.url": URL for kind in ("Create", "Update")},
+    **{f"{kind}WebhookEndpointInput.description": TEXT for kind in ("Create", "Update")},
 }
 
 _ITEMS = {

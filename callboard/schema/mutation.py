@@ -33,6 +33,7 @@ from callboard.schema.pbx import PbxMutation
 from callboard.schema.robocalls import RobocallMutation
 from callboard.schema.sms import SmsMutation
 from callboard.schema.user_error import UserError
+from callboard.schema.webhook_roots import WebhookMutation
 
 __all__ = ["Mutation"]
 
@@ -159,6 +160,7 @@ Mutation = bounded(
             AccountMutation,
             NumbersMutation,
             OrderMutation,
+            WebhookMutation,
         ),
     )
 )

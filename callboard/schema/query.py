@@ -26,6 +26,7 @@ from callboard.schema.pbx import PbxQuery
 from callboard.schema.provider import Provider
 from callboard.schema.robocalls import RobocallQuery
 from callboard.schema.sms import SmsQuery
+from callboard.schema.webhook_roots import WebhookQuery
 
 __all__ = ["Query"]
 
@@ -153,6 +154,15 @@ class CallQuery:
 Query = bounded(
     merge_types(
         "Query",
-        (CallQuery, PbxQuery, SmsQuery, RobocallQuery, AccountQuery, NumbersQuery, OrderQuery),
+        (
+            CallQuery,
+            PbxQuery,
+            SmsQuery,
+            RobocallQuery,
+            AccountQuery,
+            NumbersQuery,
+            OrderQuery,
+            WebhookQuery,
+        ),
     )
 )

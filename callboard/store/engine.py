@@ -26,6 +26,8 @@ from callboard.store.schema_lock import lock_schema
 from callboard.store.sms import SmsBox
 from callboard.store.tables import metadata
 from callboard.store.transactions import Transactions
+from callboard.store.webhook_endpoints import EndpointBook
+from callboard.store.webhook_outbox import Outbox
 from callboard.store.write_lock import WriteLock
 
 __all__ = ["Store", "database_url"]
@@ -77,6 +79,10 @@ class Store:
         self.audio_records = AudioRecordShelf(engine, redact)
         self.orders = OrderBook(engine, redact)
         self.numbers = NumberBook(engine, redact)
+        # Outgoing webhooks: the endpoints, and the outbox every event transaction writes.
+        self.webhook_endpoints = EndpointBook(engine, write_lock.local)
+        self.outbox = Outbox(engine, write_lock.local)
+        transactions.outbox = self.outbox
 
     @property
     def max_id(self) -> int:

@@ -276,3 +276,51 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Outgoing webhooks (callboard/outbound/): a client's endpoint, its subscription document
+# and what it selects (`filter`, domain/webhook_endpoints.EndpointFilter).
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("client", String(128), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("subscription", Text, nullable=False),
+    Column("variables", JSON),
+    Column("description", Text),
+    Column("filter", JSON, nullable=False),
+    # NULL while enabled; why not otherwise (a client's update, or deliveries failing for
+    # the whole retry window)
+    Column("disabled_reason", Text),
+    Column("secret", String(128), nullable=False),
+    Column("previous_secret", String(128)),
+    Column("previous_secret_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# The outbox: one row per (endpoint, event), written in the transaction that stores the
+# event; sent in id order per endpoint, one at a time. `claimed_by` / `claimed_until`:
+# the instance sending it, and until when its claim holds (then another takes it over).
+outbound_deliveries = Table(
+    "outbound_deliveries",
+    metadata,
+    # AUTOINCREMENT: an id is the `webhook-id` receivers dedup by, never reused.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("endpoint_id", String(36), nullable=False),
+    Column("stream", String(16), nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("failing_since", UTCDateTime),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("history", JSON),  # the last attempts (domain Attempt), newest last
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_outbound_deliveries_endpoint", "endpoint_id", "status", "id"),
+    sqlite_autoincrement=True,
+)

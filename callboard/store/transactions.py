@@ -10,7 +10,9 @@ On other databases (PostgreSQL, over asyncpg) the body runs in
 `AsyncConnection.run_sync`, statement by statement on the loop, as any other query.
 
 `run_and_publish` is how every write that adds events goes: under the write lock, the
-transaction, then its events handed to the bus.
+transaction, then its events handed to the bus. The transaction also writes the
+outgoing webhooks its events make (store/webhook_outbox.py), so none is lost to a crash
+between storing an event and sending it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import FeedEvent
+from callboard.store.webhook_outbox import Outbox
 from callboard.store.write_lock import Publish, WriteLock
 
 __all__ = ["Body", "Transactions"]
@@ -49,6 +52,8 @@ class Transactions:
         self._engine = engine
         self._lock = write_lock
         self._sync_engine = sync_engine
+        # Writes each event's deliveries to webhook endpoints in the event's transaction.
+        self.outbox: Outbox | None = None
         self._thread = (
             ThreadPoolExecutor(1, thread_name_prefix="callboard-sqlite")
             if sync_engine is not None
@@ -85,8 +90,11 @@ class Transactions:
         """Under the write lock, run `body`, then hand the events it returns to `publish`
         while still holding the lock: ids reach subscribers in commit order."""
         async with self._lock:
-            result, events = await self.run(body)
+            outbox = self.outbox
+            result, events = await self.run(body if outbox is None else outbox.alongside(body))
             await publish(events)
+        if outbox is not None:
+            outbox.committed()
         return result
 
     def _run_here(self, body: Body[T], given_up: threading.Event) -> T:

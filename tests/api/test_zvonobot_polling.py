@@ -37,7 +37,8 @@ async def test_a_template_call_is_followed_to_its_end_without_a_webhook() -> Non
                 statuses.append(event["status"])
         assert not [d for d in sim.deliveries if d.call_id == int(call["providerCallId"])]
         assert sim.requests[ASKED] >= 1
-        assert statuses[0] == "QUEUED" and statuses[-1] == "COMPLETED"
+        assert statuses[0] == "QUEUED"
+        assert statuses[-1] == "COMPLETED"
         assert len(statuses) == len(set(statuses)), "each change once"
         # Finished: nothing is asked any more.
         asked = sim.requests[ASKED]

@@ -1,0 +1,1 @@
+"""Subscriptions delivered as signed, retried webhooks: the worker, the sender, the signing."""
