@@ -390,6 +390,8 @@ def create_app(
                 allow_origins=list(settings.server.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
+                # A browser frontend may read how long to wait after a 429.
+                expose_headers=["Retry-After"],
             ),
         ],
         lifespan=lifespan,

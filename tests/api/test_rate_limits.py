@@ -23,6 +23,7 @@ WEBHOOK_TOKEN = "hook-token"
 PROVIDERS = "{ providers { id } }"
 
 CONFIG: dict[str, Any] = {
+    "server": {"cors_origins": ["https://crm.example"]},
     "providers": [
         {
             "id": "crm",
@@ -90,9 +91,16 @@ async def test_each_client_has_its_own_limit_and_one_without_rate_has_none(api: 
 
 async def test_a_per_minute_rate_says_to_wait_the_minute(api: Api) -> None:
     assert (await api.post(PROVIDERS, key=KEY_SLOW)).status_code == 200
-    refused = await api.post(PROVIDERS, key=KEY_SLOW)
+    refused = await api.http.post(
+        f"{api.url}/graphql",
+        json={"query": PROVIDERS},
+        headers={"Authorization": f"Bearer {KEY_SLOW}", "Origin": "https://crm.example"},
+    )
     rate_limited(refused)
     assert refused.headers["retry-after"] == "60"
+    # a browser frontend may read it
+    assert refused.headers["access-control-allow-origin"] == "https://crm.example"
+    assert "retry-after" in refused.headers["access-control-expose-headers"].lower()
 
 
 async def test_webhooks_health_and_refused_keys_do_not_count(api: Api) -> None:
