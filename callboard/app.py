@@ -55,6 +55,7 @@ from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
 from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
 from callboard.outbound.worker import OutboundWorker
+from callboard.rate_limits import RATE_LIMITED, RateLimits
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.robocall_polling import RobocallPolling
@@ -113,6 +114,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.settings = settings
+        # Each client's requests and WebSocket operations (live/protocols.py reads it).
+        self.rate_limits = RateLimits(settings.clients)
         # Queries seen before, run from a plan built for them (compiled/).
         self.compiled = CompiledQueries(schema) if settings.graphql.compiled else None
         # Set by `attach` when the app starts.
@@ -151,6 +154,12 @@ class CallboardGraphQL(GraphQL[Context, None]):
                 await refused(scope, receive, send)
                 return
             scope.setdefault("state", {})["caller"] = caller
+            if limited := await self.rate_limits.admit(caller):
+                retry = {"Retry-After": str(limited.retry_after)}
+                await error_response(limited.message, RATE_LIMITED, 429, headers=retry)(
+                    scope, receive, send
+                )
+                return
         # Strawberry answers a request it cannot run in plain text; Callboard with a
         # GraphQL error body.
         response: Response
@@ -402,6 +411,8 @@ def create_app(
                 allow_origins=list(settings.server.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
+                # A browser frontend may read how long to wait after a 429.
+                expose_headers=["Retry-After"],
             ),
         ],
         lifespan=lifespan,

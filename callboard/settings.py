@@ -26,6 +26,7 @@ __all__ = [
     "InboxSettings",
     "OutboundSettings",
     "ProviderSettings",
+    "RequestRate",
     "ServerSettings",
     "Settings",
     "load_settings",
@@ -34,6 +35,8 @@ __all__ = [
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# `[[clients]] rate`: "100/s", "6000/min" (the units' longer names too)
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|min|minute)\s*$")
 _SECTIONS = {
     "server",
     "storage",
@@ -157,10 +160,27 @@ class GraphQLSettings:
 
 
 @dataclass(frozen=True)
+class RequestRate:
+    """`[[clients]] rate` and `burst`: requests per period on average, `burst` at once."""
+
+    requests: int
+    per_seconds: int  # 1 (`/s`) or 60 (`/min`)
+    burst: int
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{'s' if self.per_seconds == 1 else 'min'}"
+
+
+@dataclass(frozen=True)
 class ClientSettings:
     name: str
     key: str = field(repr=False)
     providers: tuple[str, ...] = ("*",)
+    # None: no limit on the client's requests to /graphql (rate_limits.py)
+    rate: RequestRate | None = None
+    # Operations (subscriptions) the client may have open at once over WebSocket, on
+    # each instance: enough for every tab of a busy frontend sharing one key.
+    max_subscriptions: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -447,10 +467,11 @@ class _Reader:
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
             entry = self.expand(entry, where)
-            unknown = set(entry) - {"name", "key", "providers"}
+            unknown = set(entry) - {"name", "key", "providers", *_CLIENT_LIMITS}
             if unknown:
                 raise self.fail(
-                    f"{where} {sorted(unknown)[0]}", "unknown key; takes name, key, providers"
+                    f"{where} {sorted(unknown)[0]}",
+                    f"unknown key; takes name, key, providers, {', '.join(_CLIENT_LIMITS)}",
                 )
             name, key = entry.get("name"), entry.get("key")
             if not isinstance(name, str) or not name:
@@ -474,8 +495,35 @@ class _Reader:
                     raise self.fail(
                         f"{where} providers", f"names {pid!r}, which no [[providers]] entry has"
                     )
-            result.append(ClientSettings(name, key, tuple(scope)))
+            result.append(
+                ClientSettings(name, key, tuple(scope), **self.client_limits(where, entry))
+            )
         return tuple(result)
+
+    def client_limits(self, where: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """A client's `rate`, `burst` and `max_subscriptions`, checked."""
+        limits: dict[str, Any] = {k: entry[k] for k in ("burst", "max_subscriptions") if k in entry}
+        for key, value in limits.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise self.fail(f"{where} {key}", "must be a positive whole number")
+        rate = entry.get("rate")
+        if rate is None:
+            if "burst" in limits:
+                raise self.fail(f"{where} burst", 'needs a rate too, e.g. rate = "100/s"')
+            return limits
+        found = _RATE.match(rate) if isinstance(rate, str) else None
+        if found is None or int(found.group(1)) == 0:
+            raise self.fail(
+                f"{where} rate",
+                'must be requests per second or minute, e.g. "100/s" or "6000/min"',
+            )
+        requests = int(found.group(1))
+        per_seconds = 1 if found.group(2).startswith("s") else 60
+        limits["rate"] = RequestRate(requests, per_seconds, limits.pop("burst", requests))
+        return limits
+
+
+_CLIENT_LIMITS = ("rate", "burst", "max_subscriptions")
 
 
 def _without_password(url: str) -> str:

@@ -14,6 +14,9 @@
   error follows the events the client has, ahead of anything the keepalive may later
   close the connection with.
 - A client that goes away while an operation sends to it is no fault: no traceback.
+- A client with as many operations open as `[[clients]] max_subscriptions` allows
+  (rate_limits.py), over all its connections, has one more refused with a
+  `RATE_LIMITED` error for that operation; the connection stays open.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLError, GraphQLFormattedError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.async_base_view import AsyncBaseHTTPView
@@ -34,13 +38,19 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    Message,
+    SubscribeMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyError
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage, StartMessage
 
 from callboard.domain.json_bounds import JsonOutOfBounds, loads
 from callboard.events.fanout import ON_CUT_OFF
 from callboard.live.frames import frame_writer
+from callboard.rate_limits import RATE_LIMITED, OpenOperations, RateLimits
 
 __all__ = ["CallboardWebSocket", "LegacyWSHandler", "TransportWSHandler", "Unreadable"]
 
@@ -161,6 +171,19 @@ def _went_away() -> None:
     log.debug("a client went away while an operation was sending to it")
 
 
+def _refusal(
+    view: object, context: object, connection: OpenOperations
+) -> GraphQLFormattedError | None:
+    """The error refusing one more operation to the connection's client, or None."""
+    limits = getattr(view, "rate_limits", None)
+    if not isinstance(limits, RateLimits):
+        return None
+    limited = limits.refuse_operation(getattr(context, "caller", None), connection)
+    if limited is None:
+        return None
+    return GraphQLError(limited.message, extensions={"code": RATE_LIMITED}).formatted
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws: messages checked, cut-offs sent at once, departures quiet."""
 
@@ -175,6 +198,21 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    @property
+    def open_operations(self) -> int:
+        return len(self.operations)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Unauthorised or a reused id: strawberry closes the connection for it.
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refusal = _refusal(self.view, self.context, self)
+            if refusal is not None:
+                await self.send_message(
+                    ErrorMessage(id=message["id"], type="error", payload=[refusal])
+                )
+                return
+        await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Any, None]) -> None:
         _serve_operation()
@@ -230,6 +268,22 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, None]):
             )
         else:
             await self.send_message({"type": "connection_error", "payload": {"message": problem}})
+
+    @property
+    def open_operations(self) -> int:
+        return len(self.tasks)
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            # A reused id replaces its operation: that one counts no more.
+            await self.cleanup_operation(message["id"])
+            refusal = _refusal(self.view, self.context, self)
+            if refusal is not None:
+                await self.send_message(
+                    LegacyError(type="error", id=message["id"], payload=refusal)
+                )
+                return
+        await super().handle_start(message)
 
     async def handle_async_results(
         self,
