@@ -23,7 +23,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -116,6 +117,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
         self.settings = settings
         # Each client's requests and WebSocket operations (live/protocols.py reads it).
         self.rate_limits = RateLimits(settings.clients)
+        # What a request's persisted document hash stands for (schema/persisted_documents.py)
+        self.persisted = schema.persisted
         # Queries seen before, run from a plan built for them (compiled/).
         self.compiled = CompiledQueries(schema) if settings.graphql.compiled else None
         # Set by `attach` when the app starts.
@@ -169,9 +172,15 @@ class CallboardGraphQL(GraphQL[Context, None]):
         except BodyTooLarge as exc:
             response = error_response(too_large(exc), BAD_REQUEST, 413)
         except BadRequest as exc:
-            response = error_response(exc.message, BAD_REQUEST, exc.status)
+            response = error_response(exc.message, exc.code, exc.status)
+            # (PersistedQueryNotFound is a 200: never to be kept either)
+            scope.setdefault("state", {})["graphql_errors"] = True
         except HTTPException as exc:
             response = error_response(exc.reason, BAD_REQUEST, exc.status_code)
+        if request.method == "GET" and response.media_type == "application/json":
+            response.headers["Cache-Control"] = self._cache_control(request, response)
+            # An answer is its client's: a cache keeps one per key.
+            response.headers["Vary"] = "Authorization"
         try:
             await response(scope, receive, send)
         finally:
@@ -190,7 +199,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             or self._streams(request)
         ):
             return None
-        if request.method == "GET" and "query" not in request.query_params:
+        if request.method == "GET" and not _sends_document(request.query_params):
             return None
         operation = await self._operation(request)
         if operation.query is None:
@@ -209,13 +218,27 @@ class CallboardGraphQL(GraphQL[Context, None]):
         found: GraphQLRequestData | None = state.get("graphql_operation")
         if found is None:
             found = await read_operation(
-                request, self.settings.graphql, uploads=self.multipart_uploads_enabled
+                request,
+                self.settings.graphql,
+                self.persisted,
+                uploads=self.multipart_uploads_enabled,
             )
             if transport := self._get_stream_transport_from_headers(request.headers):
                 # Its Accept header asks for a stream (multipart/mixed, text/event-stream)
                 found = dataclasses.replace(found, protocol=transport.protocol)
             state["graphql_operation"] = found
         return found
+
+    def _cache_control(self, request: Request, response: Response) -> str:
+        """A GET query's answer may be kept by the client's own cache (the browser's,
+        `private`: answers depend on the client's key and scope, so a shared cache must
+        not hand them to another client); an answer with errors never (a vendor outage, a
+        persisted document not found yet)."""
+        max_age = self.settings.graphql.cache_max_age
+        errors = request.scope.get("state", {}).get("graphql_errors", False)
+        if response.status_code != 200 or errors or not max_age:
+            return "no-store"
+        return f"private, max-age={max_age}"
 
     def _streams(self, request: Request) -> bool:
         """Whether `request` asks for its result as a stream (an HTTP subscription)."""
@@ -250,6 +273,19 @@ class CallboardGraphQL(GraphQL[Context, None]):
             raise BadRequest(exc.as_http_error_reason(request_adapter.method)) from None
         except CannotGetOperationTypeError as exc:
             raise BadRequest(exc.as_http_error_reason()) from None
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            request.scope.setdefault("state", {})["graphql_errors"] = True  # (_cache_control)
+        return await super().process_result(request, result)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with a persisted document's hash and no `query` is an operation too.
+        return super().should_render_graphql_ide(request) and not _sends_document(
+            request.query_params
+        )
 
     async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # Every request is read and checked here (graphql_requests.py), not by strawberry.
@@ -316,10 +352,18 @@ def _isoformat(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+# What names the document of a GET request: the document, or a persisted one's hash.
+_DOCUMENT_PARAMETERS = ("query", "documentId", "extensions")
+
+
+def _sends_document(params: Mapping[str, object]) -> bool:
+    return any(name in params for name in _DOCUMENT_PARAMETERS)
+
+
 def _wants_graphiql(request: Request) -> bool:
     return (
         request.method == "GET"
-        and "query" not in request.query_params
+        and not _sends_document(request.query_params)
         and "text/html" in request.headers.get("accept", "")
     )
 

@@ -1,6 +1,7 @@
 """A /graphql HTTP request read within its limit and checked in one place: its GET
-parameters, JSON body or multipart upload become one operation for strawberry to run, or a
-`BadRequest` answered with a GraphQL error body (HTTP 400, or 413 over a limit)."""
+parameters, JSON body or multipart upload become one operation for strawberry to run (a
+persisted document's hash its document: schema/persisted_documents.py), or a `BadRequest`
+answered with a GraphQL error body (HTTP 400, or 413 over a limit)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from strawberry.http import GraphQLRequestData
 
 from callboard.domain.json_bounds import JsonOutOfBounds, loads
 from callboard.request_body import BodyTooLarge, capped
+from callboard.schema.persisted_documents import PersistedDocuments, PersistedRefusal
 from callboard.settings import GraphQLSettings
 
 __all__ = [
@@ -29,14 +31,20 @@ __all__ = [
 # Apollo Server's code for a request that could not be read.
 BAD_REQUEST = "BAD_REQUEST"
 
+_NO_QUERY = (
+    "The request has no `query`: send the GraphQL document as a string (or a persisted "
+    "document's hash: `documentId`, or `extensions.persistedQuery`)."
+)
+
 
 class BadRequest(Exception):
     """The request cannot be read or is not one GraphQL operation; the message says why."""
 
-    def __init__(self, message: str, *, status: int = 400) -> None:
+    def __init__(self, message: str, *, status: int = 400, code: str = BAD_REQUEST) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
 def error_response(
@@ -64,45 +72,56 @@ def too_large(exc: BodyTooLarge) -> str:
 
 
 async def read_operation(
-    request: Request, limits: GraphQLSettings, *, uploads: bool
+    request: Request, limits: GraphQLSettings, persisted: PersistedDocuments, *, uploads: bool
 ) -> GraphQLRequestData:
-    """The operation `request` asks to run; `BadRequest` if it cannot be read or is
-    not one operation. `uploads`: multipart uploads are taken."""
+    """The operation `request` asks to run, its document found by `persisted` when it
+    sends a hash; `BadRequest` if it cannot be read or is not one operation. `uploads`:
+    multipart uploads are taken."""
     if request.method == "GET":
         params = request.query_params
         return _operation(
             {
                 "query": params.get("query"),
+                "documentId": params.get("documentId"),
                 "operationName": params.get("operationName"),
                 **{
                     name: _json(text, f"The `{name}` parameter")
                     for name in ("variables", "extensions")
                     if (text := params.get(name))
                 },
-            }
+            },
+            persisted,
         )
     media_type = _media_type(request.headers)
     if media_type == "application/json":
-        return _operation(_json(await _body(request), "The request body"))
+        return _operation(_json(await _body(request), "The request body"), persisted)
     if uploads and media_type == "multipart/form-data":
-        return _operation(await _upload(request, limits))
+        return _operation(await _upload(request, limits), persisted)
     raise BadRequest(
         "Send the operation as JSON (Content-Type: application/json), as a multipart "
         "upload (multipart/form-data), or in a GET request's parameters."
     )
 
 
-def _operation(data: Any) -> GraphQLRequestData:
+def _operation(data: Any, persisted: PersistedDocuments) -> GraphQLRequestData:
     if isinstance(data, list):
         raise BadRequest("Send one operation per request: batches are not supported.")
     if not isinstance(data, dict):
         raise BadRequest('The operation must be a JSON object: {"query": "...", "variables": {}}.')
-    query = data.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise BadRequest("The request has no `query`: send the GraphQL document as a string.")
     for name in ("variables", "extensions"):
         if data.get(name) is not None and not isinstance(data[name], dict):
             raise BadRequest(f"`{name}` must be a JSON object, or null.")
+    query, document_id = data.get("query"), data.get("documentId")
+    if query is not None and not isinstance(query, str):
+        raise BadRequest(_NO_QUERY)
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("`documentId` must be a string, or null.")
+    try:
+        query = persisted.document(query, data.get("extensions"), document_id)
+    except PersistedRefusal as exc:
+        raise BadRequest(exc.message, status=exc.status, code=exc.code) from None
+    if query is None or not query.strip():
+        raise BadRequest(_NO_QUERY)
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("`operationName` must be a string, or null.")

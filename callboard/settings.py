@@ -157,6 +157,11 @@ class GraphQLSettings:
     # Queries seen before run from a plan built for them (callboard/compiled/); false:
     # every request through strawberry and graphql-core (the general path).
     compiled: bool = True
+    # A manifest of the only documents that run ({"<hash>": "<document>"}, as GraphQL
+    # Codegen's client preset writes it); None: any document, and APQ registers them.
+    trusted_documents: str | None = None
+    # Seconds a browser may reuse a GET query's answer (Cache-Control: private); 0: never.
+    cache_max_age: int = 5
 
 
 @dataclass(frozen=True)
@@ -419,7 +424,13 @@ class _Reader:
         for key in switches & raw.keys():
             if not isinstance(raw[key], bool):
                 raise self.fail(f"[graphql] {key}", "must be true or false")
-        limits = {key: int for key in GraphQLSettings.__dataclass_fields__ if key not in switches}
+        if not isinstance(raw.get("trusted_documents", ""), str):
+            raise self.fail("[graphql] trusted_documents", "must be the path of a JSON manifest")
+        age = raw.get("cache_max_age", 0)
+        if isinstance(age, bool) or not isinstance(age, int) or age < 0:
+            raise self.fail("[graphql] cache_max_age", "must be a whole number of seconds, or 0")
+        others = switches | {"trusted_documents", "cache_max_age"}
+        limits = {key: int for key in GraphQLSettings.__dataclass_fields__ if key not in others}
         return GraphQLSettings(**self.numbers("graphql", raw, limits))
 
     def providers(self, raw: Any) -> tuple[ProviderSettings, ...]:

@@ -22,6 +22,12 @@ from strawberry.types.execution import PreExecutionError
 from callboard.schema.documents import CachedDocuments, DocumentCache, too_long
 from callboard.schema.errors import map_errors
 from callboard.schema.mutation import Mutation
+from callboard.schema.persisted_documents import (
+    PERSISTED_QUERY_REQUIRED,
+    REQUIRED_MESSAGE,
+    PersistedDocuments,
+    read_manifest,
+)
 from callboard.schema.query import Query
 from callboard.schema.subscription import Subscription
 from callboard.settings import GraphQLSettings
@@ -30,13 +36,22 @@ __all__ = ["CallboardSchema", "build_schema"]
 
 
 class CallboardSchema(Schema):
-    """Strawberry's schema, refusing a document longer than `max_document_bytes` before
-    anything reads it, on every transport (HTTP, both WebSocket protocols)."""
+    """Strawberry's schema, refusing a document longer than `max_document_bytes`, or one
+    the trusted documents do not list, before anything reads it, on every transport (HTTP,
+    both WebSocket protocols)."""
 
-    def __init__(self, *, max_document_bytes: int, documents: DocumentCache, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        max_document_bytes: int,
+        documents: DocumentCache,
+        persisted: PersistedDocuments,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.max_document_bytes = max_document_bytes
         self.documents = documents
+        self.persisted = persisted
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -56,6 +71,8 @@ class CallboardSchema(Schema):
 
     def _refused(self, query: str | None) -> PreExecutionError | None:
         error = too_long(query, self.max_document_bytes)
+        if error is None and not self.persisted.allows(query):
+            error = GraphQLError(REQUIRED_MESSAGE, extensions={"code": PERSISTED_QUERY_REQUIRED})
         if error is None:
             return None
         self.process_errors([error])
@@ -115,10 +132,12 @@ def build_schema(
     # Parsing and validating the same document again is most of the cost of a small
     # query; the cache keeps the results (strawberry: ~5x on a trivial query).
     documents = DocumentCache(limits.document_cache_bytes)
+    manifest = read_manifest(limits.trusted_documents) if limits.trusted_documents else None
     hide_suggestions = not limits.introspection
     return CallboardSchema(
         max_document_bytes=limits.max_document_bytes,
         documents=documents,
+        persisted=PersistedDocuments(documents, manifest),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -1,6 +1,7 @@
 """What becomes of a document before it runs: refused when too long or when it does not say
 which of its operations to run, else parsed and validated once and kept, within a budget of
-bytes, for the next request that sends the same text.
+bytes, for the next request that sends the same text. The texts registered by their hash
+(automatic persisted queries: schema/persisted_documents.py) are kept within the same budget.
 
 The cache is keyed by the document's text, like strawberry's ParserCache and
 ValidationCache, but bounded by what its entries hold rather than by their number: a
@@ -55,6 +56,21 @@ def too_long(query: str | None, limit: int) -> GraphQLError | None:
 
 
 @dataclass(eq=False)
+class _Registered:
+    """A document's text registered under its SHA-256 hash (a persisted query)."""
+
+    text: str
+
+    @property
+    def size(self) -> int:
+        return _ENTRY_BYTES + sys.getsizeof(self.text)
+
+
+# A registered text's key: a tuple, so that no document's text can stand for a hash.
+_Hash = tuple[str, str]
+
+
+@dataclass(eq=False)
 class _Entry:
     document: DocumentNode
     text_bytes: int
@@ -86,7 +102,9 @@ class DocumentCache:
     330 MB up, where not keeping them left it 84 MB up."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._entries: LRUCache[str, _Entry] = LRUCache(max_bytes, getsizeof=_size_of)
+        self._entries: LRUCache[str | _Hash, _Entry | _Registered] = LRUCache(
+            max_bytes, getsizeof=_size_of
+        )
         # Look-ups that found a document, that did not, and validations kept.
         self.hits = self.misses = self.validations = 0
 
@@ -103,7 +121,7 @@ class DocumentCache:
         return len(self._entries)
 
     def get(self, text: str) -> _Entry | None:
-        entry = self._entries.get(text)
+        entry = self._entry(text)
         if entry is None:
             self.misses += 1
         else:
@@ -113,10 +131,23 @@ class DocumentCache:
     def valid(self, text: str) -> _Entry | None:
         """The entry of `text` when it is kept and was validated without errors (what
         the compiled path may run); None otherwise."""
-        entry = self._entries.get(text)
+        entry = self._entry(text)
         if entry is None or not entry.errors or any(entry.errors.values()):
             return None
         return entry
+
+    def register(self, sha256: str, text: str) -> None:
+        """Keep `text` as the document of the hash `sha256` (checked by the caller)."""
+        self._keep(("sha256", sha256), _Registered(text))
+
+    def registered(self, sha256: str) -> str | None:
+        """The text registered under `sha256`, while it is kept."""
+        found = self._entries.get(("sha256", sha256))
+        return found.text if isinstance(found, _Registered) else None
+
+    def _entry(self, text: str) -> _Entry | None:
+        found = self._entries.get(text)
+        return found if isinstance(found, _Entry) else None
 
     def add(self, text: str, document: DocumentNode) -> _Entry:
         entry = _Entry(document, sys.getsizeof(text), _tokens(document), _operations(document))
@@ -131,14 +162,14 @@ class DocumentCache:
         self.validations += 1
         self._keep(text, entry)  # again: its size has grown
 
-    def _keep(self, text: str, entry: _Entry) -> None:
+    def _keep(self, key: str | _Hash, entry: _Entry | _Registered) -> None:
         if entry.size <= self._entries.maxsize // 8:
-            self._entries[text] = entry
+            self._entries[key] = entry
         else:
-            self._entries.pop(text, None)
+            self._entries.pop(key, None)
 
 
-def _size_of(entry: _Entry) -> int:
+def _size_of(entry: _Entry | _Registered) -> int:
     return entry.size
 
 
