@@ -1,18 +1,22 @@
-"""The ASGI application: /graphql (HTTP, GraphiQL, WebSocket), /webhooks/{providerId}, /healthz."""
+"""The ASGI application: /graphql (HTTP, GraphiQL, WebSocket), /webhooks/{providerId}, /healthz,
+/metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
 import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import OperationDefinitionNode
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -32,6 +36,7 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -53,6 +58,8 @@ from callboard.live.frames import FrameWritingProtocol
 from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
 from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
+from callboard.observability.metrics import mark_process_dead, observe_graphql
+from callboard.observability.routes import metrics_endpoint, observed_webhooks
 from callboard.request_body import BodyTooLarge
 from callboard.resolvers.loaders import Loaders
 from callboard.runtime import Runtime
@@ -60,6 +67,11 @@ from callboard.schema import build_schema
 from callboard.schema.context import Context
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from callboard.observability.tracing import Telemetry
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
@@ -89,9 +101,13 @@ class CallboardGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = CallboardWebSocket
     request_adapter_class = _RequestAdapter
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, telemetry: Telemetry | None = None) -> None:
         # A live event is executed once for all subscribers sending the same document.
-        schema = build_schema(settings.graphql, executor=SharingExecutor)
+        schema = build_schema(
+            settings.graphql,
+            executor=SharingExecutor,
+            extensions=telemetry.schema_extensions() if telemetry else (),
+        )
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
@@ -110,6 +126,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.settings = settings
+        self._documents = schema.documents
         # Queries seen before, run from a plan built for them (compiled/).
         self.compiled = CompiledQueries(schema) if settings.graphql.compiled else None
         # Set by `attach` when the app starts.
@@ -133,8 +150,33 @@ class CallboardGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        started = time.perf_counter()
+        status = await self._answer(scope, receive, send)
+        if status is not None:
+            state = scope.get("state", {})
+            operation: GraphQLRequestData | None = state.get("graphql_operation")
+            outcome = "refused" if status >= 400 else state.get("graphql_outcome", "ok")
+            name = self._operation_name(operation) if outcome != "refused" else None
+            observe_graphql(name, outcome, time.perf_counter() - started)
+
+    def _operation_name(self, operation: GraphQLRequestData | None) -> str | None:
+        """The name of the operation a request ran: its `operationName`, else the name of
+        its document's one operation (a client sending no name, as curl does)."""
+        if operation is None or operation.operation_name is not None or not operation.query:
+            return operation.operation_name if operation else None
+        entry = self._documents.valid(operation.query)
+        if entry is None or entry.operations != 1:
+            return None
+        for definition in entry.document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                return definition.name.value if definition.name else None
+        return None
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> int | None:
+        """Answer one HTTP request; its status (None: GraphiQL's page, not counted)."""
         request = Request(scope)
-        if not _wants_graphiql(request):
+        page = _wants_graphiql(request)
+        if not page:
             # Refused before the body is read: no key, no work.
             try:
                 caller = authenticate(self.settings, request.headers.get("authorization"))
@@ -146,7 +188,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
                     headers={"WWW-Authenticate": 'Bearer realm="callboard"'},
                 )
                 await refused(scope, receive, send)
-                return
+                return refused.status_code
             scope.setdefault("state", {})["caller"] = caller
         # Strawberry answers a request it cannot run in plain text; Callboard with a
         # GraphQL error body.
@@ -164,6 +206,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
         finally:
             await request.close()  # an upload's files
+        return None if page else response.status_code
 
     async def _compiled_response(self, request: Request) -> Response | None:
         """The answer of the compiled path, for a query it covers (None: the general
@@ -219,7 +262,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         # subscribe instead.
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -234,6 +277,12 @@ class CallboardGraphQL(GraphQL[Context, None]):
             raise BadRequest(exc.as_http_error_reason(request_adapter.method)) from None
         except CannotGetOperationTypeError as exc:
             raise BadRequest(exc.as_http_error_reason()) from None
+        if result.errors:
+            # The request's outcome in the metrics: a document that never ran (it did
+            # not parse or validate) was refused, one that ran with errors erred.
+            outcome = "refused" if isinstance(result, PreExecutionError) else "error"
+            request.scope.setdefault("state", {})["graphql_outcome"] = outcome
+        return result
 
     async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         # Every request is read and checked here (graphql_requests.py), not by strawberry.
@@ -341,10 +390,20 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(
-    settings: Settings, *, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    *,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Starlette:
-    """The whole API for `settings`; `transports` replace a provider's network (tests)."""
-    graphql = CallboardGraphQL(settings)
+    """The whole API for `settings`; `transports` replace a provider's network, and
+    `span_exporter` the OTLP exporter of `[telemetry]` (tests)."""
+    telemetry: Telemetry | None = None
+    if settings.telemetry.otlp_endpoint or span_exporter is not None:
+        # Imported only then: the SDK, its exporter and protobuf are not small.
+        from callboard.observability.tracing import Telemetry
+
+        telemetry = Telemetry.configure(settings.telemetry, span_exporter)
+    graphql = CallboardGraphQL(settings, telemetry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -352,6 +411,9 @@ def create_app(
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = runtime
         graphql.attach(runtime)
+        if telemetry is not None:
+            telemetry.instrument(p.context.http for p in runtime.providers.values())
+            runtime.bus.tracer = telemetry.tracer
         housekeeping = Housekeeping(runtime)
         try:
             await housekeeping.start()
@@ -359,14 +421,26 @@ def create_app(
         finally:
             await housekeeping.stop()
             await runtime.close()
+            mark_process_dead()
+            if telemetry is not None:
+                await asyncio.to_thread(telemetry.shutdown)  # what is batched, exported
 
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             # GET too: some vendors (While1's PBX) notify with GET requests.
-            Route("/webhooks/{provider_id}", receive_webhook, methods=["GET", "POST"]),
+            Route(
+                "/webhooks/{provider_id}",
+                observed_webhooks(receive_webhook, telemetry),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
+            *(
+                [Route("/metrics", metrics_endpoint(settings.metrics), methods=["GET"])]
+                if settings.metrics.enabled
+                else []
+            ),
         ],
         middleware=[
             *(
