@@ -121,7 +121,7 @@ class EventBus(abc.ABC):
 
     def deliver(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
         """Hand events to this instance's subscribers (in id order, each once)."""
-        if self.tracer is None:
+        if self.tracer is None or not self.subscriber_count:
             self._deliver(events)
             return
         with self.tracer.start_as_current_span(

@@ -25,7 +25,7 @@ async def test_requests_vendor_calls_webhooks_and_errors_are_counted() -> None:
         await api.query("query Providers { providers { id } }")
         await api.query("query Providers { providers { id } }")
         await api.query("{ providers { id } }")  # unnamed
-        placed = await api.query(PLACE_CALL.replace("mutation(", "mutation Place("), PLACE)
+        placed = await api.query(PLACE_CALL.replace("mutation(", "mutation Place(", 1), PLACE)
         assert placed["placeCall"]["call"]["status"] == "QUEUED"
         failed = await api.post('query Missing { call(id: "nonsense") { id } }')
         (error,) = failed.json()["errors"]
