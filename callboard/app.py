@@ -155,6 +155,8 @@ class CallboardGraphQL(GraphQL[Context, None]):
         if status is not None:
             state = scope.get("state", {})
             operation: GraphQLRequestData | None = state.get("graphql_operation")
+            if operation is not None and operation.protocol != "http":
+                return  # a subscription's stream: its length is the client's, not ours
             outcome = "refused" if status >= 400 else state.get("graphql_outcome", "ok")
             name = self._operation_name(operation) if outcome != "refused" else None
             observe_graphql(name, outcome, time.perf_counter() - started)
