@@ -1,18 +1,22 @@
-"""The ASGI application: /graphql (HTTP, GraphiQL, WebSocket), /webhooks/{providerId}, /healthz."""
+"""The ASGI application: /graphql (HTTP, GraphiQL, WebSocket), /webhooks/{providerId}, /healthz,
+/metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import gc
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import OperationDefinitionNode
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -33,6 +37,7 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -55,6 +60,8 @@ from callboard.live.frames import FrameWritingProtocol
 from callboard.live.protocols import CallboardWebSocket, LegacyWSHandler
 from callboard.live.shared_results import SharedResults, SharingExecutor, encode_shared
 from callboard.logs import hide_query_strings
+from callboard.observability.metrics import mark_process_dead, observe_graphql
+from callboard.observability.routes import metrics_endpoint, observed_webhooks
 from callboard.outbound.worker import OutboundWorker
 from callboard.rate_limits import RATE_LIMITED, RateLimits
 from callboard.request_body import BodyTooLarge
@@ -65,6 +72,11 @@ from callboard.schema import CallboardSchema, build_schema
 from callboard.schema.context import Context
 from callboard.settings import Settings
 from callboard.webhooks import receive_webhook
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from callboard.observability.tracing import Telemetry
 
 __all__ = ["create_app", "server_options", "tune_garbage_collection"]
 
@@ -94,9 +106,13 @@ class CallboardGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = CallboardWebSocket
     request_adapter_class = _RequestAdapter
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, telemetry: Telemetry | None = None) -> None:
         # A live event is executed once for all subscribers sending the same document.
-        schema = build_schema(settings.graphql, executor=SharingExecutor)
+        schema = build_schema(
+            settings.graphql,
+            executor=SharingExecutor,
+            extensions=telemetry.schema_extensions() if telemetry else (),
+        )
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphql.graphiql else None,
@@ -119,6 +135,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         self.rate_limits = RateLimits(settings.clients)
         # What a request's persisted document hash stands for (schema/persisted_documents.py)
         self.persisted = schema.persisted
+        self._documents = schema.documents
         # Queries seen before, run from a plan built for them (compiled/).
         self.compiled = CompiledQueries(schema) if settings.graphql.compiled else None
         # Set by `attach` when the app starts.
@@ -142,8 +159,35 @@ class CallboardGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        started = time.perf_counter()
+        status = await self._answer(scope, receive, send)
+        if status is not None:
+            state = scope.get("state", {})
+            operation: GraphQLRequestData | None = state.get("graphql_operation")
+            if operation is not None and operation.protocol != "http":
+                return  # a subscription's stream: its length is the client's, not ours
+            outcome = "refused" if status >= 400 else state.get("graphql_outcome", "ok")
+            name = self._operation_name(operation) if outcome != "refused" else None
+            observe_graphql(name, outcome, time.perf_counter() - started)
+
+    def _operation_name(self, operation: GraphQLRequestData | None) -> str | None:
+        """The name of the operation a request ran: its `operationName`, else the name of
+        its document's one operation (a client sending no name, as curl does)."""
+        if operation is None or operation.operation_name is not None or not operation.query:
+            return operation.operation_name if operation else None
+        entry = self._documents.valid(operation.query)
+        if entry is None or entry.operations != 1:
+            return None
+        for definition in entry.document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                return definition.name.value if definition.name else None
+        return None
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> int | None:
+        """Answer one HTTP request; its status (None: GraphiQL's page, not counted)."""
         request = Request(scope)
-        if not _wants_graphiql(request):
+        page = _wants_graphiql(request)
+        if not page:
             # Refused before the body is read: no key, no work.
             try:
                 caller = authenticate(self.settings, request.headers.get("authorization"))
@@ -155,14 +199,14 @@ class CallboardGraphQL(GraphQL[Context, None]):
                     headers={"WWW-Authenticate": 'Bearer realm="callboard"'},
                 )
                 await refused(scope, receive, send)
-                return
+                return refused.status_code
             scope.setdefault("state", {})["caller"] = caller
             if limited := await self.rate_limits.admit(caller):
                 retry = {"Retry-After": str(limited.retry_after)}
                 await error_response(limited.message, RATE_LIMITED, 429, headers=retry)(
                     scope, receive, send
                 )
-                return
+                return 429
         # Strawberry answers a request it cannot run in plain text; Callboard with a
         # GraphQL error body.
         response: Response
@@ -185,6 +229,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
         finally:
             await request.close()  # an upload's files
+        return None if page else response.status_code
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Callboard's own GraphiQL page and files (graphiql/), not strawberry's CDN page.
@@ -258,7 +303,7 @@ class CallboardGraphQL(GraphQL[Context, None]):
         # subscribe instead.
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -273,6 +318,12 @@ class CallboardGraphQL(GraphQL[Context, None]):
             raise BadRequest(exc.as_http_error_reason(request_adapter.method)) from None
         except CannotGetOperationTypeError as exc:
             raise BadRequest(exc.as_http_error_reason()) from None
+        if result.errors:
+            # The request's outcome in the metrics: a document that never ran (it did
+            # not parse or validate) was refused, one that ran with errors erred.
+            outcome = "refused" if isinstance(result, PreExecutionError) else "error"
+            request.scope.setdefault("state", {})["graphql_outcome"] = outcome
+        return result
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -405,10 +456,18 @@ def create_app(
     *,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     clock: Callable[[], datetime] | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Starlette:
     """The whole API for `settings`; `transports` replace a provider's network, `clock`
-    the time outgoing webhooks' retries are scheduled by (tests)."""
-    graphql = CallboardGraphQL(settings)
+    the time outgoing webhooks' retries are scheduled by, and `span_exporter` the OTLP
+    exporter of `[telemetry]` (tests)."""
+    telemetry: Telemetry | None = None
+    if settings.telemetry.otlp_endpoint or span_exporter is not None:
+        # Imported only then: the SDK, its exporter and protobuf are not small.
+        from callboard.observability.tracing import Telemetry
+
+        telemetry = Telemetry.configure(settings.telemetry, span_exporter)
+    graphql = CallboardGraphQL(settings, telemetry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -416,6 +475,9 @@ def create_app(
         runtime = await Runtime.start(settings, transports)
         app.state.runtime = runtime
         graphql.attach(runtime)
+        if telemetry is not None:
+            telemetry.instrument(p.context.http for p in runtime.providers.values())
+            runtime.bus.tracer = telemetry.tracer
         housekeeping = Housekeeping(runtime)
         polling = RobocallPolling(runtime)
         # Subscriptions delivered as webhooks (callboard/outbound/), executed by the schema
@@ -432,15 +494,27 @@ def create_app(
             await outbound.stop()
             await housekeeping.stop()
             await runtime.close()
+            mark_process_dead()
+            if telemetry is not None:
+                await asyncio.to_thread(telemetry.shutdown)  # what is batched, exported
 
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             # GET too: some vendors (While1's PBX) notify with GET requests.
-            Route("/webhooks/{provider_id}", receive_webhook, methods=["GET", "POST"]),
+            Route(
+                "/webhooks/{provider_id}",
+                observed_webhooks(receive_webhook, telemetry),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             *([Mount(ASSETS_PATH, graphiql_assets())] if settings.graphql.graphiql else []),
+            *(
+                [Route("/metrics", metrics_endpoint(settings.metrics), methods=["GET"])]
+                if settings.metrics.enabled
+                else []
+            ),
         ],
         middleware=[
             *(

@@ -169,6 +169,7 @@ def _banner(rig: DemoRig) -> str:
     lines = [
         "Callboard demo: every provider is a simulator on this machine.",
         f"  GraphiQL:  {public}/graphql",
+        f"  Metrics:   {public}/metrics  (Prometheus' text format)",
         "  No client keys: anyone who can reach this loopback address may use the API.",
         "  Storage:   SQLite in a temporary directory, removed when the demo stops.",
         "  Providers:",

@@ -24,11 +24,13 @@ __all__ = [
     "ConfigError",
     "GraphQLSettings",
     "InboxSettings",
+    "MetricsSettings",
     "OutboundSettings",
     "ProviderSettings",
     "RequestRate",
     "ServerSettings",
     "Settings",
+    "TelemetrySettings",
     "load_settings",
     "parse_settings",
 ]
@@ -46,6 +48,8 @@ _SECTIONS = {
     "graphql",
     "clients",
     "providers",
+    "metrics",
+    "telemetry",
 }
 
 
@@ -177,6 +181,24 @@ class RequestRate:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """GET /metrics (Prometheus' text format)."""
+
+    enabled: bool = True
+    # When set, a scrape needs `Authorization: Bearer <key>`; else anyone who reaches the
+    # port may read the page (keep it off the public port then).
+    key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class TelemetrySettings:
+    """Traces over OTLP/HTTP; none made or exported without an endpoint."""
+
+    otlp_endpoint: str = ""  # e.g. http://collector:4318 (spans go to .../v1/traces)
+    service_name: str = "callboard"
+
+
+@dataclass(frozen=True)
 class ClientSettings:
     name: str
     key: str = field(repr=False)
@@ -206,6 +228,8 @@ class Settings:
     clients: tuple[ClientSettings, ...] = ()
     providers: tuple[ProviderSettings, ...] = ()
     source: str = "<defaults>"
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
 
     @property
     def open_access(self) -> bool:
@@ -326,7 +350,21 @@ class _Reader:
                 "to anyone; add a [[clients]] entry with a key, or listen on 127.0.0.1.",
             )
         return Settings(
-            server, storage, events, inbox, outbound, graphql, clients, providers, self.source
+            server,
+            storage,
+            events,
+            inbox,
+            outbound,
+            graphql,
+            clients,
+            providers,
+            self.source,
+            metrics=self.metrics(
+                self.table(data, "metrics", set(MetricsSettings.__dataclass_fields__))
+            ),
+            telemetry=self.telemetry(
+                self.table(data, "telemetry", set(TelemetrySettings.__dataclass_fields__))
+            ),
         )
 
     def numbers(
@@ -432,6 +470,34 @@ class _Reader:
         others = switches | {"trusted_documents", "cache_max_age"}
         limits = {key: int for key in GraphQLSettings.__dataclass_fields__ if key not in others}
         return GraphQLSettings(**self.numbers("graphql", raw, limits))
+
+    def metrics(self, raw: dict[str, Any]) -> MetricsSettings:
+        if "enabled" in raw and not isinstance(raw["enabled"], bool):
+            raise self.fail("[metrics] enabled", "must be true or false")
+        key = raw.get("key", "")
+        if not isinstance(key, str) or (key and len(key) < 16):
+            raise self.fail(
+                "[metrics] key",
+                "shorter than 16 characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+            )
+        return MetricsSettings(**raw)
+
+    def telemetry(self, raw: dict[str, Any]) -> TelemetrySettings:
+        endpoint = raw.get("otlp_endpoint", "")
+        parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
+        if endpoint and (
+            parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+        ):
+            raise self.fail(
+                "[telemetry] otlp_endpoint",
+                f"{endpoint!r} is not an http(s) URL; write the collector's OTLP/HTTP "
+                'address, e.g. "http://collector:4318"',
+            )
+        name = raw.get("service_name", "callboard")
+        if not isinstance(name, str) or not name:
+            raise self.fail("[telemetry] service_name", 'must be a name, e.g. "callboard"')
+        return TelemetrySettings(**raw)
 
     def providers(self, raw: Any) -> tuple[ProviderSettings, ...]:
         if not isinstance(raw, list):

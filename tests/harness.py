@@ -19,6 +19,7 @@ import uvicorn
 import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
+from opentelemetry.sdk.trace.export import SpanExporter
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
@@ -142,15 +143,17 @@ async def running_callboard(
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     api_socket: socket.socket | None = None,
     key: str | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> AsyncIterator[Api]:
-    """Callboard for `config` (TOML as a dict); storage defaults to a fresh SQLite."""
+    """Callboard for `config` (TOML as a dict); storage defaults to a fresh SQLite;
+    `span_exporter` gets its traces."""
     sock = api_socket or bind("127.0.0.1", 0)
     config = {**config}
     server = {"host": "127.0.0.1", "port": sock.getsockname()[1], "public_url": address(sock)}
     config["server"] = {**server, **config.get("server", {})}
     config.setdefault("storage", {"url": "sqlite://"})
     settings = parse_settings(config, source="<test>", environ={})
-    app = create_app(settings, transports=transports)
+    app = create_app(settings, transports=transports, span_exporter=span_exporter)
     async with (
         serving(app, sock, **server_options(settings)) as url,
         httpx.AsyncClient(timeout=10) as http,

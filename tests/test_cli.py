@@ -74,8 +74,11 @@ async def test_demo_places_a_call_and_streams_its_events() -> None:
                 kinds.append((await next_event(events))["callEvents"]["kind"])
         page = await http.get(f"{url}/graphql", headers={"accept": "text/html"})
         assert page.status_code == 200
+        metrics = await http.get(f"{url}/metrics")
+        assert 'callboard_vendor_requests_total{operation="makeCall"' in metrics.text
     output = process.output  # type: ignore[attr-defined]
     assert f"GraphiQL:  {url}/graphql" in output
+    assert f"Metrics:   {url}/metrics" in output
     assert "No client keys" in output
     assert "ANSWERED" in kinds
 

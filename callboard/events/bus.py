@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 
+from opentelemetry import trace
+
 from callboard.domain.calls import CallEvent
 from callboard.domain.feeds import AGENT_STATUSES, FEEDS, SMS, Feed, FeedEvent
 from callboard.events.fanout import DirectFactory, Fanout
+from callboard.observability.metrics import EVENTS_PUBLISHED
 
 __all__ = ["CallEventLog", "EventBus", "EventFilter", "FeedEventLog", "FeedFilter", "open_bus"]
 
@@ -95,9 +98,22 @@ class EventBus(abc.ABC):
             )
             for feed in FEEDS
         }
+        # Set by the app when it traces (observability/tracing.py): each delivery of an
+        # event to this instance's subscribers is then a span carrying the event's id.
+        self.tracer: trace.Tracer | None = None
 
     @abc.abstractmethod
-    async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None: ...
+    async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
+        """Every backend calls `published` with what it publishes."""
+
+    def published(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
+        """Count what is published and, under a span (the webhook's), name its ids: the
+        link from a webhook to the subscribers' deliveries."""
+        EVENTS_PUBLISHED.inc(len(events))
+        if self.tracer is not None:
+            span = trace.get_current_span()
+            if span.is_recording():
+                span.set_attribute("callboard.event_ids", [_event_key(e) for e in events])
 
     @property
     def subscriber_count(self) -> int:
@@ -105,6 +121,19 @@ class EventBus(abc.ABC):
 
     def deliver(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
         """Hand events to this instance's subscribers (in id order, each once)."""
+        if self.tracer is None or not self.subscriber_count:
+            self._deliver(events)
+            return
+        with self.tracer.start_as_current_span(
+            "deliver events",
+            attributes={
+                "callboard.event_ids": [_event_key(e) for e in events],
+                "callboard.subscribers": self.subscriber_count,
+            },
+        ):
+            self._deliver(events)
+
+    def _deliver(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
         calls: list[CallEvent] = []
         fed: defaultdict[str, list[FeedEvent[Any]]] = defaultdict(list)
         for event in events:
@@ -137,6 +166,12 @@ class EventBus(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - backends without resources need nothing
         """Release what the backend holds (connections, tasks)."""
+
+
+def _event_key(event: CallEvent | FeedEvent[Any]) -> str:
+    """An event's id in a trace: a call event's alone, a feed's after its feed's name
+    (each feed counts its own ids)."""
+    return str(event.id) if isinstance(event, CallEvent) else f"{event.feed.name}:{event.id}"
 
 
 # What a client whose cursor expired reads instead, by feed (CURSOR_EXPIRED's message).

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from callboard.domain.errors import CursorExpired, SubscriberTooSlow
+from callboard.observability.metrics import SUBSCRIPTIONS_OPEN
 
 __all__ = [
     "ON_CUT_OFF",
@@ -176,6 +177,7 @@ class Fanout(Generic[T, W]):
         )
         self._subscribers.add(subscriber)
         self._queued.add(subscriber)
+        SUBSCRIPTIONS_OPEN.inc()
         try:
             if after is not None:
                 while True:
@@ -201,6 +203,7 @@ class Fanout(Generic[T, W]):
                 yield queued
                 subscriber.last = queued.id
         finally:
+            SUBSCRIPTIONS_OPEN.dec()
             self._subscribers.discard(subscriber)
             self._queued.discard(subscriber)
             went_direct = subscriber.direct

@@ -15,4 +15,5 @@ __all__ = ["MemoryBus"]
 
 class MemoryBus(EventBus):
     async def publish(self, events: Sequence[CallEvent | FeedEvent[Any]]) -> None:
+        self.published(events)
         self.deliver(events)

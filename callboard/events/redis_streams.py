@@ -72,6 +72,7 @@ class RedisBus(EventBus):
     async def publish(self, events: Sequence[_Event]) -> None:
         if not events:
             return
+        self.published(events)
         pipe = self._redis.pipeline(transaction=False)
         for event in events:
             if isinstance(event, CallEvent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError, ValidationContext
@@ -13,12 +13,14 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as Executor
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from callboard.observability.metrics import count_errors
 from callboard.schema.documents import CachedDocuments, DocumentCache, too_long
 from callboard.schema.errors import map_errors
 from callboard.schema.mutation import Mutation
@@ -57,6 +59,7 @@ class CallboardSchema(Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         map_errors(errors, execution_context)
+        count_errors(_code_of(error) for error in errors)
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
         if refused := self._refused(query):
@@ -77,6 +80,11 @@ class CallboardSchema(Schema):
             return None
         self.process_errors([error])
         return PreExecutionError(data=None, errors=[error])
+
+
+def _code_of(error: GraphQLError) -> str:
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else "NONE"
 
 
 async def _once(result: PreExecutionError) -> AsyncGenerator[PreExecutionError, None]:
@@ -114,9 +122,11 @@ def build_schema(
     limits: GraphQLSettings | None = None,
     *,
     executor: type[Executor] = Executor,
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> CallboardSchema:
     """The schema within `limits`, executing with `executor` (app.py gives the one that
-    shares live events' results: live/shared_results.py)."""
+    shares live events' results: live/shared_results.py), with `extensions` added
+    (app.py's tracing, when configured)."""
     limits = limits or GraphQLSettings()
     # The depth and alias limits are validation rules, and the document cache keys its
     # validation results on the rule classes too: strawberry's limiters make a new class
@@ -148,5 +158,6 @@ def build_schema(
             *([DisableIntrospection] if not limits.introspection else []),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: CachedDocuments(documents, hide_suggestions=hide_suggestions),
+            *extensions,
         ],
     )

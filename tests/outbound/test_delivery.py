@@ -122,3 +122,21 @@ async def test_during_a_rotation_both_secrets_sign(rig: Rig) -> None:
     rig.receiver.secrets["crm"] = old
     await rig.call_event("E-late")
     await until(lambda: len(rig.receiver.refused) == 1)
+
+
+async def test_pending_deliveries_are_on_the_metrics_page(rig: Rig) -> None:
+    def pending(page: str) -> float:
+        (line,) = [x for x in page.splitlines() if x.startswith("callboard_outbound_pending ")]
+        return float(line.split()[1])
+
+    failing = True
+    rig.receiver.answer = lambda name: 503 if failing else 200
+    endpoint = await rig.endpoint("crm", CALL_EVENTS)
+    await rig.call_event("M1")
+    await eventually(lambda: tried(rig, endpoint, lambda d: d["attempts"] == 1))
+    assert pending((await rig.api.http.get(f"{rig.api.url}/metrics")).text) == 1
+    failing = False
+    rig.clock.advance(seconds=60)
+    rig.wake()
+    await eventually(lambda: tried(rig, endpoint, lambda d: d["status"] == "SUCCEEDED"))
+    assert pending((await rig.api.http.get(f"{rig.api.url}/metrics")).text) == 0
