@@ -190,8 +190,10 @@ def _add_missing_indexes(conn: Connection) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # First: switching to WAL needs the database's lock, which another instance making
+    # the schema may hold; without the timeout set, that is "database is locked" at once.
+    cursor.execute("PRAGMA busy_timeout=5000")
     # WAL lets readers (queries, replaying subscribers) run while a webhook writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
