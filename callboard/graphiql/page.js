@@ -22,15 +22,35 @@ function socketFor(headers) {
   return client;
 }
 
+// GraphiQL 3 may hand the fetcher the document of the tab shown before (its AST is
+// updated after a delay): the AST is used only when it is of the text being run, else
+// the text's operations are read from the text itself.
 function isSubscription(params, documentAST) {
-  if (!documentAST) {
-    return false;
+  const ofThisText =
+    documentAST && documentAST.loc && documentAST.loc.source.body === params.query;
+  if (ofThisText) {
+    const operations = documentAST.definitions.filter((d) => d.kind === "OperationDefinition");
+    const operation = params.operationName
+      ? operations.find((o) => o.name && o.name.value === params.operationName)
+      : operations[0];
+    return operation !== undefined && operation.operation === "subscription";
   }
-  const operations = documentAST.definitions.filter((d) => d.kind === "OperationDefinition");
-  const operation = params.operationName
-    ? operations.find((o) => o.name && o.name.value === params.operationName)
-    : operations[0];
-  return operation !== undefined && operation.operation === "subscription";
+  return operationTypeOfText(params.query || "", params.operationName) === "subscription";
+}
+
+// The type of the operation named `name` (or of the first one) in a document's text:
+// strings and comments blanked out first, so that neither can look like an operation.
+function operationTypeOfText(text, name) {
+  const bare = text.replace(/"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*/g, " ");
+  const operation = /(^|[\s}])(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?|(^|})\s*\{/g;
+  let match;
+  while ((match = operation.exec(bare)) !== null) {
+    const type = match[2] || "query";
+    if (!name || match[3] === name) {
+      return type;
+    }
+  }
+  return "query";
 }
 
 async function fetcher(params, options) {
