@@ -138,6 +138,8 @@ class OutboundSettings:
     poll_seconds: float = 1
     # After rotateWebhookSecret, the old secret signs too for so long.
     rotation_overlap_hours: float = 24
+    # An endpoint made with `parallel: true` gets up to so many deliveries at once.
+    parallel_deliveries: int = 8
 
 
 @dataclass(frozen=True)
@@ -448,7 +450,8 @@ class _Reader:
             "allow_private_networks",
             "retry_schedule",
         }
-        outbound = OutboundSettings(**self.numbers("outbound", raw, dict.fromkeys(numbers, float)))
+        kinds = {**dict.fromkeys(numbers, float), "parallel_deliveries": int}
+        outbound = OutboundSettings(**self.numbers("outbound", raw, kinds))
         if outbound.lease_seconds <= outbound.timeout_seconds:
             raise self.fail(
                 "[outbound] lease_seconds",

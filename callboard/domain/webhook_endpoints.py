@@ -77,6 +77,9 @@ class Endpoint:
     # the secret before the last rotation, signing too until `previous_secret_until`
     previous_secret: str | None = field(default=None, repr=False)
     previous_secret_until: datetime | None = None
+    # True: up to `[outbound] parallel_deliveries` at once, in no promised order; False:
+    # one at a time, in event order.
+    parallel: bool = False
 
     @property
     def enabled(self) -> bool:

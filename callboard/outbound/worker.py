@@ -1,11 +1,12 @@
 """The outbox's worker: started with the app, it claims due deliveries, sends each one
 signed, and records how it went.
 
-One delivery in flight per endpoint, in id order (the claim takes only an endpoint's
-oldest pending delivery); endpoints run side by side, each in a task of its own, so a
-slow receiver holds up only its own endpoint. The worker wakes as soon as a transaction
-of this instance has written deliveries, and looks every `[outbound] poll_seconds` for
-those other instances wrote or whose retry is due.
+One delivery in flight per ordered endpoint, in id order (the claim takes only an
+endpoint's oldest pending delivery); up to `[outbound] parallel_deliveries` per parallel
+endpoint. Each claimed delivery is sent by a task of its own, which goes on with its
+endpoint's next one, so a slow receiver holds up only its own endpoint. The worker wakes
+as soon as a transaction of this instance has written deliveries, and looks every
+`[outbound] poll_seconds` for those other instances wrote or whose retry is due.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = ["OutboundWorker"]
 
 log = logging.getLogger(__name__)
 
-# Endpoints sent to at the same time by one instance.
+# Deliveries sent at the same time by one instance.
 _PARALLEL = 64
 # How often settled deliveries past `[inbox] retention_days` are removed.
 _PRUNE_EVERY = timedelta(hours=1)
@@ -68,13 +69,15 @@ class OutboundWorker:
         # mistake its predecessor's claims for its own.
         self._owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
-        self._busy: dict[str, tuple[asyncio.Task[None], Delivery]] = {}
+        # What each sending task is sending now (released on stop).
+        self._busy: dict[asyncio.Task[None], Delivery] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         outbox = self._runtime.store.outbox
         outbox.clock = self._clock
         outbox.on_committed = self._wake.set
+        outbox.parallel_deliveries = self._settings.parallel_deliveries
         await self._check_endpoints()
         self._task = asyncio.create_task(self._run(), name="callboard-outbound")
 
@@ -104,14 +107,14 @@ class OutboundWorker:
 
     async def stop(self) -> None:
         self._runtime.store.outbox.on_committed = None
-        tasks = [t for t in (self._task, *(t for t, _ in self._busy.values())) if t]
+        tasks = [t for t in (self._task, *self._busy) if t]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         # What was in flight goes to the next instance (or this one, restarted) at once.
-        for _, delivery in list(self._busy.values()):
+        for delivery in list(self._busy.values()):
             with contextlib.suppress(Exception):
                 await self._runtime.store.outbox.release(delivery, self._owner)
         await self._sender.aclose()
@@ -134,8 +137,7 @@ class OutboundWorker:
                 except Exception:
                     log.exception("claiming outgoing webhooks failed")
             for delivery in claimed:
-                task = asyncio.create_task(self._deliver(delivery))
-                self._busy[delivery.endpoint_id] = (task, delivery)
+                self._busy[asyncio.create_task(self._deliver(delivery))] = delivery
             if claimed and len(claimed) == room:
                 continue  # more may be due
             with contextlib.suppress(TimeoutError):
@@ -158,7 +160,7 @@ class OutboundWorker:
             self._owner,
             now,
             now + timedelta(seconds=self._settings.lease_seconds),
-            skip=list(self._busy),
+            skip=[d.id for d in self._busy.values()],
             limit=room,
         )
 
@@ -169,14 +171,14 @@ class OutboundWorker:
         current: Delivery | None = delivery
         try:
             while current is not None:
-                self._busy[delivery.endpoint_id] = (task, current)  # released on stop
+                self._busy[task] = current
                 current = await self._attempt(current)
         except Exception:
             log.exception(
                 "outgoing webhook of endpoint %s failed unexpectedly", delivery.endpoint_id
             )
         finally:
-            self._busy.pop(delivery.endpoint_id, None)
+            self._busy.pop(task, None)
             self._wake.set()  # its endpoint's next delivery may go now
 
     async def _attempt(self, delivery: Delivery) -> Delivery | None:
@@ -213,7 +215,7 @@ class OutboundWorker:
             now = self._clock()
             until = now + timedelta(seconds=self._settings.lease_seconds)
             held, following = await store.outbox.settle_then_claim(
-                delivery, self._owner, settled, now, until
+                delivery, self._owner, settled, now, until, parallel=endpoint.parallel
             )
         else:
             held = await store.outbox.settle(delivery, self._owner, settled)

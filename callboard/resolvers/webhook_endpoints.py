@@ -37,6 +37,7 @@ async def create_endpoint(
     subscription: str,
     variables: Mapping[str, Any] | None,
     description: str | None,
+    parallel: bool = False,
     validate: Validate,
 ) -> Endpoint:
     outbound = session.runtime.settings.outbound
@@ -54,6 +55,7 @@ async def create_endpoint(
         disabled_reason=None,
         created_at=store.outbox.clock(),
         secret=new_secret(),
+        parallel=parallel,
     )
     return await store.webhook_endpoints.add(endpoint)
 
@@ -76,7 +78,8 @@ async def update_endpoint(
     changes: Mapping[str, Any],
     validate: Validate,
 ) -> Endpoint:
-    """`changes`: those of url, enabled, subscription, variables, description given."""
+    """`changes`: those of url, enabled, subscription, variables, description, parallel
+    given."""
     known = await _own(session, endpoint_id)
     values: dict[str, Any] = {}
     if "url" in changes:
@@ -90,6 +93,8 @@ async def update_endpoint(
         values["variables"] = None if variables is None else dict(variables)
     if "description" in changes:
         values["description"] = changes["description"]
+    if "parallel" in changes:
+        values["parallel"] = bool(changes["parallel"])
     if "enabled" in changes:
         values["disabled_reason"] = None if changes["enabled"] else DISABLED_BY_CLIENT
     if not values:

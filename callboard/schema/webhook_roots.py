@@ -121,6 +121,7 @@ class WebhookMutation:
                 subscription=input.subscription,
                 variables=_variables(input.variables),
                 description=input.description,
+                parallel=bool(input.parallel),
                 validate=_validate(info),
             )
 
@@ -133,12 +134,19 @@ class WebhookMutation:
         async def work() -> Any:
             changes = {
                 name: value
-                for name in ("url", "enabled", "subscription", "variables", "description")
+                for name in (
+                    "url",
+                    "enabled",
+                    "subscription",
+                    "variables",
+                    "description",
+                    "parallel",
+                )
                 if (value := getattr(input, name)) is not strawberry.UNSET
             }
             if "variables" in changes:
                 changes["variables"] = _variables(changes["variables"])
-            for name in ("url", "enabled", "subscription"):
+            for name in ("url", "enabled", "subscription", "parallel"):
                 if name in changes and changes[name] is None:
                     raise BadInput(f"`{name}` cannot be null; leave it out to keep it.", field=name)
             return await resolvers.update_endpoint(

@@ -47,6 +47,10 @@ class WebhookEndpoint:
         "rotateWebhookSecret."
     )
     created_at: datetime
+    parallel: bool = strawberry.field(
+        description="true: up to `[outbound] parallel_deliveries` deliveries at once, in no "
+        "promised order; false: one at a time, in event order."
+    )
 
     @classmethod
     def of(cls, endpoint: domain.Endpoint, *, with_secret: bool = False) -> WebhookEndpoint:
@@ -60,6 +64,7 @@ class WebhookEndpoint:
             disabled_reason=endpoint.disabled_reason,
             secret=endpoint.secret if with_secret else None,
             created_at=endpoint.created_at,
+            parallel=endpoint.parallel,
         )
 
 
@@ -133,6 +138,10 @@ class CreateWebhookEndpointInput:
     )
     variables: JSON | None = None
     description: str | None = None
+    parallel: bool | None = strawberry.field(
+        default=False,
+        description="true: several deliveries at once, for a receiver that needs no order.",
+    )
 
 
 @strawberry.input(description="What is given changes; the rest stays.")
@@ -143,6 +152,7 @@ class UpdateWebhookEndpointInput:
     subscription: str | None = strawberry.UNSET
     variables: JSON | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
+    parallel: bool | None = strawberry.UNSET
 
 
 @strawberry.type

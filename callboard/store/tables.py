@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -297,12 +298,15 @@ webhook_endpoints = Table(
     Column("previous_secret", String(128)),
     Column("previous_secret_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # true: several deliveries at once, order not kept; NULL (made before it) is false
+    Column("parallel", Boolean),
     sqlite_autoincrement=True,
 )
 
 # The outbox: one row per (endpoint, event), written in the transaction that stores the
-# event; sent in id order per endpoint, one at a time. `claimed_by` / `claimed_until`:
-# the instance sending it, and until when its claim holds (then another takes it over).
+# event; sent in id order per endpoint, one at a time (a parallel endpoint's several at
+# once, order not kept). `claimed_by` / `claimed_until`: the instance sending it, and
+# until when its claim holds (then another takes it over).
 outbound_deliveries = Table(
     "outbound_deliveries",
     metadata,

@@ -61,7 +61,7 @@ class EndpointBook:
         self, endpoint_id: str, client: str, values: Mapping[str, Any], *, now: datetime
     ) -> Endpoint | None:
         """Set `values` (column names: url, subscription, variables, filter,
-        disabled_reason, secret, ...); None if the client has no such endpoint. Enabled
+        disabled_reason, secret, parallel, ...); None if the client has no such endpoint. Enabled
         again, its waiting deliveries are tried at once, their retry window anew."""
         async with self._lock, self._engine.begin() as conn:
             done = await conn.execute(
@@ -140,6 +140,7 @@ def _row(endpoint: Endpoint) -> dict[str, Any]:
         "previous_secret": endpoint.previous_secret,
         "previous_secret_until": endpoint.previous_secret_until,
         "created_at": endpoint.created_at,
+        "parallel": endpoint.parallel,
     }
 
 
@@ -157,4 +158,5 @@ def _to_endpoint(row: Row[Any]) -> Endpoint:
         secret=row.secret,
         previous_secret=row.previous_secret,
         previous_secret_until=row.previous_secret_until,
+        parallel=bool(row.parallel),
     )

@@ -1,9 +1,11 @@
 """The outbox of outgoing webhooks: a delivery per (endpoint, event), written in the
 transaction that stores the event, then claimed, sent and settled by the worker.
 
-Claims: an endpoint's deliveries go out in id order, one at a time, so only the oldest
-pending one of an endpoint (its head) is ever claimed. On PostgreSQL the claim locks the
-heads it takes (`FOR UPDATE SKIP LOCKED`): two instances claiming at once never take the
+Claims: an ordered endpoint's deliveries go out in id order, one at a time, so only the
+oldest pending one of an endpoint (its head) is ever claimed. A parallel endpoint's oldest
+`parallel_deliveries` pending ones (its window) may be claimed together, in no promised
+order; the next enters the window as one is settled. On PostgreSQL the claim locks the
+rows it takes (`FOR UPDATE SKIP LOCKED`): two instances claiming at once never take the
 same one, and an instance that dies holding a claim loses it when `claimed_until` passes.
 """
 
@@ -67,6 +69,9 @@ class Outbox:
         # Called once a transaction that wrote deliveries has committed: the worker
         # sends them at once rather than at its next look.
         self.on_committed: Callable[[], None] | None = None
+        # A parallel endpoint's deliveries in flight at once; the worker sets
+        # `[outbound] parallel_deliveries`.
+        self.parallel_deliveries = 8
         self._fresh = False
 
     def alongside(self, body: _Body[T]) -> _Body[T]:
@@ -124,13 +129,21 @@ class Outbox:
         return found
 
     async def claim(
-        self, owner: str, now: datetime, until: datetime, *, skip: Sequence[str], limit: int
+        self, owner: str, now: datetime, until: datetime, *, skip: Sequence[int], limit: int
     ) -> list[Delivery]:
-        """Up to `limit` heads that are due and unclaimed, of enabled endpoints not in
-        `skip`, claimed for `owner` until `until`."""
-        claim = _claim(owner, now, until, limit=limit, skip=skip)
+        """Up to `limit` deliveries that are due and unclaimed (heads of ordered endpoints,
+        then those in parallel endpoints' windows), of enabled endpoints, claimed for
+        `owner` until `until`. `skip`: the deliveries `owner` is sending, whose claims
+        may have run out meanwhile."""
         async with self._lock, self._engine.begin() as conn:
-            rows = (await conn.execute(claim)).all()
+            # Two statements in one transaction: on SQLite the first takes the write lock
+            # before it reads, and the second runs under it.
+            heads = _claim(owner, now, until, limit=limit, skip=skip)
+            rows = list(await conn.execute(heads))
+            if len(rows) < limit:
+                window = self.parallel_deliveries
+                wide = _claim(owner, now, until, limit=limit - len(rows), skip=skip, window=window)
+                rows.extend(await conn.execute(wide))
         return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
 
     async def settle(self, delivery: Delivery, owner: str, settled: Settled) -> bool:
@@ -140,18 +153,26 @@ class Outbox:
         return held
 
     async def settle_then_claim(
-        self, delivery: Delivery, owner: str, settled: Settled, now: datetime, until: datetime
+        self,
+        delivery: Delivery,
+        owner: str,
+        settled: Settled,
+        now: datetime,
+        until: datetime,
+        *,
+        parallel: bool = False,
     ) -> tuple[bool, Delivery | None]:
         """`settle`, and in the same transaction the endpoint's next delivery claimed if
-        it is due: one transaction per delivery saved, for an endpoint with a queue."""
-        return await self._settle(delivery, owner, settled, (now, until))
+        it is due: one transaction per delivery saved, for an endpoint with a queue.
+        `parallel`: the endpoint's, as last read (the claim checks it anyway)."""
+        return await self._settle(delivery, owner, settled, (now, until, parallel))
 
     async def _settle(
         self,
         delivery: Delivery,
         owner: str,
         settled: Settled,
-        next_due: tuple[datetime, datetime] | None,
+        next_due: tuple[datetime, datetime, bool] | None,
     ) -> tuple[bool, Delivery | None]:
         history = [*(_dump_attempt(a) for a in delivery.history), _dump_attempt(settled.attempt)]
         values = {
@@ -178,8 +199,11 @@ class Outbox:
                 .values(**values)
             )
             if done.rowcount == 1 and next_due is not None:
-                now, until = next_due
-                claim = _claim(owner, now, until, limit=1, only=delivery.endpoint_id)
+                now, until, parallel = next_due
+                # Only the statement for the endpoint's kind: the one an ordered
+                # endpoint ran before parallel ones were possible.
+                window = self.parallel_deliveries if parallel else None
+                claim = _claim(owner, now, until, limit=1, only=delivery.endpoint_id, window=window)
                 following = (await conn.execute(claim)).first()
         return done.rowcount == 1, _to_delivery(following) if following else None
 
@@ -257,45 +281,66 @@ def _claim(
     until: datetime,
     *,
     limit: int,
-    skip: Sequence[str] = (),
+    skip: Sequence[int] = (),
     only: str | None = None,
+    window: int | None = None,
 ) -> Any:
-    """The statement claiming up to `limit` heads (of the endpoint `only`, or of any not
-    in `skip`) for `owner` until `until`, returning them."""
-    # Each enabled endpoint's head, found through the index on (endpoint, status, id):
-    # the cost grows with the endpoints, not with the deliveries kept.
-    head = (
-        select(func.min(outbound_deliveries.c.id))
-        .where(outbound_deliveries.c.endpoint_id == webhook_endpoints.c.id)
-        .where(outbound_deliveries.c.status == _PENDING)
-        .correlate(webhook_endpoints)
-        .scalar_subquery()
-    )
-    due = (
-        select(outbound_deliveries.c.id)
-        .select_from(webhook_endpoints)
-        .join(outbound_deliveries, outbound_deliveries.c.id == head)
-        .where(webhook_endpoints.c.disabled_reason.is_(None))
-        .where(outbound_deliveries.c.next_attempt_at <= now)
-        .where(
-            or_(
-                outbound_deliveries.c.claimed_until.is_(None),
-                outbound_deliveries.c.claimed_until < now,
-            )
+    """The statement claiming up to `limit` deliveries (of the endpoint `only`, or of any,
+    none in `skip`) for `owner` until `until`, returning them: ordered endpoints' heads,
+    or with `window`, those among the `window` oldest pending of parallel endpoints."""
+    deliveries = outbound_deliveries.c
+    parallel = webhook_endpoints.c.parallel.is_(True)
+    if window is None:
+        # Each enabled endpoint's head, found through the index on (endpoint, status,
+        # id): the cost grows with the endpoints, not with the deliveries kept.
+        head = (
+            select(func.min(deliveries.id))
+            .where(deliveries.endpoint_id == webhook_endpoints.c.id)
+            .where(deliveries.status == _PENDING)
+            .correlate(webhook_endpoints)
+            .scalar_subquery()
         )
-        .order_by(outbound_deliveries.c.id)
+        joined = deliveries.id == head
+        kind = webhook_endpoints.c.parallel.is_not(True)  # NULL too: made before it
+    else:
+        # The window's last id (none while fewer are pending), by the same index.
+        last = (
+            select(deliveries.id)
+            .where(deliveries.endpoint_id == webhook_endpoints.c.id)
+            .where(deliveries.status == _PENDING)
+            .order_by(deliveries.id)
+            .offset(window - 1)
+            .limit(1)
+            .correlate(webhook_endpoints)
+            .scalar_subquery()
+        )
+        joined = and_(
+            deliveries.endpoint_id == webhook_endpoints.c.id,
+            deliveries.status == _PENDING,
+            or_(last.is_(None), deliveries.id <= last),
+        )
+        kind = parallel
+    due = (
+        select(deliveries.id)
+        .select_from(webhook_endpoints)
+        .join(outbound_deliveries, joined)
+        .where(webhook_endpoints.c.disabled_reason.is_(None))
+        .where(kind)
+        .where(deliveries.next_attempt_at <= now)
+        .where(or_(deliveries.claimed_until.is_(None), deliveries.claimed_until < now))
+        .order_by(deliveries.id)
         .limit(limit)
         .with_for_update(of=outbound_deliveries, skip_locked=True)
     )
     if only is not None:
         due = due.where(webhook_endpoints.c.id == only)
-    elif skip:
-        due = due.where(outbound_deliveries.c.endpoint_id.not_in(list(skip)))
-    # One statement: on SQLite it takes the write lock before it reads, so two processes
-    # on one file cannot both claim a head either.
+    if skip:
+        due = due.where(deliveries.id.not_in(list(skip)))
+    # An UPDATE: on SQLite it takes the write lock before it reads, so two processes on
+    # one file cannot both claim a delivery either.
     return (
         update(outbound_deliveries)
-        .where(outbound_deliveries.c.id.in_(due.scalar_subquery()))
+        .where(deliveries.id.in_(due.scalar_subquery()))
         .values(claimed_by=owner, claimed_until=until)
         .returning(*outbound_deliveries.c)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 ENDPOINT_FIELDS = (
-    "id url subscription variables description enabled disabledReason secret createdAt"
+    "id url subscription variables description enabled disabledReason secret createdAt parallel"
 )
 
 CREATE = f"""

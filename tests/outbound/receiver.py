@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +46,8 @@ class Receiver:
     refused: list[str] = field(default_factory=list)  # why signatures did not verify
     answer: Callable[[str], int] = lambda name: 200
     delay: float = 0  # seconds each answer takes
+    # awaited with the endpoint's name before each (verified) request is answered
+    arrive: Callable[[str], Awaitable[None]] | None = None
 
     @property
     def app(self) -> Starlette:
@@ -59,6 +61,8 @@ class Receiver:
         except (KeyError, WebhookVerificationError) as exc:
             self.refused.append(f"{name}: {exc!r}")
             return Response(status_code=400)
+        if self.arrive is not None:
+            await self.arrive(name)
         if self.delay:
             await asyncio.sleep(self.delay)
         status = self.answer(name)

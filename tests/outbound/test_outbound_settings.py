@@ -13,6 +13,7 @@ def test_defaults() -> None:
     assert outbound.retry_schedule == (5, 30, 120, 600, 1800, 3600)
     assert (outbound.timeout_seconds, outbound.window_hours) == (10, 24)
     assert outbound.allow_private_networks is False
+    assert outbound.parallel_deliveries == 8
 
 
 def test_given_values() -> None:
@@ -31,6 +32,8 @@ def test_given_values() -> None:
         ({"timeout_seconds": 0}, "[outbound] timeout_seconds: must be a positive number"),
         ({"timeout_seconds": 90}, "[outbound] lease_seconds: must be longer than"),
         ({"retries": 3}, "[outbound] retries: unknown key"),
+        ({"parallel_deliveries": 0}, "[outbound] parallel_deliveries: must be a positive whole"),
+        ({"parallel_deliveries": 2.5}, "[outbound] parallel_deliveries: must be a positive whole"),
     ],
 )
 def test_mistakes_are_said_clearly(raw: dict[str, object], words: str) -> None:
